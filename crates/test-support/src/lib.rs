@@ -1,1 +1,36 @@
-//! test-support
+//! Test fixtures shared by the end-to-end tests: a busybox image built from the host's static
+//! busybox, a real daemon on temporary roots, a raw HTTP client, and the root requirement.
+
+pub mod bins;
+pub mod busybox;
+pub mod daemon;
+pub mod http;
+
+pub use bins::bin_path;
+pub use busybox::busybox_rootfs_tar;
+pub use daemon::{eventually, write_scratch, Daemon};
+pub use http::Response;
+
+/// Skips the calling test (with a message) unless it runs as root: namespaces, cgroups and
+/// overlayfs need it. CI runs as root, so there these tests always run.
+#[macro_export]
+macro_rules! require_root {
+    () => {
+        if !$crate::is_root() {
+            eprintln!("skipped: needs root");
+            return;
+        }
+    };
+}
+
+/// Whether the current process is root.
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false)
+}
