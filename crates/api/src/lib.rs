@@ -1,1 +1,19 @@
-//! api
+//! Docker Engine API types (field names exactly as dockerd sends them), filters, stdcopy framing
+//! and version constants. No I/O: shared by the daemon (`server`, `engine`) and the `client`.
+
+pub mod container;
+pub mod error;
+pub mod filters;
+pub mod image;
+pub mod query;
+pub mod stdcopy;
+pub mod strslice;
+pub mod system;
+pub mod version;
+
+pub use container::*;
+pub use error::ErrorResponse;
+pub use filters::Filters;
+pub use image::*;
+pub use system::*;
+pub use version::{API_VERSION, MIN_API_VERSION};
