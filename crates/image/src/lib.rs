@@ -1,1 +1,17 @@
-//! image
+//! The image store: references, image configs, content blobs, layers, repositories.json, the
+//! secure layer applier and `import`. State layout: see docs/architecture.md.
+
+mod apply;
+mod changes;
+mod config;
+mod digest;
+mod error;
+mod reference;
+mod store;
+
+pub use apply::{apply_layer, apply_layer_with, LayerStats, WhiteoutMode};
+pub use config::{ContainerConfig, Healthcheck, History, ImageConfig, RootFs};
+pub use digest::{chain_id, chain_ids, sha256_digest, ImageId};
+pub use error::{ImageError, Result};
+pub use reference::{Reference, DEFAULT_DOMAIN, DEFAULT_TAG};
+pub use store::{DeleteItem, Image, ImageStore, ImageUser};

@@ -1,0 +1,1 @@
+//! Dockerfile-style `--change` instructions for `import` and `commit`.
