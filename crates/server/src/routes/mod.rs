@@ -1,0 +1,5 @@
+//! One router module per API resource.
+
+pub mod containers;
+pub mod images;
+pub mod system;
