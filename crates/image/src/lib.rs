@@ -3,10 +3,12 @@
 
 mod apply;
 mod changes;
+mod compression;
 mod config;
 mod digest;
 mod error;
 mod reference;
+mod rooted;
 mod store;
 
 pub use apply::{apply_layer, apply_layer_with, LayerStats, WhiteoutMode};
