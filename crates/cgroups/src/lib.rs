@@ -1,1 +1,20 @@
-//! cgroups
+//! Control groups for containers: detection of the host's cgroup mode and small cgroupfs writers
+//! for v1 and v2 behind one [`CgroupManager`] trait.
+//!
+//! Managers are rooted at a configurable cgroupfs root (normally `/sys/fs/cgroup`) so they can be
+//! exercised against a fake tree in a temporary directory.
+
+mod error;
+mod fsutil;
+mod manager;
+mod mode;
+mod resources;
+mod v1;
+mod v2;
+
+pub use error::CgroupError;
+pub use manager::{open, open_at, CgroupManager};
+pub use mode::{detect_mode, detect_mode_at, CgroupMode, DEFAULT_ROOT};
+pub use resources::{cpu_shares_to_weight, Resources, Stats};
+pub use v1::V1Manager;
+pub use v2::V2Manager;

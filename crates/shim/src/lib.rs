@@ -1,1 +1,16 @@
-//! shim
+//! The per-container supervisor: creates the container through `runtime`, then serves the shim
+//! socket protocol of docs/architecture.md ("The shim contract") until the init has exited.
+
+pub mod atomic_file;
+mod connection;
+pub mod json_log;
+pub mod options;
+mod output;
+pub mod protocol;
+mod shared;
+pub mod stdcopy;
+mod supervisor;
+
+pub use options::{ShimOptions, USAGE};
+pub use protocol::{ExitInfo, Request};
+pub use supervisor::run;

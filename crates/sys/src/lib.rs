@@ -1,1 +1,10 @@
-//! sys
+//! Every `unsafe` block of berth lives here, each wrapped in a safe function whose contract is
+//! checked (or documented) at the boundary.
+
+mod fork;
+mod loopback;
+mod signals;
+
+pub use fork::{fork_single_threaded, thread_count, ForkError, Forked};
+pub use loopback::set_loopback_up;
+pub use signals::{ignore_signal, mark_fds_cloexec_from, reset_signal_default};

@@ -1,0 +1,183 @@
+//! cgroup v1: one directory per controller hierarchy (`<root>/<controller>/<path>`).
+
+use std::path::{Path, PathBuf};
+
+use crate::fsutil::{self, join_below};
+use crate::{CgroupError, CgroupManager, Resources, Stats};
+
+/// Controllers a container joins. cpuset is left out: a new cpuset cgroup needs cpus/mems copied
+/// from its parent before it accepts tasks, and berth sets no cpuset limits yet.
+const CONTROLLERS: &[&str] = &[
+    "memory", "cpu", "cpuacct", "pids", "freezer", "blkio", "devices",
+];
+
+pub struct V1Manager {
+    /// Every available controller: (name, hierarchy root, the container's directory in it).
+    /// Co-mounted controllers (`cpu,cpuacct`) share a directory.
+    controllers: Vec<(&'static str, PathBuf, PathBuf)>,
+    /// The container's distinct directories, one per hierarchy.
+    dirs: Vec<PathBuf>,
+}
+
+impl V1Manager {
+    pub fn new(root: &Path, cgroup_path: &Path) -> Result<Self, CgroupError> {
+        let mut controllers = Vec::new();
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        let mut seen: Vec<PathBuf> = Vec::new();
+        for ctrl in CONTROLLERS {
+            let hierarchy = root.join(ctrl);
+            let Ok(canonical) = hierarchy.canonicalize() else {
+                continue;
+            };
+            let dir = join_below(&canonical, cgroup_path)?;
+            if !seen.contains(&canonical) {
+                seen.push(canonical.clone());
+                dirs.push(dir.clone());
+            }
+            controllers.push((*ctrl, canonical, dir));
+        }
+        if dirs.is_empty() {
+            return Err(CgroupError::Unsupported(root.to_owned()));
+        }
+        Ok(V1Manager { controllers, dirs })
+    }
+
+    fn file(&self, ctrl: &str, name: &str) -> Option<PathBuf> {
+        self.controllers
+            .iter()
+            .find(|(c, _, _)| *c == ctrl)
+            .map(|(_, _, dir)| dir.join(name))
+    }
+
+    /// Whether the hierarchy of `ctrl` offers `name`, checked on the hierarchy root, since
+    /// optional files (memsw without swap accounting) are absent at every level alike.
+    fn hierarchy_has(&self, ctrl: &str, name: &str) -> bool {
+        self.controllers
+            .iter()
+            .any(|(c, root, _)| *c == ctrl && root.join(name).exists())
+    }
+}
+
+impl CgroupManager for V1Manager {
+    fn create(&self) -> Result<(), CgroupError> {
+        for dir in &self.dirs {
+            fsutil::create_dir_all(dir)?;
+        }
+        Ok(())
+    }
+
+    fn apply(&self, r: &Resources) -> Result<(), CgroupError> {
+        if let Some(limit) = r.memory_limit.filter(|l| *l > 0) {
+            if let Some(f) = self.file("memory", "memory.limit_in_bytes") {
+                fsutil::write(&f, &limit.to_string())?;
+            }
+            // Without an explicit swap setting, memory+swap equals the limit (no swap), so a
+            // limit is a limit even on hosts with swap. Docker's client-side default
+            // (MemorySwap = 2 x Memory) arrives here as an explicit value.
+            let memsw = match r.memory_swap {
+                Some(s) if s == -1 => Some(-1),
+                Some(s) if s >= limit => Some(s),
+                _ => Some(limit),
+            };
+            if let Some(memsw) = memsw {
+                if self.hierarchy_has("memory", "memory.memsw.limit_in_bytes") {
+                    if let Some(f) = self.file("memory", "memory.memsw.limit_in_bytes") {
+                        fsutil::write(&f, &memsw.to_string())?;
+                    }
+                }
+            }
+        }
+        if let Some(period) = r.cpu_period.filter(|p| *p > 0) {
+            if let Some(f) = self.file("cpu", "cpu.cfs_period_us") {
+                fsutil::write(&f, &period.to_string())?;
+            }
+        }
+        if let Some(quota) = r.cpu_quota.filter(|q| *q != 0) {
+            if let Some(f) = self.file("cpu", "cpu.cfs_quota_us") {
+                fsutil::write(&f, &quota.to_string())?;
+            }
+        }
+        if let Some(shares) = r.cpu_shares.filter(|s| *s > 0) {
+            if let Some(f) = self.file("cpu", "cpu.shares") {
+                fsutil::write(&f, &shares.to_string())?;
+            }
+        }
+        if let Some(pids) = r.pids_limit {
+            if let Some(f) = self.file("pids", "pids.max") {
+                let value = if pids > 0 {
+                    pids.to_string()
+                } else {
+                    "max".to_owned()
+                };
+                fsutil::write(&f, &value)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn add_pid(&self, pid: i32) -> Result<(), CgroupError> {
+        for dir in &self.dirs {
+            fsutil::write(&dir.join("cgroup.procs"), &pid.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn pids(&self) -> Result<Vec<i32>, CgroupError> {
+        // Every task joins all hierarchies; the first one is authoritative.
+        match self.dirs.first() {
+            Some(dir) => fsutil::read_pids(&dir.join("cgroup.procs")),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn stats(&self) -> Result<Stats, CgroupError> {
+        let mut stats = Stats::default();
+        if let Some(f) = self.file("memory", "memory.usage_in_bytes") {
+            stats.memory_usage = fsutil::read_u64(&f)?;
+        }
+        if let Some(f) = self.file("memory", "memory.limit_in_bytes") {
+            // v1 reports "unlimited" as a huge page-rounded number.
+            stats.memory_limit = fsutil::read_u64(&f)
+                .ok()
+                .filter(|l| *l < i64::MAX as u64 / 2);
+        }
+        if let Some(f) = self.file("cpuacct", "cpuacct.usage") {
+            stats.cpu_usage_ns = fsutil::read_u64(&f)?;
+        }
+        if let Some(f) = self.file("pids", "pids.current") {
+            stats.pids_current = fsutil::read_u64(&f)?;
+        }
+        Ok(stats)
+    }
+
+    fn oom_kill_count(&self) -> Result<u64, CgroupError> {
+        match self.file("memory", "memory.oom_control") {
+            Some(f) => Ok(fsutil::read_keyed(&f, "oom_kill")?.unwrap_or(0)),
+            None => Ok(0),
+        }
+    }
+
+    fn freeze(&self) -> Result<(), CgroupError> {
+        match self.file("freezer", "freezer.state") {
+            Some(f) => fsutil::write(&f, "FROZEN"),
+            None => Err(CgroupError::Unsupported(PathBuf::from("freezer"))),
+        }
+    }
+
+    fn thaw(&self) -> Result<(), CgroupError> {
+        match self.file("freezer", "freezer.state") {
+            Some(f) => fsutil::write(&f, "THAWED"),
+            None => Err(CgroupError::Unsupported(PathBuf::from("freezer"))),
+        }
+    }
+
+    fn remove(&self) -> Result<(), CgroupError> {
+        let mut first_err = None;
+        for dir in &self.dirs {
+            if let Err(e) = fsutil::remove_cgroup_dir(dir) {
+                first_err.get_or_insert(e);
+            }
+        }
+        first_err.map_or(Ok(()), Err)
+    }
+}

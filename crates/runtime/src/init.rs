@@ -1,0 +1,156 @@
+//! The container init: runs in the forked child, sets the container up, reports "ready", waits
+//! for the start signal and execs the container's program. Never returns.
+
+use std::ffi::CString;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::AsFd;
+use std::path::Path;
+
+use nix::sys::resource::{getrlimit, setrlimit};
+use nix::sys::signal::Signal;
+use nix::unistd::{Gid, Uid};
+
+use crate::create::InitStdio;
+use crate::exec_lookup::{exec_error_message, lookup_executable};
+use crate::init_config::InitConfig;
+use crate::report_pipe::{write_error, READY};
+use crate::{capabilities, mounts};
+
+/// Exit code of the init when the program could not be found (as a shell's 127).
+const EXIT_NOT_FOUND: i32 = 127;
+/// Exit code when it was found but could not be executed.
+const EXIT_CANNOT_EXEC: i32 = 126;
+
+pub(crate) fn run(cfg: &InitConfig, stdio: InitStdio, mut start: File, mut report: File) -> ! {
+    if let Err(message) = setup(cfg, stdio) {
+        write_error(&mut report, &message);
+        std::process::exit(1);
+    }
+    if report.write_all(&[READY]).is_err() {
+        std::process::exit(1);
+    }
+    let mut go = [0u8; 1];
+    match start.read(&mut go) {
+        Ok(1) => {}
+        // The supervisor went away (or gave up) before starting us.
+        _ => std::process::exit(1),
+    }
+    let program = &cfg.args[0];
+    let path = match lookup_executable(program, &cfg.env) {
+        Ok(p) => p,
+        Err(message) => {
+            write_error(&mut report, &message);
+            std::process::exit(EXIT_NOT_FOUND);
+        }
+    };
+    let errno = exec(&path, cfg);
+    write_error(&mut report, &exec_error_message(program, errno));
+    std::process::exit(if errno == nix::Error::ENOENT {
+        EXIT_NOT_FOUND
+    } else {
+        EXIT_CANNOT_EXEC
+    });
+}
+
+fn exec(path: &Path, cfg: &InitConfig) -> nix::Error {
+    let to_c = |s: &str| CString::new(s.as_bytes()).map_err(|_| nix::Error::EINVAL);
+    let prepared = (|| -> Result<(CString, Vec<CString>, Vec<CString>), nix::Error> {
+        let path =
+            CString::new(path.as_os_str().as_encoded_bytes()).map_err(|_| nix::Error::EINVAL)?;
+        let args = cfg
+            .args
+            .iter()
+            .map(|a| to_c(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let env = cfg
+            .env
+            .iter()
+            .map(|e| to_c(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((path, args, env))
+    })();
+    match prepared {
+        Ok((path, args, env)) => match nix::unistd::execve(&path, &args, &env) {
+            Err(e) => e,
+            Ok(never) => match never {},
+        },
+        Err(e) => e,
+    }
+}
+
+fn setup(cfg: &InitConfig, stdio: InitStdio) -> Result<(), String> {
+    nix::unistd::dup2_stdin(stdio.stdin.as_fd()).map_err(|e| format!("dup2 stdin: {e}"))?;
+    nix::unistd::dup2_stdout(stdio.stdout.as_fd()).map_err(|e| format!("dup2 stdout: {e}"))?;
+    nix::unistd::dup2_stderr(stdio.stderr.as_fd()).map_err(|e| format!("dup2 stderr: {e}"))?;
+    drop(stdio);
+    // The supervisor ignores these; ignored dispositions would survive execve.
+    for sig in [Signal::SIGPIPE, Signal::SIGHUP] {
+        sys::reset_signal_default(sig).map_err(|e| format!("resetting {sig}: {e}"))?;
+    }
+    let _ = nix::unistd::setsid();
+
+    for (flag, path) in &cfg.join_namespaces {
+        let ns =
+            File::open(path).map_err(|e| format!("opening namespace {}: {e}", path.display()))?;
+        nix::sched::setns(ns, *flag)
+            .map_err(|e| format!("joining namespace {}: {e}", path.display()))?;
+    }
+    nix::sched::unshare(cfg.unshare_flags).map_err(|e| format!("unshare: {e}"))?;
+    if cfg.new_net_ns {
+        sys::set_loopback_up().map_err(|e| format!("bringing up lo: {e}"))?;
+    }
+
+    mounts::prepare_rootfs(cfg)?;
+    mounts::pivot_to(&cfg.root)?;
+    mounts::finish_rootfs(cfg)?;
+
+    if let Some(hostname) = &cfg.hostname {
+        nix::unistd::sethostname(hostname).map_err(|e| format!("sethostname: {e}"))?;
+    }
+    set_rlimits(cfg)?;
+
+    let cwd = &cfg.cwd;
+    std::fs::create_dir_all(cwd)
+        .map_err(|e| format!("creating working directory {}: {e}", cwd.display()))?;
+    nix::unistd::chdir(cwd)
+        .map_err(|e| format!("chdir to cwd {:?}: {e}", cwd.display().to_string()))?;
+
+    if let Some(caps) = &cfg.capabilities {
+        capabilities::drop_bounding(caps)?;
+        nix::sys::prctl::set_keepcaps(true).map_err(|e| format!("PR_SET_KEEPCAPS: {e}"))?;
+    }
+    let groups: Vec<Gid> = cfg
+        .additional_gids
+        .iter()
+        .map(|g| Gid::from_raw(*g))
+        .collect();
+    nix::unistd::setgroups(&groups).map_err(|e| format!("setgroups: {e}"))?;
+    nix::unistd::setgid(Gid::from_raw(cfg.gid)).map_err(|e| format!("setgid {}: {e}", cfg.gid))?;
+    nix::unistd::setuid(Uid::from_raw(cfg.uid)).map_err(|e| format!("setuid {}: {e}", cfg.uid))?;
+    if let Some(caps) = &cfg.capabilities {
+        capabilities::apply_sets(caps)?;
+    }
+    if let Some(umask) = cfg.umask {
+        nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(umask));
+    }
+    if cfg.no_new_privileges {
+        nix::sys::prctl::set_no_new_privs().map_err(|e| format!("PR_SET_NO_NEW_PRIVS: {e}"))?;
+    }
+    sys::mark_fds_cloexec_from(3).map_err(|e| format!("close_range: {e}"))?;
+    Ok(())
+}
+
+/// Applies the spec's rlimits, never above the current hard limit: raising it needs
+/// CAP_SYS_RESOURCE, which the supervisor may lack (Docker's defaults ask for more than some
+/// hosts allow).
+fn set_rlimits(cfg: &InitConfig) -> Result<(), String> {
+    for (resource, soft, hard) in &cfg.rlimits {
+        let (_, current_hard) =
+            getrlimit(*resource).map_err(|e| format!("getrlimit {resource:?}: {e}"))?;
+        let hard = (*hard).min(current_hard);
+        let soft = (*soft).min(hard);
+        setrlimit(*resource, soft, hard).map_err(|e| format!("setrlimit {resource:?}: {e}"))?;
+    }
+    Ok(())
+}

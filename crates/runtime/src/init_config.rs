@@ -1,0 +1,350 @@
+//! Everything the container init needs, extracted from the OCI spec before the fork so that
+//! spec errors are reported by the parent and the child only runs plain system calls.
+
+use std::path::{Path, PathBuf};
+
+use nix::sched::CloneFlags;
+use nix::sys::resource::Resource;
+use oci_spec::runtime::{LinuxNamespaceType, PosixRlimitType, Spec};
+
+use crate::RuntimeError;
+
+/// Annotation holding overlay mount data (`lowerdir=…,upperdir=…,workdir=…`) for `root.path`.
+pub const OVERLAY_ANNOTATION: &str = "org.berth.rootfs.overlay";
+
+/// One mount of the container, destination relative to the container root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountSpec {
+    pub destination: PathBuf,
+    pub typ: String,
+    pub source: Option<PathBuf>,
+    pub options: Vec<String>,
+}
+
+impl MountSpec {
+    fn new(destination: &str, typ: &str, source: &str, options: &[&str]) -> Self {
+        MountSpec {
+            destination: destination.into(),
+            typ: typ.into(),
+            source: Some(source.into()),
+            options: options.iter().map(|o| o.to_string()).collect(),
+        }
+    }
+
+    pub fn is_bind(&self) -> bool {
+        self.typ == "bind" || self.options.iter().any(|o| o == "bind" || o == "rbind")
+    }
+}
+
+/// A device node to create in the container's /dev.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceSpec {
+    pub path: PathBuf,
+    /// `c`, `b` or `p`.
+    pub typ: char,
+    pub major: u64,
+    pub minor: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct InitConfig {
+    /// Absolute host path of the container root.
+    pub root: PathBuf,
+    pub root_readonly: bool,
+    pub overlay: Option<String>,
+    /// Namespaces created by unshare in the init (pid excluded: the parent unshares it).
+    pub unshare_flags: CloneFlags,
+    pub new_pid_ns: bool,
+    pub new_net_ns: bool,
+    /// Existing namespaces to join (setns), e.g. `--net container:x`.
+    pub join_namespaces: Vec<(CloneFlags, PathBuf)>,
+    pub hostname: Option<String>,
+    pub mounts: Vec<MountSpec>,
+    pub devices: Vec<DeviceSpec>,
+    pub masked_paths: Vec<String>,
+    pub readonly_paths: Vec<String>,
+    pub rlimits: Vec<(Resource, u64, u64)>,
+    pub uid: u32,
+    pub gid: u32,
+    pub additional_gids: Vec<u32>,
+    pub umask: Option<u32>,
+    pub cwd: PathBuf,
+    pub env: Vec<String>,
+    pub args: Vec<String>,
+    pub capabilities: Option<oci_spec::runtime::LinuxCapabilities>,
+    pub no_new_privileges: bool,
+    pub cgroups_path: Option<PathBuf>,
+    pub resources: cgroups::Resources,
+}
+
+/// The mounts every container gets unless the spec names the destination itself.
+fn default_mounts() -> Vec<MountSpec> {
+    vec![
+        MountSpec::new("/proc", "proc", "proc", &["nosuid", "noexec", "nodev"]),
+        MountSpec::new(
+            "/dev",
+            "tmpfs",
+            "tmpfs",
+            &["nosuid", "strictatime", "mode=755", "size=65536k"],
+        ),
+        MountSpec::new(
+            "/dev/pts",
+            "devpts",
+            "devpts",
+            &[
+                "nosuid",
+                "noexec",
+                "newinstance",
+                "ptmxmode=0666",
+                "mode=0620",
+                "gid=5",
+            ],
+        ),
+        MountSpec::new(
+            "/dev/shm",
+            "tmpfs",
+            "shm",
+            &["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+        ),
+        MountSpec::new(
+            "/dev/mqueue",
+            "mqueue",
+            "mqueue",
+            &["nosuid", "noexec", "nodev"],
+        ),
+        MountSpec::new(
+            "/sys",
+            "sysfs",
+            "sysfs",
+            &["nosuid", "noexec", "nodev", "ro"],
+        ),
+    ]
+}
+
+/// The device nodes every container gets (as Docker/runc).
+fn default_devices() -> Vec<DeviceSpec> {
+    [
+        ("null", 1, 3),
+        ("zero", 1, 5),
+        ("full", 1, 7),
+        ("random", 1, 8),
+        ("urandom", 1, 9),
+        ("tty", 5, 0),
+    ]
+    .into_iter()
+    .map(|(name, major, minor)| DeviceSpec {
+        path: PathBuf::from("/dev").join(name),
+        typ: 'c',
+        major,
+        minor,
+        mode: 0o666,
+        uid: 0,
+        gid: 0,
+    })
+    .collect()
+}
+
+fn rlimit_resource(typ: PosixRlimitType) -> Resource {
+    match typ {
+        PosixRlimitType::RlimitCpu => Resource::RLIMIT_CPU,
+        PosixRlimitType::RlimitFsize => Resource::RLIMIT_FSIZE,
+        PosixRlimitType::RlimitData => Resource::RLIMIT_DATA,
+        PosixRlimitType::RlimitStack => Resource::RLIMIT_STACK,
+        PosixRlimitType::RlimitCore => Resource::RLIMIT_CORE,
+        PosixRlimitType::RlimitRss => Resource::RLIMIT_RSS,
+        PosixRlimitType::RlimitNproc => Resource::RLIMIT_NPROC,
+        PosixRlimitType::RlimitNofile => Resource::RLIMIT_NOFILE,
+        PosixRlimitType::RlimitMemlock => Resource::RLIMIT_MEMLOCK,
+        PosixRlimitType::RlimitAs => Resource::RLIMIT_AS,
+        PosixRlimitType::RlimitLocks => Resource::RLIMIT_LOCKS,
+        PosixRlimitType::RlimitSigpending => Resource::RLIMIT_SIGPENDING,
+        PosixRlimitType::RlimitMsgqueue => Resource::RLIMIT_MSGQUEUE,
+        PosixRlimitType::RlimitNice => Resource::RLIMIT_NICE,
+        PosixRlimitType::RlimitRtprio => Resource::RLIMIT_RTPRIO,
+        PosixRlimitType::RlimitRttime => Resource::RLIMIT_RTTIME,
+    }
+}
+
+fn namespace_flag(typ: LinuxNamespaceType) -> CloneFlags {
+    match typ {
+        LinuxNamespaceType::Mount => CloneFlags::CLONE_NEWNS,
+        LinuxNamespaceType::Cgroup => CloneFlags::CLONE_NEWCGROUP,
+        LinuxNamespaceType::Uts => CloneFlags::CLONE_NEWUTS,
+        LinuxNamespaceType::Ipc => CloneFlags::CLONE_NEWIPC,
+        LinuxNamespaceType::User => CloneFlags::CLONE_NEWUSER,
+        LinuxNamespaceType::Pid => CloneFlags::CLONE_NEWPID,
+        LinuxNamespaceType::Network => CloneFlags::CLONE_NEWNET,
+        LinuxNamespaceType::Time => CloneFlags::from_bits_retain(libc::CLONE_NEWTIME),
+    }
+}
+
+fn normalize_destination(dest: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for comp in dest.components() {
+        if let std::path::Component::Normal(c) = comp {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl InitConfig {
+    /// Extracts the init's configuration; `bundle` anchors a relative `root.path`.
+    pub fn from_spec(spec: &Spec, bundle: &Path) -> Result<Self, RuntimeError> {
+        let invalid = |m: &str| RuntimeError::InvalidSpec(m.to_owned());
+        let root = spec
+            .root()
+            .as_ref()
+            .ok_or_else(|| invalid("root is missing"))?;
+        let root_path = if root.path().is_absolute() {
+            root.path().clone()
+        } else {
+            bundle.join(root.path())
+        };
+        let process = spec
+            .process()
+            .as_ref()
+            .ok_or_else(|| invalid("process is missing"))?;
+        let args = process.args().clone().unwrap_or_default();
+        if args.is_empty() {
+            return Err(invalid("process.args is empty"));
+        }
+        let linux = spec.linux().clone().unwrap_or_default();
+
+        let mut unshare_flags = CloneFlags::empty();
+        let mut join_namespaces = Vec::new();
+        let mut new_pid_ns = false;
+        let mut new_net_ns = false;
+        for ns in linux.namespaces().clone().unwrap_or_default() {
+            let flag = namespace_flag(ns.typ());
+            match (ns.typ(), ns.path()) {
+                (LinuxNamespaceType::User, _) => {
+                    return Err(invalid("user namespaces are not supported"))
+                }
+                (LinuxNamespaceType::Pid, Some(_)) => {
+                    return Err(invalid(
+                        "joining an existing pid namespace is not supported",
+                    ))
+                }
+                (LinuxNamespaceType::Pid, None) => new_pid_ns = true,
+                (_, Some(path)) => join_namespaces.push((flag, path.clone())),
+                (typ, None) => {
+                    if typ == LinuxNamespaceType::Network {
+                        new_net_ns = true;
+                    }
+                    unshare_flags |= flag;
+                }
+            }
+        }
+        // The rootfs is mounted inside the container's own mount namespace, always.
+        unshare_flags |= CloneFlags::CLONE_NEWNS;
+
+        let spec_mounts: Vec<MountSpec> = spec
+            .mounts()
+            .clone()
+            .unwrap_or_default()
+            .iter()
+            .map(|m| MountSpec {
+                destination: normalize_destination(m.destination()),
+                typ: m.typ().clone().unwrap_or_default(),
+                source: m.source().clone(),
+                options: m.options().clone().unwrap_or_default(),
+            })
+            // cgroup v1 filesystems inside containers are not provided yet.
+            .filter(|m| m.typ != "cgroup" && m.typ != "cgroup2")
+            .collect();
+        let mut mounts: Vec<MountSpec> = default_mounts()
+            .into_iter()
+            .filter(|d| !spec_mounts.iter().any(|m| m.destination == d.destination))
+            .collect();
+        mounts.extend(spec_mounts);
+        // Parents before children (stable: equal depths keep the spec's order).
+        mounts.sort_by_key(|m| m.destination.components().count());
+
+        let mut devices = default_devices();
+        for d in linux.devices().clone().unwrap_or_default() {
+            let typ = match d.typ().as_str() {
+                "b" => 'b',
+                "p" => 'p',
+                _ => 'c',
+            };
+            let spec_dev = DeviceSpec {
+                path: normalize_destination(d.path()),
+                typ,
+                major: d.major().max(0) as u64,
+                minor: d.minor().max(0) as u64,
+                mode: d.file_mode().unwrap_or(0o666) & 0o7777,
+                uid: d.uid().unwrap_or(0),
+                gid: d.gid().unwrap_or(0),
+            };
+            devices.retain(|existing| existing.path != spec_dev.path);
+            devices.push(spec_dev);
+        }
+
+        let rlimits = process
+            .rlimits()
+            .clone()
+            .unwrap_or_default()
+            .iter()
+            .map(|r| (rlimit_resource(r.typ()), r.soft(), r.hard()))
+            .collect();
+
+        let resources = linux
+            .resources()
+            .as_ref()
+            .map(resources_from_spec)
+            .unwrap_or_default();
+        let user = process.user();
+        let cwd = if process.cwd().as_os_str().is_empty() {
+            PathBuf::from("/")
+        } else {
+            process.cwd().clone()
+        };
+        Ok(InitConfig {
+            root: root_path,
+            root_readonly: root.readonly().unwrap_or(false),
+            overlay: spec
+                .annotations()
+                .as_ref()
+                .and_then(|a| a.get(OVERLAY_ANNOTATION))
+                .cloned(),
+            unshare_flags,
+            new_pid_ns,
+            new_net_ns,
+            join_namespaces,
+            hostname: spec.hostname().clone().filter(|h| !h.is_empty()),
+            mounts,
+            devices,
+            masked_paths: linux.masked_paths().clone().unwrap_or_default(),
+            readonly_paths: linux.readonly_paths().clone().unwrap_or_default(),
+            rlimits,
+            uid: user.uid(),
+            gid: user.gid(),
+            additional_gids: user.additional_gids().clone().unwrap_or_default(),
+            umask: user.umask(),
+            cwd,
+            env: process.env().clone().unwrap_or_default(),
+            args,
+            capabilities: process.capabilities().clone(),
+            no_new_privileges: process.no_new_privileges().unwrap_or(false),
+            cgroups_path: linux.cgroups_path().clone(),
+            resources,
+        })
+    }
+}
+
+fn resources_from_spec(r: &oci_spec::runtime::LinuxResources) -> cgroups::Resources {
+    let memory = r.memory().as_ref();
+    let cpu = r.cpu().as_ref();
+    cgroups::Resources {
+        memory_limit: memory.and_then(|m| m.limit()),
+        memory_swap: memory.and_then(|m| m.swap()),
+        cpu_quota: cpu.and_then(|c| c.quota()),
+        cpu_period: cpu.and_then(|c| c.period()),
+        cpu_shares: cpu.and_then(|c| c.shares()),
+        pids_limit: r.pids().as_ref().map(|p| p.limit()),
+    }
+}

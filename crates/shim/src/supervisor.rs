@@ -1,0 +1,294 @@
+//! The shim's life: create the container (single-threaded), handshake, then serve the socket
+//! with one thread per connection while a reaper thread waits for the init.
+
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::UnixListener;
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{SecondsFormat, Utc};
+use nix::fcntl::OFlag;
+use nix::sys::signal::Signal;
+use nix::sys::wait::{waitpid, WaitStatus};
+use nix::unistd::Pid;
+use oci_spec::runtime::Spec;
+use runtime::{InitConfig, InitStdio};
+
+use crate::atomic_file::write_atomic;
+use crate::json_log::JsonLog;
+use crate::output::{pump, AttachRegistry};
+use crate::protocol::{ExitInfo, Status};
+use crate::shared::{lock, Lifecycle, Shared};
+use crate::{connection, stdcopy, ShimOptions};
+
+/// How long the shim stays after the init exited, for clients still reading answers.
+const LINGER_MAX: Duration = Duration::from_secs(2);
+/// Minimum stay after exit, so a client that connects right after the exit still gets
+/// `state`/`wait` answers from the shim rather than a vanished socket.
+const LINGER_MIN: Duration = Duration::from_millis(100);
+
+/// Runs the shim; returns the process exit code. Must be called while single-threaded.
+pub fn run(opts: ShimOptions) -> i32 {
+    detach_from_parent(&opts);
+    let created = match create(&opts) {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("berth-shim: create failed: {message}");
+            handshake(&serde_json::json!({"ok": false, "error": message}));
+            return 1;
+        }
+    };
+    let Created {
+        container,
+        new_pid_ns,
+        stdout,
+        stderr,
+        stdin,
+        listener,
+    } = created;
+    let pid = container.pid().as_raw();
+    handshake(&serde_json::json!({"ok": true, "pid": pid}));
+
+    let mut container = container;
+    let cgroup = container.take_cgroup();
+    let shared = Arc::new(Shared {
+        opts: opts.clone(),
+        pid,
+        container: Mutex::new(container),
+        cgroup,
+        new_pid_ns,
+        lifecycle: Mutex::new(Lifecycle {
+            status: Status::Created,
+            exit: None,
+            start_error: None,
+            outputs_open: 2,
+            connections: 0,
+        }),
+        changed: Condvar::new(),
+        attach: AttachRegistry::default(),
+        stdin: Mutex::new(stdin),
+    });
+
+    let log = if opts.json_log {
+        match JsonLog::open(&opts.log_path()) {
+            Ok(l) => Some(Arc::new(Mutex::new(l))),
+            Err(e) => {
+                eprintln!("berth-shim: opening {}: {e}", opts.log_path().display());
+                None
+            }
+        }
+    } else {
+        None
+    };
+    for (pipe, id) in [(stdout, stdcopy::STDOUT), (stderr, stdcopy::STDERR)] {
+        let (shared, log) = (shared.clone(), log.clone());
+        std::thread::spawn(move || pump(shared, pipe, id, log));
+    }
+    {
+        let shared = shared.clone();
+        std::thread::spawn(move || reap(shared));
+    }
+    for conn in listener.incoming() {
+        match conn {
+            Ok(stream) => {
+                let shared = shared.clone();
+                std::thread::spawn(move || connection::serve(shared, stream));
+            }
+            Err(e) => eprintln!("berth-shim: accept: {e}"),
+        }
+    }
+    0
+}
+
+/// The shim outlives berthd: own session, stderr to `<bundle>/shim.log`, and no death by the
+/// signals a vanished parent or terminal would send.
+fn detach_from_parent(opts: &ShimOptions) {
+    let _ = nix::unistd::setsid();
+    let _ = sys::ignore_signal(Signal::SIGPIPE);
+    let _ = sys::ignore_signal(Signal::SIGHUP);
+    if let Ok(log) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(opts.bundle.join("shim.log"))
+    {
+        let _ = nix::unistd::dup2_stderr(log.as_fd());
+    }
+}
+
+/// Prints the one handshake line and closes stdout so the reader sees EOF.
+fn handshake(value: &serde_json::Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{value}");
+    let _ = out.flush();
+    if let Ok(null) = File::options().read(true).write(true).open("/dev/null") {
+        let _ = nix::unistd::dup2_stdout(null.as_fd());
+    }
+}
+
+struct Created {
+    container: runtime::CreatedContainer,
+    new_pid_ns: bool,
+    stdout: File,
+    stderr: File,
+    stdin: Option<File>,
+    listener: UnixListener,
+}
+
+fn pipe() -> Result<(OwnedFd, OwnedFd), String> {
+    nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("pipe: {e}"))
+}
+
+fn create(opts: &ShimOptions) -> Result<Created, String> {
+    let config_path = opts.bundle.join("config.json");
+    let raw = std::fs::read(&config_path)
+        .map_err(|e| format!("reading {}: {e}", config_path.display()))?;
+    let spec: Spec = serde_json::from_slice(&raw)
+        .map_err(|e| format!("parsing {}: {e}", config_path.display()))?;
+    let cfg = InitConfig::from_spec(&spec, &opts.bundle).map_err(|e| e.to_string())?;
+
+    let (out_r, out_w) = pipe()?;
+    let (err_r, err_w) = pipe()?;
+    let (stdin_child, stdin_ours) = if opts.stdin {
+        let (r, w) = pipe()?;
+        (r, Some(File::from(w)))
+    } else {
+        let null = File::open("/dev/null").map_err(|e| format!("opening /dev/null: {e}"))?;
+        (OwnedFd::from(null), None)
+    };
+    let stdio = InitStdio {
+        stdin: stdin_child,
+        stdout: out_w,
+        stderr: err_w,
+    };
+    let container = runtime::create(&cfg, stdio).map_err(|e| e.to_string())?;
+
+    let fail = |container: runtime::CreatedContainer, message: String| {
+        let pid = container.pid();
+        let mut container = container;
+        let cgroup = container.take_cgroup();
+        drop(container); // closes the start pipe: the init exits
+        let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+        let _ = waitpid(pid, None);
+        if let Some(cg) = cgroup {
+            let _ = cg.remove();
+        }
+        message
+    };
+    if let Err(e) = write_atomic(
+        &opts.bundle.join("init.pid"),
+        container.pid().as_raw().to_string().as_bytes(),
+    ) {
+        return Err(fail(container, format!("writing init.pid: {e}")));
+    }
+    let listener = match bind(&opts.socket) {
+        Ok(l) => l,
+        Err(e) => {
+            return Err(fail(
+                container,
+                format!("listening on {}: {e}", opts.socket.display()),
+            ))
+        }
+    };
+    Ok(Created {
+        container,
+        new_pid_ns: cfg.new_pid_ns,
+        stdout: File::from(out_r),
+        stderr: File::from(err_r),
+        stdin: stdin_ours,
+        listener,
+    })
+}
+
+fn bind(socket: &Path) -> std::io::Result<UnixListener> {
+    if let Some(dir) = socket.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    match std::fs::remove_file(socket) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    UnixListener::bind(socket)
+}
+
+/// Waits for the init, then: drain output, read the OOM counter, write exit.json, answer
+/// waiters, close streams, remove the cgroup, and exit the process.
+fn reap(shared: Arc<Shared>) {
+    let pid = Pid::from_raw(shared.pid);
+    let (exit_code, signal) = loop {
+        match waitpid(pid, None) {
+            Ok(WaitStatus::Exited(_, code)) => break (code, None),
+            Ok(WaitStatus::Signaled(_, sig, _)) => break (128 + sig as i32, Some(sig as i32)),
+            Ok(_) | Err(nix::Error::EINTR) => continue,
+            Err(e) => {
+                eprintln!("berth-shim: waitpid: {e}");
+                break (255, None);
+            }
+        }
+    };
+    // Without a pid namespace, leftover processes would keep the output pipes open forever.
+    if !shared.new_pid_ns {
+        if let Some(cg) = &shared.cgroup {
+            let _ = cg.kill_all(Signal::SIGKILL);
+        }
+    }
+    {
+        let mut l = shared.lifecycle();
+        while l.outputs_open > 0 {
+            l = shared.changed.wait(l).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+    // A start in progress holds the container lock until its outcome is known.
+    drop(lock(&shared.container));
+    let oom_killed = shared
+        .cgroup
+        .as_ref()
+        .and_then(|cg| cg.oom_kill_count().ok())
+        .unwrap_or(0)
+        > 0;
+    let exit = ExitInfo {
+        exit_code,
+        signal,
+        oom_killed,
+        finished_at: Utc::now().to_rfc3339_opts(SecondsFormat::Nanos, true),
+        error: shared.lifecycle().start_error.clone(),
+    };
+    match serde_json::to_vec(&exit) {
+        Ok(bytes) => {
+            if let Err(e) = write_atomic(&shared.opts.bundle.join("exit.json"), &bytes) {
+                eprintln!("berth-shim: writing exit.json: {e}");
+            }
+        }
+        Err(e) => eprintln!("berth-shim: encoding exit: {e}"),
+    }
+    shared.update(|l| {
+        l.status = Status::Stopped;
+        l.exit = Some(exit);
+    });
+    shared.attach.close_all();
+    lock(&shared.stdin).take();
+    if let Some(cg) = &shared.cgroup {
+        if let Err(e) = cg.remove() {
+            eprintln!("berth-shim: removing cgroup: {e}");
+        }
+    }
+    let exited_at = Instant::now();
+    {
+        let mut l = shared.lifecycle();
+        while l.connections > 0 && exited_at.elapsed() < LINGER_MAX {
+            let (guard, _) = shared
+                .changed
+                .wait_timeout(l, LINGER_MAX.saturating_sub(exited_at.elapsed()))
+                .unwrap_or_else(|p| p.into_inner());
+            l = guard;
+        }
+    }
+    if let Some(rest) = LINGER_MIN.checked_sub(exited_at.elapsed()) {
+        std::thread::sleep(rest);
+    }
+    let _ = std::fs::remove_file(&shared.opts.socket);
+    std::process::exit(0);
+}
