@@ -1,1 +1,129 @@
-//! cli
+//! The `berth` command line: clap parsing, one module per command, docker-compatible output.
+
+pub mod args;
+pub mod commands;
+pub mod container_flags;
+pub mod error;
+pub mod gostr;
+pub mod humanize;
+pub mod json_indent;
+pub mod list_format;
+pub mod output;
+pub mod reference;
+pub mod table;
+pub mod template;
+pub mod units;
+
+use clap::Parser;
+use client::Client;
+
+use crate::args::{Cli, Command, ContainerCommand, ImageCommand};
+pub use crate::error::CliError;
+
+/// The version printed by `berth --version` and `berth version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// What every command gets: the API client and global flags.
+pub struct Ctx {
+    pub client: Client,
+    pub debug: bool,
+}
+
+/// Parses `std::env::args`, runs the command and returns the process exit code.
+pub fn run_main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // docker exits 125 on flag errors; help and version requests are successes.
+            return if e.use_stderr() { 125 } else { 0 };
+        }
+    };
+    if cli.version {
+        println!("berth version {VERSION}");
+        return 0;
+    }
+    let Some(command) = cli.command else {
+        let _ = <Cli as clap::CommandFactory>::command().print_help();
+        return 0;
+    };
+    let host = match client::resolve_host(cli.host.as_deref()) {
+        Ok(host) => host,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    let ctx = Ctx {
+        client: Client::new(host),
+        debug: cli.debug,
+    };
+
+    // One thread is enough for a CLI and starts fastest.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("failed to start the async runtime: {e}");
+            return 1;
+        }
+    };
+    let result = runtime.block_on(dispatch(&ctx, command));
+    // A blocking read of our stdin may still be pending (run -i); do not wait for it.
+    runtime.shutdown_background();
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            let text = e.to_string();
+            if !text.is_empty() {
+                eprintln!("{text}");
+            }
+            e.exit_code()
+        }
+    }
+}
+
+async fn dispatch(ctx: &Ctx, command: Command) -> Result<i32, CliError> {
+    use commands::*;
+    match command {
+        Command::Version(a) => version::run(ctx, a).await,
+        Command::Info(a) => info::run(ctx, a).await,
+        Command::Run(a) => run::run(ctx, a).await,
+        Command::Create(a) => create::run(ctx, a).await,
+        Command::Start(a) => start::run(ctx, a).await,
+        Command::Stop(a) => stop::run(ctx, a).await,
+        Command::Kill(a) => kill::run(ctx, a).await,
+        Command::Restart(a) => restart::run(ctx, a).await,
+        Command::Rm(a) => rm::run(ctx, a).await,
+        Command::Ps(a) => ps::run(ctx, a).await,
+        Command::Logs(a) => logs::run(ctx, a).await,
+        Command::Inspect(a) => inspect::run(ctx, a, None).await,
+        Command::Wait(a) => wait::run(ctx, a).await,
+        Command::Images(a) => images::run(ctx, a).await,
+        Command::Import(a) => import::run(ctx, a).await,
+        Command::Tag(a) => tag::run(ctx, a).await,
+        Command::Rmi(a) => rmi::run(ctx, a).await,
+        Command::Container(c) => match c {
+            ContainerCommand::Run(a) => run::run(ctx, a).await,
+            ContainerCommand::Create(a) => create::run(ctx, a).await,
+            ContainerCommand::Start(a) => start::run(ctx, a).await,
+            ContainerCommand::Stop(a) => stop::run(ctx, a).await,
+            ContainerCommand::Kill(a) => kill::run(ctx, a).await,
+            ContainerCommand::Restart(a) => restart::run(ctx, a).await,
+            ContainerCommand::Rm(a) => rm::run(ctx, a).await,
+            ContainerCommand::Ls(a) => ps::run(ctx, a).await,
+            ContainerCommand::Logs(a) => logs::run(ctx, a).await,
+            ContainerCommand::Inspect(a) => inspect::run(ctx, a, Some("container")).await,
+            ContainerCommand::Wait(a) => wait::run(ctx, a).await,
+        },
+        Command::Image(c) => match c {
+            ImageCommand::Ls(a) => images::run(ctx, a).await,
+            ImageCommand::Rm(a) => rmi::run(ctx, a).await,
+            ImageCommand::Import(a) => import::run(ctx, a).await,
+            ImageCommand::Tag(a) => tag::run(ctx, a).await,
+            ImageCommand::Inspect(a) => inspect::run(ctx, a, Some("image")).await,
+        },
+    }
+}

@@ -1,0 +1,15 @@
+//! `berth rm [-f] [-v] CONTAINER...`.
+
+use crate::args::RmArgs;
+use crate::commands::each::for_each_name;
+use crate::{CliError, Ctx};
+
+pub async fn run(ctx: &Ctx, args: RmArgs) -> Result<i32, CliError> {
+    let (force, volumes) = (args.force, args.volumes);
+    let failed = for_each_name(&args.containers, |name| async move {
+        ctx.client.remove_container(&name, force, volumes).await?;
+        Ok(Some(name))
+    })
+    .await;
+    Ok(if failed.is_empty() { 0 } else { 1 })
+}

@@ -1,0 +1,404 @@
+//! The flags shared by `run` and `create`, and how they become a `POST /containers/create` body.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use api::{Config, ContainerCreateBody, HostConfig, RestartPolicy};
+use clap::Args;
+
+use crate::units::{parse_memory_swap, parse_nano_cpus, parse_ram_bytes};
+
+/// Container configuration flags with docker's names. `-h` is `--hostname` here, so the
+/// commands that flatten this disable clap's automatic `-h` help flag.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ContainerFlags {
+    /// Automatically remove the container and its associated anonymous volumes when it exits
+    #[arg(long = "rm")]
+    pub rm: bool,
+    /// Assign a name to the container
+    #[arg(long = "name")]
+    pub name: Option<String>,
+    /// Set environment variables (NAME=value, or NAME to copy it from this environment)
+    #[arg(short = 'e', long = "env")]
+    pub env: Vec<String>,
+    /// Read in a file of environment variables
+    #[arg(long = "env-file")]
+    pub env_file: Vec<PathBuf>,
+    /// Working directory inside the container
+    #[arg(short = 'w', long = "workdir")]
+    pub workdir: Option<String>,
+    /// Username or UID (format: <name|uid>[:<group|gid>])
+    #[arg(short = 'u', long = "user")]
+    pub user: Option<String>,
+    /// Overwrite the default ENTRYPOINT of the image
+    #[arg(long = "entrypoint")]
+    pub entrypoint: Option<String>,
+    /// Keep STDIN open even if not attached
+    #[arg(short = 'i', long = "interactive")]
+    pub interactive: bool,
+    /// Allocate a pseudo-TTY
+    #[arg(short = 't', long = "tty")]
+    pub tty: bool,
+    /// Memory limit (e.g. 32m, 1g, or bytes)
+    #[arg(short = 'm', long = "memory")]
+    pub memory: Option<String>,
+    /// Swap limit equal to memory plus swap: -1 to enable unlimited swap
+    #[arg(long = "memory-swap", allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+    /// Number of CPUs (e.g. 0.5)
+    #[arg(long = "cpus")]
+    pub cpus: Option<String>,
+    /// CPU shares (relative weight)
+    #[arg(short = 'c', long = "cpu-shares")]
+    pub cpu_shares: Option<i64>,
+    /// Tune container pids limit (set -1 for unlimited)
+    #[arg(long = "pids-limit", allow_hyphen_values = true)]
+    pub pids_limit: Option<i64>,
+    /// Connect a container to a network (none, host, bridge, ...)
+    #[arg(long = "network", visible_alias = "net")]
+    pub network: Option<String>,
+    /// Container host name
+    #[arg(short = 'h', long = "hostname")]
+    pub hostname: Option<String>,
+    /// Set meta data on a container (key=value)
+    #[arg(short = 'l', long = "label")]
+    pub label: Vec<String>,
+    /// Signal to stop the container
+    #[arg(long = "stop-signal")]
+    pub stop_signal: Option<String>,
+    /// Timeout (in seconds) to stop a container
+    #[arg(long = "stop-timeout", allow_hyphen_values = true)]
+    pub stop_timeout: Option<i64>,
+    /// Bind mount a volume (host-src:container-dest[:options])
+    #[arg(short = 'v', long = "volume")]
+    pub volume: Vec<String>,
+    /// Restart policy to apply when a container exits (no, always, on-failure[:n], unless-stopped)
+    #[arg(long = "restart")]
+    pub restart: Option<String>,
+    /// Give extended privileges to this container
+    #[arg(long = "privileged")]
+    pub privileged: bool,
+    /// Mount the container's root filesystem as read only
+    #[arg(long = "read-only")]
+    pub read_only: bool,
+    /// Add Linux capabilities
+    #[arg(long = "cap-add")]
+    pub cap_add: Vec<String>,
+    /// Drop Linux capabilities
+    #[arg(long = "cap-drop")]
+    pub cap_drop: Vec<String>,
+    /// Run an init inside the container that forwards signals and reaps processes
+    #[arg(long = "init")]
+    pub init: bool,
+    /// Pull image before running ("always", "missing", "never")
+    #[arg(long = "pull", default_value = "missing")]
+    pub pull: String,
+}
+
+/// What the user asked for, resolved into a create body.
+#[derive(Debug, Clone)]
+pub struct CreateRequest {
+    pub name: Option<String>,
+    pub body: ContainerCreateBody,
+}
+
+impl ContainerFlags {
+    /// Builds the create body docker would send. `detach` controls the attach flags;
+    /// `lookup_env` resolves `-e NAME` (our own environment in production).
+    pub fn to_create_request(
+        &self,
+        image: &str,
+        command: &[String],
+        detach: bool,
+        lookup_env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<CreateRequest, String> {
+        let mut env = Vec::new();
+        for file in &self.env_file {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| format!("open {}: {}", file.display(), io_error_text(&e)))?;
+            env.extend(parse_env_file(&text, lookup_env)?);
+        }
+        for entry in &self.env {
+            env.push(resolve_env(entry, lookup_env));
+        }
+
+        let mut labels = BTreeMap::new();
+        for label in &self.label {
+            let (k, v) = label.split_once('=').unwrap_or((label.as_str(), ""));
+            labels.insert(k.to_string(), v.to_string());
+        }
+
+        let config = Config {
+            hostname: self.hostname.clone().unwrap_or_default(),
+            user: self.user.clone().unwrap_or_default(),
+            attach_stdin: !detach && self.interactive,
+            attach_stdout: !detach,
+            attach_stderr: !detach,
+            tty: self.tty,
+            open_stdin: self.interactive,
+            stdin_once: !detach && self.interactive,
+            env: if env.is_empty() { None } else { Some(env) },
+            cmd: if command.is_empty() {
+                None
+            } else {
+                Some(command.to_vec())
+            },
+            image: image.to_string(),
+            working_dir: self.workdir.clone().unwrap_or_default(),
+            entrypoint: self.entrypoint.as_ref().map(|e| vec![e.clone()]),
+            labels: Some(labels),
+            stop_signal: self.stop_signal.clone().unwrap_or_default(),
+            stop_timeout: self.stop_timeout,
+            volumes: Some(BTreeMap::new()),
+            ..Config::default()
+        };
+
+        let memory = self
+            .memory
+            .as_deref()
+            .map(parse_ram_bytes)
+            .transpose()?
+            .unwrap_or(0);
+        let memory_swap = self
+            .memory_swap
+            .as_deref()
+            .map(parse_memory_swap)
+            .transpose()?
+            .unwrap_or(0);
+        let nano_cpus = self
+            .cpus
+            .as_deref()
+            .map(|c| {
+                parse_nano_cpus(c)
+                    .map_err(|e| format!("invalid argument {c:?} for \"--cpus\" flag: {e}"))
+            })
+            .transpose()?
+            .unwrap_or(0);
+        if self.rm
+            && self
+                .restart
+                .as_deref()
+                .is_some_and(|r| r != "no" && !r.is_empty())
+        {
+            return Err("Conflicting options: --restart and --rm".to_string());
+        }
+
+        let host_config = HostConfig {
+            binds: if self.volume.is_empty() {
+                None
+            } else {
+                Some(self.volume.clone())
+            },
+            network_mode: self
+                .network
+                .clone()
+                .unwrap_or_else(|| "default".to_string()),
+            restart_policy: parse_restart_policy(self.restart.as_deref())?,
+            auto_remove: self.rm,
+            cap_add: if self.cap_add.is_empty() {
+                None
+            } else {
+                Some(self.cap_add.clone())
+            },
+            cap_drop: if self.cap_drop.is_empty() {
+                None
+            } else {
+                Some(self.cap_drop.clone())
+            },
+            privileged: self.privileged,
+            readonly_rootfs: self.read_only,
+            cpu_shares: self.cpu_shares.unwrap_or(0),
+            memory,
+            memory_swap,
+            nano_cpus,
+            pids_limit: self.pids_limit,
+            init: if self.init { Some(true) } else { None },
+            ..HostConfig::default()
+        };
+
+        Ok(CreateRequest {
+            name: self.name.clone(),
+            body: ContainerCreateBody {
+                config,
+                host_config,
+                ..ContainerCreateBody::default()
+            },
+        })
+    }
+}
+
+/// `-e NAME=value` stays; `-e NAME` takes NAME's value from our environment, or stays bare when
+/// unset (as docker's `ValidateEnv` does).
+fn resolve_env(entry: &str, lookup_env: &dyn Fn(&str) -> Option<String>) -> String {
+    if entry.contains('=') {
+        return entry.to_string();
+    }
+    match lookup_env(entry) {
+        Some(value) => format!("{entry}={value}"),
+        None => entry.to_string(),
+    }
+}
+
+/// An env file: one `NAME=value` or `NAME` per line; blank lines and `#` comments are skipped.
+pub fn parse_env_file(
+    text: &str,
+    lookup_env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let name = trimmed.split('=').next().unwrap_or("");
+        if name.is_empty() {
+            return Err(format!("invalid environment variable: {line}"));
+        }
+        if name.contains(char::is_whitespace) {
+            return Err(format!("variable '{name}' contains whitespaces"));
+        }
+        if trimmed.contains('=') {
+            out.push(trimmed.to_string());
+        } else if let Some(value) = lookup_env(trimmed) {
+            out.push(format!("{trimmed}={value}"));
+        }
+    }
+    Ok(out)
+}
+
+fn parse_restart_policy(spec: Option<&str>) -> Result<RestartPolicy, String> {
+    let Some(spec) = spec.filter(|s| !s.is_empty()) else {
+        return Ok(RestartPolicy::default());
+    };
+    let (name, count) = spec.split_once(':').unwrap_or((spec, ""));
+    let maximum_retry_count = if count.is_empty() {
+        0
+    } else {
+        count.parse().map_err(|_| {
+            "invalid restart policy format: maximum retry count must be an integer".to_string()
+        })?
+    };
+    match name {
+        "no" | "always" | "unless-stopped" | "on-failure" => Ok(RestartPolicy {
+            name: name.to_string(),
+            maximum_retry_count,
+        }),
+        _ => Err(format!(
+            "invalid restart policy format: unknown policy '{name}'"
+        )),
+    }
+}
+
+fn io_error_text(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "FROM_HOST").then(|| "hostvalue".to_string())
+    }
+
+    #[test]
+    fn attached_run_body() {
+        let flags = ContainerFlags {
+            rm: true,
+            env: vec!["A=1".into(), "FROM_HOST".into(), "UNSET".into()],
+            memory: Some("32m".into()),
+            cpus: Some("0.5".into()),
+            pids_limit: Some(10),
+            label: vec!["k=v".into(), "bare".into()],
+            ..ContainerFlags::default()
+        };
+        let req = flags
+            .to_create_request("busybox", &["echo".into(), "hi".into()], false, &env)
+            .unwrap();
+        let c = &req.body.config;
+        assert_eq!(c.image, "busybox");
+        assert_eq!(
+            c.cmd.as_deref(),
+            Some(&["echo".to_string(), "hi".to_string()][..])
+        );
+        assert!(c.attach_stdout && c.attach_stderr && !c.attach_stdin && !c.open_stdin);
+        assert_eq!(
+            c.env.as_deref(),
+            Some(
+                &[
+                    "A=1".to_string(),
+                    "FROM_HOST=hostvalue".to_string(),
+                    "UNSET".to_string()
+                ][..]
+            )
+        );
+        let labels = c.labels.as_ref().unwrap();
+        assert_eq!(labels.get("k").map(String::as_str), Some("v"));
+        assert_eq!(labels.get("bare").map(String::as_str), Some(""));
+        let h = &req.body.host_config;
+        assert!(h.auto_remove);
+        assert_eq!(h.memory, 32 << 20);
+        assert_eq!(h.nano_cpus, 500_000_000);
+        assert_eq!(h.pids_limit, Some(10));
+        assert_eq!(h.network_mode, "default");
+    }
+
+    #[test]
+    fn interactive_and_detached() {
+        let flags = ContainerFlags {
+            interactive: true,
+            ..ContainerFlags::default()
+        };
+        let req = flags
+            .to_create_request("busybox", &[], false, &env)
+            .unwrap();
+        assert!(
+            req.body.config.attach_stdin
+                && req.body.config.open_stdin
+                && req.body.config.stdin_once
+        );
+        assert!(req.body.config.cmd.is_none());
+        let req = flags.to_create_request("busybox", &[], true, &env).unwrap();
+        assert!(!req.body.config.attach_stdin && !req.body.config.attach_stdout);
+        assert!(req.body.config.open_stdin && !req.body.config.stdin_once);
+    }
+
+    #[test]
+    fn bad_values_are_errors() {
+        let flags = ContainerFlags {
+            memory: Some("lots".into()),
+            ..ContainerFlags::default()
+        };
+        assert!(flags
+            .to_create_request("busybox", &[], false, &env)
+            .is_err());
+        let flags = ContainerFlags {
+            cpus: Some("x".into()),
+            ..ContainerFlags::default()
+        };
+        assert!(flags
+            .to_create_request("busybox", &[], false, &env)
+            .is_err());
+        let flags = ContainerFlags {
+            rm: true,
+            restart: Some("always".into()),
+            ..ContainerFlags::default()
+        };
+        assert!(flags
+            .to_create_request("busybox", &[], false, &env)
+            .is_err());
+    }
+
+    #[test]
+    fn env_file_lines() {
+        let text = "# comment\n\nA=1\nFROM_HOST\nMISSING\nB=x=y\n";
+        assert_eq!(
+            parse_env_file(text, &env).unwrap(),
+            vec!["A=1", "FROM_HOST=hostvalue", "B=x=y"]
+        );
+        assert!(parse_env_file("=x\n", &env).is_err());
+    }
+}

@@ -1,0 +1,161 @@
+//! Human-readable durations and sizes, matching go-units (`HumanDuration`, `HumanSizeWithPrecision`)
+//! so tables read exactly like docker's.
+
+use std::time::Duration;
+
+/// go-units `HumanDuration`: "Less than a second", "2 seconds", "About a minute", "3 hours", ...
+pub fn human_duration(d: Duration) -> String {
+    let seconds = d.as_secs();
+    if seconds < 1 {
+        return "Less than a second".to_string();
+    }
+    if seconds == 1 {
+        return "1 second".to_string();
+    }
+    if seconds < 60 {
+        return format!("{seconds} seconds");
+    }
+    let minutes = seconds / 60;
+    if minutes == 1 {
+        return "About a minute".to_string();
+    }
+    if minutes < 60 {
+        return format!("{minutes} minutes");
+    }
+    // Hours are rounded, as go-units does with `d.Hours() + 0.5`.
+    let hours = (d.as_secs_f64() / 3600.0 + 0.5) as u64;
+    if hours == 1 {
+        return "About an hour".to_string();
+    }
+    if hours < 48 {
+        return format!("{hours} hours");
+    }
+    if hours < 24 * 7 * 2 {
+        return format!("{} days", hours / 24);
+    }
+    if hours < 24 * 30 * 2 {
+        return format!("{} weeks", hours / 24 / 7);
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{} months", hours / 24 / 30);
+    }
+    format!("{} years", seconds / 3600 / 24 / 365)
+}
+
+/// "<duration> ago" for a Unix timestamp, relative to `now` (both in seconds).
+pub fn human_since(created_unix: i64, now_unix_nanos: i128) -> String {
+    let elapsed = now_unix_nanos - i128::from(created_unix) * 1_000_000_000;
+    let elapsed = Duration::from_nanos(elapsed.clamp(0, i128::from(u64::MAX)) as u64);
+    format!("{} ago", human_duration(elapsed))
+}
+
+/// Now as nanoseconds since the Unix epoch.
+pub fn now_unix_nanos() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i128)
+        .unwrap_or(0)
+}
+
+const DECIMAL_UNITS: [&str; 9] = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+
+/// go-units `HumanSizeWithPrecision`: decimal (1000) units, `precision` significant digits,
+/// formatted like Go's `%.*g` ("1.98MB", "4.26MB", "100kB", "0B").
+pub fn human_size_with_precision(size: f64, precision: usize) -> String {
+    let mut size = size;
+    let mut unit = 0;
+    while size >= 1000.0 && unit < DECIMAL_UNITS.len() - 1 {
+        size /= 1000.0;
+        unit += 1;
+    }
+    format!("{}{}", format_g(size, precision), DECIMAL_UNITS[unit])
+}
+
+/// go-units `HumanSize`: four significant digits.
+pub fn human_size(size: f64) -> String {
+    human_size_with_precision(size, 4)
+}
+
+/// Go's `%.*g`: shortest of %e/%f at `precision` significant digits, trailing zeros removed.
+pub fn format_g(value: f64, precision: usize) -> String {
+    if value == 0.0 {
+        return "0".to_string();
+    }
+    let precision = precision.max(1);
+    let sci = format!("{:.*e}", precision - 1, value);
+    let (mantissa, exponent) = match sci.split_once('e') {
+        Some(parts) => parts,
+        None => return sci,
+    };
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if exponent < -4 || exponent >= precision as i32 {
+        let mantissa = trim_fraction_zeros(mantissa);
+        let sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exponent.abs());
+    }
+    let decimals = (precision as i32 - 1 - exponent).max(0) as usize;
+    trim_fraction_zeros(&format!("{value:.decimals$}"))
+}
+
+fn trim_fraction_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_like_go_units() {
+        assert_eq!(
+            human_duration(Duration::from_millis(500)),
+            "Less than a second"
+        );
+        assert_eq!(human_duration(Duration::from_secs(1)), "1 second");
+        assert_eq!(human_duration(Duration::from_secs(2)), "2 seconds");
+        assert_eq!(human_duration(Duration::from_secs(59)), "59 seconds");
+        assert_eq!(human_duration(Duration::from_secs(60)), "About a minute");
+        assert_eq!(human_duration(Duration::from_secs(119)), "About a minute");
+        assert_eq!(human_duration(Duration::from_secs(180)), "3 minutes");
+        assert_eq!(human_duration(Duration::from_secs(3599)), "59 minutes");
+        assert_eq!(human_duration(Duration::from_secs(3600)), "About an hour");
+        assert_eq!(human_duration(Duration::from_secs(5400)), "2 hours");
+        assert_eq!(human_duration(Duration::from_secs(47 * 3600)), "47 hours");
+        assert_eq!(human_duration(Duration::from_secs(3 * 86400)), "3 days");
+        assert_eq!(human_duration(Duration::from_secs(15 * 86400)), "2 weeks");
+        assert_eq!(human_duration(Duration::from_secs(90 * 86400)), "3 months");
+        assert_eq!(human_duration(Duration::from_secs(800 * 86400)), "2 years");
+    }
+
+    #[test]
+    fn since_appends_ago() {
+        let now = 1_000_000_000_000_000_000i128;
+        let created = (now / 1_000_000_000) as i64 - 2;
+        assert_eq!(human_since(created, now), "2 seconds ago");
+        assert_eq!(human_since(created + 10, now), "Less than a second ago");
+    }
+
+    #[test]
+    fn sizes_like_go_units() {
+        assert_eq!(human_size_with_precision(1984241.0, 3), "1.98MB");
+        assert_eq!(human_size_with_precision(4261000.0, 3), "4.26MB");
+        assert_eq!(human_size_with_precision(0.0, 3), "0B");
+        assert_eq!(human_size_with_precision(100.0, 3), "100B");
+        assert_eq!(human_size_with_precision(100000.0, 3), "100kB");
+        assert_eq!(human_size_with_precision(1500.0, 3), "1.5kB");
+        assert_eq!(human_size_with_precision(999999.0, 3), "1e+03kB");
+        assert_eq!(human_size(1984241.0), "1.984MB");
+    }
+
+    #[test]
+    fn go_g_formatting() {
+        assert_eq!(format_g(1.0, 3), "1");
+        assert_eq!(format_g(12.345, 3), "12.3");
+        assert_eq!(format_g(0.0001234, 3), "0.000123");
+        assert_eq!(format_g(0.00001234, 3), "1.23e-05");
+    }
+}
