@@ -56,7 +56,9 @@ pub fn parse_filters(flags: &[String]) -> Result<Filters, CliError> {
     let mut filters = Filters::new();
     for flag in flags {
         let Some((key, value)) = flag.split_once('=') else {
-            return Err(CliError::message("bad format of filter (expected name=value)".to_string()));
+            return Err(CliError::message(
+                "bad format of filter (expected name=value)".to_string(),
+            ));
         };
         filters.add(key.trim().to_lowercase(), value);
     }
