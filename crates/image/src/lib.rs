@@ -2,16 +2,19 @@
 //! secure layer applier and `import`. State layout: see docs/architecture.md.
 
 mod apply;
+mod atomic;
 mod changes;
 mod compression;
 mod config;
 mod digest;
 mod error;
+mod layer_store;
 mod reference;
 mod rooted;
 mod store;
 
 pub use apply::{apply_layer, apply_layer_with, LayerStats, WhiteoutMode};
+pub use changes::apply_changes;
 pub use config::{ContainerConfig, Healthcheck, History, ImageConfig, RootFs};
 pub use digest::{chain_id, chain_ids, sha256_digest, ImageId};
 pub use error::{ImageError, Result};

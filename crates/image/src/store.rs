@@ -1,14 +1,20 @@
 //! The image store: configs in `content/blobs/sha256`, layers in `layers/<chainid>`, names in
-//! `images/repositories.json`.
+//! `images/repositories.json`, and one `images/db/<id-hex>` record per image.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
-use crate::config::ImageConfig;
-use crate::digest::ImageId;
+use serde::{Deserialize, Serialize};
+
+use crate::atomic::write_atomic;
+use crate::changes::apply_changes;
+use crate::config::{ContainerConfig, History, ImageConfig, RootFs};
+use crate::digest::{chain_ids, ImageId};
 use crate::error::{ImageError, Result};
-use crate::reference::Reference;
+use crate::layer_store::LayerStore;
+use crate::reference::{is_full_hex_id, validate_digest, Reference};
 
 /// An image as the daemon sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,6 +25,8 @@ pub struct Image {
     /// Familiar names with digests, e.g. `localhost:5000/app@sha256:…`, sorted.
     pub repo_digests: Vec<String>,
     pub config: ImageConfig,
+    /// The image this one was committed on top of, if it was made locally.
+    pub parent: Option<ImageId>,
     /// Chain ids of the layers, bottom first (`sha256:<hex>`).
     pub chain_ids: Vec<String>,
     /// Sum of the layers' unpacked sizes in bytes.
@@ -29,6 +37,11 @@ impl Image {
     /// `created` as Unix seconds.
     pub fn created_unix(&self) -> i64 {
         self.config.created_unix()
+    }
+
+    /// The image's labels (empty when it has none).
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        self.config.labels()
     }
 }
 
@@ -49,20 +62,137 @@ pub enum DeleteItem {
     Deleted(String),
 }
 
-/// The image store under a data root. Cheap to share in an `Arc`; every method is blocking and
+/// `images/db/<id-hex>`: what berth knows about an image beyond its config.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct ImageRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    parent: Option<ImageId>,
+}
+
+/// An image loaded in memory.
+#[derive(Debug, Clone)]
+struct Entry {
+    config: ImageConfig,
+    parent: Option<ImageId>,
+    chain_ids: Vec<String>,
+    size: u64,
+}
+
+struct State {
+    images: BTreeMap<ImageId, Entry>,
+    /// Full reference (`docker.io/library/busybox:latest`) → image.
+    repositories: BTreeMap<String, ImageId>,
+}
+
+/// The image store under a data root. Share it in an `Arc`; every method blocks (file I/O) and is
 /// serialised by an internal mutex, so call it from `spawn_blocking` in async code.
 pub struct ImageStore {
     root: PathBuf,
-    lock: Mutex<()>,
+    blobs: PathBuf,
+    db: PathBuf,
+    repositories_file: PathBuf,
+    layers: LayerStore,
+    state: Mutex<State>,
 }
 
+/// Image and repository conflicts in `delete`, as dockerd classifies them.
+struct DeleteConflict {
+    hard: bool,
+    message: String,
+}
+
+const CONFLICT_HARD: u8 = 1;
+const CONFLICT_ACTIVE_REFERENCE: u8 = 2;
+const CONFLICT_STOPPED_CONTAINER: u8 = 4;
+const CONFLICT_SOFT: u8 = CONFLICT_ACTIVE_REFERENCE | CONFLICT_STOPPED_CONTAINER;
+
 impl ImageStore {
-    /// Opens (creating if needed) the store under `data_root`.
+    /// Opens (creating if needed) the store under `data_root` and loads every image.
     pub fn open(data_root: &Path) -> Result<ImageStore> {
-        Ok(ImageStore {
+        let blobs = data_root.join("content/blobs/sha256");
+        let db = data_root.join("images/db");
+        for dir in [&blobs, &db] {
+            fs_err::create_dir_all(dir).map_err(|e| ImageError::io("create image store", e))?;
+        }
+        let layers = LayerStore::open(data_root)?;
+        let repositories_file = data_root.join("images/repositories.json");
+        let repositories: BTreeMap<String, ImageId> = match fs_err::read(&repositories_file) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                ImageError::Corrupt(format!("{}: {e}", repositories_file.display()))
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => return Err(ImageError::io("read repositories.json", e)),
+        };
+        let store = ImageStore {
             root: data_root.to_path_buf(),
-            lock: Mutex::new(()),
+            blobs,
+            db,
+            repositories_file,
+            layers,
+            state: Mutex::new(State {
+                images: BTreeMap::new(),
+                repositories,
+            }),
+        };
+        let mut images = BTreeMap::new();
+        let entries =
+            fs_err::read_dir(&store.db).map_err(|e| ImageError::io("read image db", e))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !is_full_hex_id(&name) {
+                continue; // temp files of an interrupted write
+            }
+            let Ok(id) = ImageId::parse(&name) else {
+                continue;
+            };
+            // An image whose config or layers are damaged is left out rather than failing the daemon.
+            if let Ok(loaded) = store.load_entry(&id) {
+                images.insert(id, loaded);
+            }
+        }
+        {
+            let mut state = store.lock();
+            state.repositories.retain(|_, id| images.contains_key(id));
+            state.images = images;
+        }
+        Ok(store)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves consistent on-disk state; keep serving.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn load_entry(&self, id: &ImageId) -> Result<Entry> {
+        let record_bytes = fs_err::read(self.db.join(id.hex()))
+            .map_err(|e| ImageError::io("read image record", e))?;
+        let record: ImageRecord = serde_json::from_slice(&record_bytes)
+            .map_err(|e| ImageError::Corrupt(format!("image {id}: {e}")))?;
+        let bytes = self.read_config_blob(id)?;
+        if ImageId::of_config(&bytes) != *id {
+            return Err(ImageError::Corrupt(format!(
+                "config of {id} does not match its digest"
+            )));
+        }
+        let config = ImageConfig::from_bytes(&bytes)?;
+        let chain_ids = chain_ids(&config.rootfs.diff_ids);
+        let mut size = 0;
+        for chain in &chain_ids {
+            size += self.layers.record(chain)?.size;
+        }
+        Ok(Entry {
+            config,
+            parent: record.parent,
+            chain_ids,
+            size,
         })
+    }
+
+    fn read_config_blob(&self, id: &ImageId) -> Result<Vec<u8>> {
+        fs_err::read(self.blobs.join(id.hex()))
+            .map_err(|e| ImageError::io(format!("read config of {id}"), e))
     }
 
     /// The data root this store lives in.
@@ -70,9 +200,10 @@ impl ImageStore {
         &self.root
     }
 
-    /// Imports a rootfs tar (plain or gzip) as a one-layer image (`docker import`). `message` becomes
-    /// the config's `comment` and history comment (dockerd uses `Imported from -` when the user
-    /// gave none: pass that); `changes` are `--change` instructions; `tag` is tagged on success.
+    /// Imports a rootfs tar (plain or gzip; GNU tar, `tar` crate or `docker export` output) as a
+    /// one-layer image (`docker import`). `message` becomes the config's `comment` and history
+    /// comment (dockerd uses `Imported from -` when the user gave none: pass that); `changes` are
+    /// `--change` instructions; `tag` is tagged on success (`latest` when it has no tag).
     pub fn import(
         &self,
         reader: impl Read,
@@ -80,15 +211,75 @@ impl ImageStore {
         changes: &[String],
         tag: Option<&Reference>,
     ) -> Result<ImageId> {
-        let _ = (reader, message, changes, tag, &self.lock);
-        Err(ImageError::InvalidArgument(
-            "import: not implemented yet".into(),
-        ))
+        let mut container_config = ContainerConfig::default();
+        apply_changes(&mut container_config, changes)?;
+        let tag = tag.map(checked_tag).transpose()?;
+
+        let layer = self.layers.unpack(reader, None)?;
+        let diff_id = layer.record.diff_id.clone();
+        let created = now_rfc3339();
+        let config = ImageConfig {
+            architecture: go_arch().to_string(),
+            os: "linux".to_string(),
+            created: Some(created.clone()),
+            comment: message.to_string(),
+            config: container_config,
+            rootfs: RootFs {
+                kind: "layers".to_string(),
+                diff_ids: vec![diff_id],
+            },
+            history: vec![History {
+                created: Some(created),
+                comment: message.to_string(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let bytes = config.to_bytes()?;
+
+        let mut state = self.lock();
+        self.layers.commit(layer)?;
+        let id = self.add_image_locked(&mut state, &bytes, None)?;
+        if let Some(tag) = tag {
+            state.repositories.insert(tag.to_string(), id.clone());
+            self.save_repositories(&state)?;
+        }
+        Ok(id)
     }
 
-    /// Finds an image by reference, `sha256:<hex>`, full hex id or unique id prefix.
+    /// Stores a config blob whose layers are all present and records the image.
+    fn add_image_locked(
+        &self,
+        state: &mut State,
+        config_bytes: &[u8],
+        parent: Option<ImageId>,
+    ) -> Result<ImageId> {
+        let id = ImageId::of_config(config_bytes);
+        let blob = self.blobs.join(id.hex());
+        if !blob.exists() {
+            write_atomic(&blob, config_bytes)?;
+        }
+        let record = ImageRecord { parent };
+        let record_bytes =
+            serde_json::to_vec(&record).map_err(|e| ImageError::Corrupt(e.to_string()))?;
+        write_atomic(&self.db.join(id.hex()), &record_bytes)?;
+        let entry = self.load_entry(&id)?;
+        state.images.insert(id.clone(), entry);
+        Ok(id)
+    }
+
+    fn save_repositories(&self, state: &State) -> Result<()> {
+        let bytes = serde_json::to_vec_pretty(&state.repositories)
+            .map_err(|e| ImageError::Corrupt(e.to_string()))?;
+        write_atomic(&self.repositories_file, &bytes)
+    }
+
+    /// Finds an image by reference, `sha256:<hex>`, full hex id or unique id prefix, like dockerd's
+    /// `GetImage`. Unknown → [`ImageError::NotFound`] (`No such image: nope:latest`).
     pub fn resolve(&self, name_or_id: &str) -> Result<Image> {
-        Err(ImageError::NotFound(name_or_id.to_string()))
+        let state = self.lock();
+        let id = resolve_locked(&state, name_or_id)?;
+        Ok(image_view(&state, &id))
     }
 
     /// Same as [`ImageStore::resolve`]; named for the API call it serves.
@@ -98,44 +289,326 @@ impl ImageStore {
 
     /// Every image, newest first.
     pub fn list(&self) -> Result<Vec<Image>> {
-        Ok(Vec::new())
+        let state = self.lock();
+        let mut images: Vec<Image> = state
+            .images
+            .keys()
+            .map(|id| image_view(&state, id))
+            .collect();
+        images.sort_by(|a, b| {
+            b.created_unix()
+                .cmp(&a.created_unix())
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(images)
     }
 
     /// The exact stored config bytes of an image (for `save` and anything that needs the digest).
     pub fn config_bytes(&self, id: &ImageId) -> Result<Vec<u8>> {
-        Err(ImageError::NotFound(id.to_string()))
+        let state = self.lock();
+        if !state.images.contains_key(id) {
+            return Err(ImageError::NotFound(id.to_string()));
+        }
+        self.read_config_blob(id)
     }
 
-    /// Points `target` (a tag defaults to `latest`) at the image `source` names.
+    /// Points `target` (no tag → `latest`) at the image `source` names (`docker tag`).
     pub fn tag(&self, source: &str, target: &Reference) -> Result<()> {
-        let _ = target;
-        Err(ImageError::NotFound(source.to_string()))
+        let target = checked_tag(target)?;
+        let mut state = self.lock();
+        let id = resolve_locked(&state, source)?;
+        state.repositories.insert(target.to_string(), id);
+        self.save_repositories(&state)
     }
 
-    /// Removes one reference; returns the image it pointed to.
+    /// Removes one reference (no tag → `latest`); returns the image it pointed to. The image stays.
     pub fn untag(&self, reference: &Reference) -> Result<ImageId> {
-        Err(ImageError::NotFound(reference.familiar()))
+        let reference = reference.with_default_tag();
+        let mut state = self.lock();
+        let id = state
+            .repositories
+            .remove(&reference.to_string())
+            .ok_or_else(|| ImageError::NotFound(reference.familiar()))?;
+        self.save_repositories(&state)?;
+        Ok(id)
     }
 
-    /// `docker rmi` with Docker's semantics. `user_of` says which container (if any) uses an image.
+    /// `docker rmi` with dockerd's semantics (`ImageDelete`): by tag, removes that tag and deletes the
+    /// image (and its unshared layers) only with its last tag; by id, removes the image and its
+    /// single tag. `user_of` tells which container (if any) uses an image; a used image needs
+    /// `force`, and an image used by a running container is never deleted.
     pub fn delete(
         &self,
         name: &str,
         force: bool,
         user_of: &dyn Fn(&ImageId) -> Option<ImageUser>,
     ) -> Result<Vec<DeleteItem>> {
-        let _ = (force, user_of);
-        Err(ImageError::NotFound(name.to_string()))
+        let mut state = self.lock();
+        let id = resolve_locked(&state, name)?;
+        let mut records = Vec::new();
+        let mut removed_repository_ref = false;
+        if !is_id_prefix(&id, name) {
+            if let (Some(user), false) = (user_of(&id), force) {
+                return Err(ImageError::Conflict(format!(
+                    "conflict: unable to remove repository reference \"{name}\" (must force) - container {} is using its referenced image {}",
+                    short(&user.container_id),
+                    id.short()
+                )));
+            }
+            let reference = Reference::parse(name)?.with_default_tag();
+            state.repositories.remove(&reference.to_string());
+            records.push(DeleteItem::Untagged(reference.familiar()));
+            if !references_of(&state, &id).is_empty() {
+                self.save_repositories(&state)?;
+                return Ok(records);
+            }
+            removed_repository_ref = true;
+        } else {
+            let refs = references_of(&state, &id);
+            if refs.len() <= 1 {
+                let mut mask = CONFLICT_HARD;
+                if !force {
+                    mask |= CONFLICT_SOFT & !CONFLICT_ACTIVE_REFERENCE;
+                }
+                if let Some(c) = delete_conflict(&state, &id, mask, user_of) {
+                    return Err(conflict_error(&id, c));
+                }
+                for r in refs {
+                    state.repositories.remove(&r.to_string());
+                    records.push(DeleteItem::Untagged(r.familiar()));
+                }
+            }
+        }
+
+        let mask = if force {
+            CONFLICT_HARD
+        } else {
+            CONFLICT_HARD | CONFLICT_SOFT
+        };
+        if let Some(conflict) = delete_conflict(&state, &id, mask, user_of) {
+            let dangling = references_of(&state, &id).is_empty();
+            // A tag removal that leaves a used image behind is quiet, as in dockerd.
+            if removed_repository_ref && (!dangling || user_of(&id).is_some()) {
+                self.save_repositories(&state)?;
+                return Ok(records);
+            }
+            self.save_repositories(&state)?;
+            return Err(conflict_error(&id, conflict));
+        }
+        for r in references_of(&state, &id) {
+            state.repositories.remove(&r.to_string());
+            records.push(DeleteItem::Untagged(r.familiar()));
+        }
+        self.save_repositories(&state)?;
+
+        let Some(entry) = state.images.remove(&id) else {
+            return Ok(records);
+        };
+        let _ = std::fs::remove_file(self.db.join(id.hex()));
+        let _ = std::fs::remove_file(self.blobs.join(id.hex()));
+        records.push(DeleteItem::Deleted(id.to_string()));
+        // A force-deleted image may still back a container's overlay: keep its layers then.
+        if user_of(&id).is_none() {
+            for chain in entry.chain_ids.iter().rev() {
+                let shared = state
+                    .images
+                    .values()
+                    .any(|other| other.chain_ids.contains(chain));
+                if !shared {
+                    self.layers.remove(chain)?;
+                    records.push(DeleteItem::Deleted(chain.clone()));
+                }
+            }
+        }
+        Ok(records)
     }
 
     /// The image's layer `diff` directories, top-most first (overlay's `lowerdir` order).
     pub fn layer_dirs(&self, image: &Image) -> Result<Vec<PathBuf>> {
-        let _ = image;
-        Ok(Vec::new())
+        image
+            .chain_ids
+            .iter()
+            .rev()
+            .map(|chain| self.layers.diff_dir(chain))
+            .collect()
     }
 
     /// The unpacked size of an image in bytes.
     pub fn size(&self, image: &Image) -> u64 {
         image.size
+    }
+}
+
+/// A tag target: `latest` when the reference has no tag; digests cannot be tagged.
+fn checked_tag(reference: &Reference) -> Result<Reference> {
+    if reference.digest().is_some() {
+        return Err(ImageError::InvalidArgument(
+            "refusing to create a tag with a digest reference".to_string(),
+        ));
+    }
+    Ok(reference.with_default_tag())
+}
+
+fn resolve_locked(state: &State, name_or_id: &str) -> Result<ImageId> {
+    let by_id = |hex: &str, shown: &str| -> Result<ImageId> {
+        let id = ImageId::parse(hex)?;
+        if state.images.contains_key(&id) {
+            Ok(id)
+        } else {
+            Err(ImageError::NotFound(shown.to_string()))
+        }
+    };
+    if is_full_hex_id(name_or_id) {
+        return by_id(name_or_id, &format!("sha256:{name_or_id}"));
+    }
+    if let Some(hex) = name_or_id.strip_prefix("sha256:") {
+        if validate_digest(name_or_id).is_ok() {
+            return by_id(hex, name_or_id);
+        }
+        return search_prefix(state, hex)
+            .ok_or_else(|| ImageError::NotFound(name_or_id.to_string()));
+    }
+    let reference = Reference::parse(name_or_id)?.with_default_tag();
+    if let Some(id) = state.repositories.get(&reference.to_string()) {
+        return Ok(id.clone());
+    }
+    search_prefix(state, name_or_id).ok_or_else(|| ImageError::NotFound(reference.familiar()))
+}
+
+/// The one image whose hex id starts with `prefix`; none when absent or ambiguous.
+fn search_prefix(state: &State, prefix: &str) -> Option<ImageId> {
+    if prefix.is_empty()
+        || !prefix
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return None;
+    }
+    let mut matches = state
+        .images
+        .keys()
+        .filter(|id| id.hex().starts_with(prefix));
+    let first = matches.next()?;
+    if matches.next().is_some() {
+        return None;
+    }
+    Some(first.clone())
+}
+
+/// dockerd's `isImageIDPrefix`.
+fn is_id_prefix(id: &ImageId, name: &str) -> bool {
+    id.as_str().starts_with(name) || id.hex().starts_with(name)
+}
+
+fn references_of(state: &State, id: &ImageId) -> Vec<Reference> {
+    state
+        .repositories
+        .iter()
+        .filter(|(_, v)| *v == id)
+        .filter_map(|(k, _)| Reference::parse(k).ok())
+        .collect()
+}
+
+fn delete_conflict(
+    state: &State,
+    id: &ImageId,
+    mask: u8,
+    user_of: &dyn Fn(&ImageId) -> Option<ImageUser>,
+) -> Option<DeleteConflict> {
+    let user = user_of(id);
+    if mask & CONFLICT_HARD != 0 {
+        if state.images.values().any(|e| e.parent.as_ref() == Some(id)) {
+            return Some(DeleteConflict {
+                hard: true,
+                message: "image has dependent child images".to_string(),
+            });
+        }
+        if let Some(u) = user.as_ref().filter(|u| u.running) {
+            return Some(DeleteConflict {
+                hard: true,
+                message: format!(
+                    "image is being used by running container {}",
+                    short(&u.container_id)
+                ),
+            });
+        }
+    }
+    if mask & CONFLICT_ACTIVE_REFERENCE != 0 && !references_of(state, id).is_empty() {
+        return Some(DeleteConflict {
+            hard: false,
+            message: "image is referenced in multiple repositories".to_string(),
+        });
+    }
+    if mask & CONFLICT_STOPPED_CONTAINER != 0 {
+        if let Some(u) = user.as_ref().filter(|u| !u.running) {
+            return Some(DeleteConflict {
+                hard: false,
+                message: format!(
+                    "image is being used by stopped container {}",
+                    short(&u.container_id)
+                ),
+            });
+        }
+    }
+    None
+}
+
+fn conflict_error(id: &ImageId, c: DeleteConflict) -> ImageError {
+    let force = if c.hard {
+        "cannot be forced"
+    } else {
+        "must be forced"
+    };
+    ImageError::Conflict(format!(
+        "conflict: unable to delete {} ({force}) - {}",
+        id.short(),
+        c.message
+    ))
+}
+
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+fn image_view(state: &State, id: &ImageId) -> Image {
+    let entry = &state.images[id];
+    let mut repo_tags = Vec::new();
+    let mut repo_digests = Vec::new();
+    for (key, target) in &state.repositories {
+        if target != id {
+            continue;
+        }
+        if let Ok(r) = Reference::parse(key) {
+            if r.digest().is_some() {
+                repo_digests.push(r.familiar());
+            } else {
+                repo_tags.push(r.familiar());
+            }
+        }
+    }
+    Image {
+        id: id.clone(),
+        repo_tags,
+        repo_digests,
+        config: entry.config.clone(),
+        parent: entry.parent.clone(),
+        chain_ids: entry.chain_ids.clone(),
+        size: entry.size,
+    }
+}
+
+/// Now as RFC 3339 with nanoseconds in UTC, as dockerd writes `created`.
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+/// The Go name of this machine's architecture, as image configs carry it.
+fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64le",
+        other => other,
     }
 }

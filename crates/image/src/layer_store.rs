@@ -1,0 +1,128 @@
+//! Unpacked layers: `layers/<chainid-hex>/diff/` (an overlay lower dir) and `layer.json`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::apply::{apply_layer, LayerStats};
+use crate::atomic::{sync_dir, unique_suffix, write_atomic};
+use crate::compression::decompressed;
+use crate::digest::{chain_id, digest_hex, HashingReader};
+use crate::error::{ImageError, Result};
+
+/// `layers/<chainid-hex>/layer.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct LayerRecord {
+    pub diff_id: String,
+    pub parent: Option<String>,
+    /// Bytes of regular-file content in the layer.
+    pub size: u64,
+}
+
+/// A layer unpacked into a temporary directory, not yet committed under its chain id.
+pub(crate) struct UnpackedLayer {
+    tmp_dir: PathBuf,
+    pub chain_id: String,
+    pub record: LayerRecord,
+}
+
+const TMP_PREFIX: &str = "tmp-";
+
+pub(crate) struct LayerStore {
+    dir: PathBuf,
+}
+
+impl LayerStore {
+    pub(crate) fn open(data_root: &Path) -> Result<LayerStore> {
+        let dir = data_root.join("layers");
+        fs_err::create_dir_all(&dir).map_err(|e| ImageError::io("create layers dir", e))?;
+        let store = LayerStore { dir };
+        store.remove_leftovers();
+        Ok(store)
+    }
+
+    /// Half-unpacked layers from a crash are never referenced: delete them.
+    fn remove_leftovers(&self) {
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+    }
+
+    pub(crate) fn layer_dir(&self, chain_id: &str) -> Result<PathBuf> {
+        Ok(self.dir.join(digest_hex(chain_id)?))
+    }
+
+    /// The overlay lower dir of a layer.
+    pub(crate) fn diff_dir(&self, chain_id: &str) -> Result<PathBuf> {
+        Ok(self.layer_dir(chain_id)?.join("diff"))
+    }
+
+    pub(crate) fn record(&self, chain_id: &str) -> Result<LayerRecord> {
+        let path = self.layer_dir(chain_id)?.join("layer.json");
+        let bytes = fs_err::read(&path).map_err(|e| ImageError::io("read layer metadata", e))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ImageError::Corrupt(format!("{}: {e}", path.display())))
+    }
+
+    /// Unpacks a (plain or gzip) layer tar on top of `parent` into a temporary directory, computing
+    /// its diff id from the uncompressed stream as it goes. Done without the store lock.
+    pub(crate) fn unpack(&self, reader: impl Read, parent: Option<&str>) -> Result<UnpackedLayer> {
+        let tmp_dir = self.dir.join(format!("{TMP_PREFIX}{}", unique_suffix()));
+        let result = (|| {
+            let mut hashing = HashingReader::new(decompressed(reader)?);
+            let stats: LayerStats = apply_layer(&tmp_dir.join("diff"), &mut hashing)?;
+            let (diff_id, _len) = hashing
+                .finish()
+                .map_err(|e| ImageError::io("read layer", e))?;
+            let record = LayerRecord {
+                diff_id: diff_id.clone(),
+                parent: parent.map(str::to_string),
+                size: stats.size,
+            };
+            let bytes =
+                serde_json::to_vec(&record).map_err(|e| ImageError::Corrupt(e.to_string()))?;
+            write_atomic(&tmp_dir.join("layer.json"), &bytes)?;
+            Ok(UnpackedLayer {
+                tmp_dir: tmp_dir.clone(),
+                chain_id: chain_id(parent, &diff_id),
+                record,
+            })
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&tmp_dir);
+        }
+        result
+    }
+
+    /// Moves an unpacked layer to `layers/<chainid>`; an identical layer already there wins.
+    /// Call with the store lock held.
+    pub(crate) fn commit(&self, layer: UnpackedLayer) -> Result<String> {
+        let target = self.layer_dir(&layer.chain_id)?;
+        if target.exists() {
+            let _ = std::fs::remove_dir_all(&layer.tmp_dir);
+        } else {
+            fs_err::rename(&layer.tmp_dir, &target)
+                .map_err(|e| ImageError::io("commit layer", e))?;
+            sync_dir(&self.dir)?;
+        }
+        Ok(layer.chain_id)
+    }
+
+    /// Deletes a layer's directory. Call with the store lock held, once no image uses it.
+    pub(crate) fn remove(&self, chain_id: &str) -> Result<()> {
+        let dir = self.layer_dir(chain_id)?;
+        // Rename first so a crash mid-delete leaves a tmp- dir that open() cleans up.
+        let doomed = self.dir.join(format!("{TMP_PREFIX}rm-{}", unique_suffix()));
+        match fs_err::rename(&dir, &doomed) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(ImageError::io("remove layer", e)),
+        }
+        fs_err::remove_dir_all(&doomed).map_err(|e| ImageError::io("remove layer", e))
+    }
+}
