@@ -1,0 +1,98 @@
+//! Where a registry host is reached: HTTPS, or — for insecure registries — HTTPS tried first
+//! and plain HTTP when TLS fails, as dockerd does (transcript 11a: a TLS hello, a 400, then HTTP).
+
+use std::time::Duration;
+
+use crate::error::{RegistryError, Result};
+use crate::settings::RegistryConfig;
+
+pub(crate) const USER_AGENT: &str = concat!("berth/", env!("CARGO_PKG_VERSION"));
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long the TLS probe of an insecure registry may take before we try plain HTTP.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Https,
+    Http,
+}
+
+impl Scheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Https => "https",
+            Scheme::Http => "http",
+        }
+    }
+}
+
+/// A resolved registry endpoint and the HTTP client configured for it.
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    pub host: String,
+    pub scheme: Scheme,
+    pub insecure: bool,
+    pub ca_certificates: Vec<Vec<u8>>,
+    pub http: reqwest::Client,
+}
+
+impl Endpoint {
+    /// `http://127.0.0.1:5000/v2/`
+    pub fn v2_url(&self) -> String {
+        format!("{}://{}/v2/", self.scheme.as_str(), self.host)
+    }
+
+    /// Resolves `host` (the registry domain of a reference, e.g. `127.0.0.1:5000`).
+    pub async fn resolve(config: &RegistryConfig, host: &str) -> Result<Endpoint> {
+        let ca_certificates = config.ca_certificates(host)?;
+        let insecure = config.is_insecure(host);
+        let http = http_client(&ca_certificates, insecure)?;
+        let scheme = if insecure && !tls_answers(&http, host).await {
+            Scheme::Http
+        } else {
+            Scheme::Https
+        };
+        tracing::debug!(
+            host,
+            scheme = scheme.as_str(),
+            insecure,
+            "registry endpoint"
+        );
+        Ok(Endpoint {
+            host: host.to_string(),
+            scheme,
+            insecure,
+            ca_certificates,
+            http,
+        })
+    }
+}
+
+/// A reqwest client trusting the system roots plus `certs.d` CAs; insecure registries skip verification.
+fn http_client(ca_certificates: &[Vec<u8>], insecure: bool) -> Result<reqwest::Client> {
+    let mut certs = Vec::new();
+    for pem in ca_certificates {
+        certs.push(reqwest::Certificate::from_pem(pem).map_err(|e| {
+            RegistryError::Io(std::io::Error::other(format!("bad CA certificate: {e}")))
+        })?);
+    }
+    reqwest::Client::builder()
+        .tls_certs_merge(certs)
+        .danger_accept_invalid_certs(insecure)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .user_agent(USER_AGENT)
+        .build()
+        .map_err(|e| RegistryError::Registry(format!("cannot build HTTP client: {e}")))
+}
+
+/// Whether `https://host/v2/` answers at all (any status): a plain-HTTP registry fails the handshake.
+async fn tls_answers(http: &reqwest::Client, host: &str) -> bool {
+    let url = format!("https://{host}/v2/");
+    match http.get(&url).timeout(PROBE_TIMEOUT).send().await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::debug!(%e, host, "TLS probe failed, falling back to plain HTTP");
+            false
+        }
+    }
+}
