@@ -75,15 +75,13 @@ impl CgroupManager for V1Manager {
             // limit is a limit even on hosts with swap. Docker's client-side default
             // (MemorySwap = 2 x Memory) arrives here as an explicit value.
             let memsw = match r.memory_swap {
-                Some(s) if s == -1 => Some(-1),
-                Some(s) if s >= limit => Some(s),
-                _ => Some(limit),
+                Some(-1) => -1,
+                Some(s) if s >= limit => s,
+                _ => limit,
             };
-            if let Some(memsw) = memsw {
-                if self.hierarchy_has("memory", "memory.memsw.limit_in_bytes") {
-                    if let Some(f) = self.file("memory", "memory.memsw.limit_in_bytes") {
-                        fsutil::write(&f, &memsw.to_string())?;
-                    }
+            if self.hierarchy_has("memory", "memory.memsw.limit_in_bytes") {
+                if let Some(f) = self.file("memory", "memory.memsw.limit_in_bytes") {
+                    fsutil::write(&f, &memsw.to_string())?;
                 }
             }
         }
@@ -152,8 +150,9 @@ impl CgroupManager for V1Manager {
 
     fn oom_kill_count(&self) -> Result<u64, CgroupError> {
         match self.file("memory", "memory.oom_control") {
-            Some(f) => Ok(fsutil::read_keyed(&f, "oom_kill")?.unwrap_or(0)),
-            None => Ok(0),
+            // Kernels before 4.13 have no oom_kill line; no file means no memory controller.
+            Some(f) if f.exists() => Ok(fsutil::read_keyed(&f, "oom_kill")?.unwrap_or(0)),
+            _ => Ok(0),
         }
     }
 

@@ -64,15 +64,13 @@ impl CgroupManager for V2Manager {
             fsutil::write(&self.file("memory.max"), &limit.to_string())?;
             // v2 limits swap alone; Docker's MemorySwap is memory + swap.
             let swap = match r.memory_swap {
-                Some(-1) => Some("max".to_owned()),
-                Some(s) if s >= limit => Some((s - limit).to_string()),
-                _ => Some("0".to_owned()),
+                Some(-1) => "max".to_owned(),
+                Some(s) if s >= limit => (s - limit).to_string(),
+                _ => "0".to_owned(),
             };
-            if let Some(swap) = swap {
-                let f = self.file("memory.swap.max");
-                if f.exists() {
-                    fsutil::write(&f, &swap)?;
-                }
+            let f = self.file("memory.swap.max");
+            if f.exists() {
+                fsutil::write(&f, &swap)?;
             }
         }
         if r.cpu_quota.is_some() || r.cpu_period.is_some() {
