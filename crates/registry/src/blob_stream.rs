@@ -98,6 +98,13 @@ impl Stream for BlobStream {
             }
             Poll::Ready(Some(Err(e))) => {
                 self.done = true;
+                // oci-client verifies full responses itself and reports a mismatch as an io error.
+                if let Some(oci_client::errors::DigestError::VerificationError { actual, .. }) =
+                    e.get_ref().and_then(|inner| inner.downcast_ref())
+                {
+                    let actual = actual.clone();
+                    return Poll::Ready(Some(Err(self.mismatch(actual))));
+                }
                 let digest = self.expected_digest.clone();
                 Poll::Ready(Some(Err(RegistryError::Unreachable(format!(
                     "error reading blob {digest}: {e}"

@@ -254,7 +254,7 @@ mod tests {
 
     #[test]
     fn oci_without_media_type_is_recognised_by_shape() {
-        let index = format!(r#"{{"schemaVersion":2,"manifests":[]}}"#);
+        let index = r#"{"schemaVersion":2,"manifests":[]}"#;
         assert!(matches!(
             parse_document(index.as_bytes(), "r").unwrap(),
             Document::Index { .. }
