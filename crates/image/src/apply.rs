@@ -177,7 +177,8 @@ impl Applier {
         let io_err = |e: io::Error| ImageError::io(format!("apply layer entry {display:?}"), e);
 
         if name.as_bytes().starts_with(WHITEOUT_PREFIX) {
-            return self.whiteout(parent, name.as_bytes(), &display);
+            let times = Meta::read(entry)?.times();
+            return self.whiteout(parent, name.as_bytes(), &display, times);
         }
         let kind = entry.header().entry_type();
         let is_dir = kind == EntryType::Directory;
@@ -359,7 +360,13 @@ impl Applier {
         Ok(())
     }
 
-    fn whiteout(&mut self, parent: &[OsString], name: &[u8], display: &str) -> Result<()> {
+    fn whiteout(
+        &mut self,
+        parent: &[OsString],
+        name: &[u8],
+        display: &str,
+        times: Timestamps,
+    ) -> Result<()> {
         let io_err = |e: io::Error| ImageError::io(format!("apply whiteout {display:?}"), e);
         if name == OPAQUE_MARKER {
             self.root.dir(parent, true).map_err(io_err)?;
@@ -411,6 +418,8 @@ impl Applier {
                 rustix::fs::makedev(0, 0),
             )
             .map_err(errno(display))?;
+            // The entry's mtime, so writing this layer back out gives the same tar (and diff id).
+            let _ = rustix::fs::utimensat(&dir, target, &times, AtFlags::SYMLINK_NOFOLLOW);
             let mut path = parent.to_vec();
             path.push(target.to_os_string());
             self.created.insert(joined(&path));

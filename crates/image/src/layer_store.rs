@@ -1,6 +1,6 @@
 //! Unpacked layers: `layers/<chainid-hex>/diff/` (an overlay lower dir) and `layer.json`.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::apply::{apply_layer, LayerStats};
 use crate::atomic::{sync_dir, unique_suffix, write_atomic};
 use crate::compression::decompressed;
+use crate::diff_tar::write_layer_tar;
 use crate::digest::{chain_id, digest_hex, HashingReader};
 use crate::error::{ImageError, Result};
 
@@ -47,7 +48,8 @@ impl LayerStore {
         if let Ok(entries) = std::fs::read_dir(&self.dir) {
             for entry in entries.flatten() {
                 if entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
-                    let _ = std::fs::remove_dir_all(entry.path());
+                    let _ = std::fs::remove_dir_all(entry.path())
+                        .or_else(|_| std::fs::remove_file(entry.path()));
                 }
             }
         }
@@ -96,6 +98,36 @@ impl LayerStore {
         if result.is_err() {
             let _ = std::fs::remove_dir_all(&tmp_dir);
         }
+        result
+    }
+
+    /// Turns an overlay upper dir into a layer on top of `parent`: writes its tar to a temporary
+    /// file, then unpacks that like any layer (so the diff id is the digest of that tar). `None`
+    /// when the directory holds no changes.
+    pub(crate) fn unpack_dir(
+        &self,
+        dir: &Path,
+        parent: Option<&str>,
+    ) -> Result<Option<UnpackedLayer>> {
+        let tar_path = self
+            .dir
+            .join(format!("{TMP_PREFIX}{}.tar", unique_suffix()));
+        let result = (|| {
+            let file = fs_err::File::create(&tar_path)
+                .map_err(|e| ImageError::io("create layer tar", e))?;
+            let mut out = std::io::BufWriter::new(file);
+            let entries = write_layer_tar(dir, &mut out)?;
+            out.flush()
+                .map_err(|e| ImageError::io("write layer tar", e))?;
+            drop(out);
+            if entries == 0 {
+                return Ok(None);
+            }
+            let file =
+                fs_err::File::open(&tar_path).map_err(|e| ImageError::io("open layer tar", e))?;
+            self.unpack(std::io::BufReader::new(file), parent).map(Some)
+        })();
+        let _ = std::fs::remove_file(&tar_path);
         result
     }
 

@@ -204,7 +204,10 @@ fn tag_untag_list_and_reopen() {
         list[0].repo_tags,
         ["app:latest", "localhost:5000/team/app:1.0"]
     );
-    assert_eq!(store.resolve("app").unwrap().size, (b"#!/bin/sh\necho tool\n".len() + 1) as u64);
+    assert_eq!(
+        store.resolve("app").unwrap().size,
+        (b"#!/bin/sh\necho tool\n".len() + 1) as u64
+    );
 }
 
 #[test]
