@@ -1,1 +1,36 @@
-//! engine
+//! The daemon core: containers (create, start, stop, kill, remove, wait, attach, logs), images,
+//! state on disk, shim supervision, events and restore on startup. Blocking work runs in
+//! `spawn_blocking`; each container has its own lock, and waiters are woken through a watch channel.
+
+mod atomic;
+mod cleanup;
+mod create;
+mod engine;
+pub mod error;
+pub mod events;
+mod files;
+mod handle;
+pub mod human;
+mod ids;
+mod images;
+mod lifecycle;
+pub mod logs;
+pub mod merge;
+pub mod names;
+pub mod options;
+mod paths;
+mod query;
+mod record;
+mod registry;
+mod restore;
+pub mod shim_client;
+mod shim_spawn;
+pub mod signal;
+pub mod spec;
+mod system;
+pub mod user;
+
+pub use engine::{Engine, EngineConfig};
+pub use error::{EngineError, Result};
+pub use logs::LogStream;
+pub use options::{AttachOptions, ImportOptions, ListOptions, LogsOptions};

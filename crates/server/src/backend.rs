@@ -5,8 +5,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use api::{
-    ContainerCreateBody, ContainerCreateResponse, ContainerInspect, ContainerSummary, Filters, ImageDeleteResponseItem,
-    ImageInspect, ImageSummary, Info, Version, WaitCondition, WaitResponse,
+    ContainerCreateBody, ContainerCreateResponse, ContainerInspect, ContainerSummary, Filters,
+    ImageDeleteResponseItem, ImageInspect, ImageSummary, Info, Version, WaitCondition,
+    WaitResponse,
 };
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
@@ -22,79 +23,97 @@ pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> +
 pub trait AttachIo: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> AttachIo for T {}
 
-/// `POST /containers/{id}/attach` parameters.
-#[derive(Debug, Clone, Default)]
-pub struct AttachOptions {
-    pub stdin: bool,
-    pub stdout: bool,
-    pub stderr: bool,
-    pub stream: bool,
-    pub logs: bool,
-}
-
-/// `GET /containers/{id}/logs` parameters.
-#[derive(Debug, Clone, Default)]
-pub struct LogsOptions {
-    pub stdout: bool,
-    pub stderr: bool,
-    pub follow: bool,
-    pub timestamps: bool,
-    /// `None` = all lines.
-    pub tail: Option<usize>,
-    /// Unix seconds (fractional); entries older are skipped.
-    pub since: Option<f64>,
-    /// Unix seconds (fractional); entries newer are skipped.
-    pub until: Option<f64>,
-}
-
-/// `GET /containers/json` parameters.
-#[derive(Debug, Clone, Default)]
-pub struct ListOptions {
-    pub all: bool,
-    pub limit: Option<usize>,
-    pub size: bool,
-    pub filters: Filters,
-}
-
-/// `POST /images/create?fromSrc=-` parameters.
-#[derive(Debug, Clone, Default)]
-pub struct ImportOptions {
-    pub repo: String,
-    pub tag: String,
-    pub message: String,
-    pub changes: Vec<String>,
-}
+pub use engine::{AttachOptions, ImportOptions, ListOptions, LogsOptions};
 
 /// Everything the containers router needs.
 pub trait ContainerBackend: Send + Sync + 'static {
-    fn create(&self, name: Option<String>, body: ContainerCreateBody) -> impl Future<Output = BackendResult<ContainerCreateResponse>> + Send;
+    fn create(
+        &self,
+        name: Option<String>,
+        body: ContainerCreateBody,
+    ) -> impl Future<Output = BackendResult<ContainerCreateResponse>> + Send;
     fn start(&self, name: &str) -> impl Future<Output = BackendResult<()>> + Send;
     /// `timeout` seconds before SIGKILL; `None` = the container's or 10.
-    fn stop(&self, name: &str, timeout: Option<i64>) -> impl Future<Output = BackendResult<()>> + Send;
-    fn restart(&self, name: &str, timeout: Option<i64>) -> impl Future<Output = BackendResult<()>> + Send;
-    fn kill(&self, name: &str, signal: Option<String>) -> impl Future<Output = BackendResult<()>> + Send;
-    fn remove(&self, name: &str, force: bool, volumes: bool) -> impl Future<Output = BackendResult<()>> + Send;
+    fn stop(
+        &self,
+        name: &str,
+        timeout: Option<i64>,
+    ) -> impl Future<Output = BackendResult<()>> + Send;
+    fn restart(
+        &self,
+        name: &str,
+        timeout: Option<i64>,
+    ) -> impl Future<Output = BackendResult<()>> + Send;
+    fn kill(
+        &self,
+        name: &str,
+        signal: Option<String>,
+    ) -> impl Future<Output = BackendResult<()>> + Send;
+    fn remove(
+        &self,
+        name: &str,
+        force: bool,
+        volumes: bool,
+    ) -> impl Future<Output = BackendResult<()>> + Send;
     fn inspect(&self, name: &str) -> impl Future<Output = BackendResult<ContainerInspect>> + Send;
-    fn list(&self, opts: ListOptions) -> impl Future<Output = BackendResult<Vec<ContainerSummary>>> + Send;
+    fn list(
+        &self,
+        opts: ListOptions,
+    ) -> impl Future<Output = BackendResult<Vec<ContainerSummary>>> + Send;
     /// Resolves the container now (so a missing one is a 404 before headers are sent) and returns
     /// a future that completes when `condition` is met.
-    fn wait(&self, name: &str, condition: WaitCondition) -> impl Future<Output = BackendResult<BoxFuture<'static, WaitResponse>>> + Send;
+    fn wait(
+        &self,
+        name: &str,
+        condition: WaitCondition,
+    ) -> impl Future<Output = BackendResult<BoxFuture<'static, WaitResponse>>> + Send;
     /// Connects to the container's stdio before the 101 is sent, so no output is lost.
-    fn attach(&self, name: &str, opts: AttachOptions) -> impl Future<Output = BackendResult<Box<dyn AttachIo>>> + Send;
+    fn attach(
+        &self,
+        name: &str,
+        opts: AttachOptions,
+    ) -> impl Future<Output = BackendResult<Box<dyn AttachIo>>> + Send;
     /// stdcopy-framed log entries.
-    fn logs(&self, name: &str, opts: LogsOptions) -> impl Future<Output = BackendResult<ByteStream>> + Send;
+    fn logs(
+        &self,
+        name: &str,
+        opts: LogsOptions,
+    ) -> impl Future<Output = BackendResult<ByteStream>> + Send;
 }
 
 /// Everything the images router needs.
 pub trait ImageBackend: Send + Sync + 'static {
-    fn list_images(&self, all: bool, filters: Filters) -> impl Future<Output = BackendResult<Vec<ImageSummary>>> + Send;
-    fn inspect_image(&self, name: &str) -> impl Future<Output = BackendResult<ImageInspect>> + Send;
-    fn remove_image(&self, name: &str, force: bool, prune: bool) -> impl Future<Output = BackendResult<Vec<ImageDeleteResponseItem>>> + Send;
+    fn list_images(
+        &self,
+        all: bool,
+        filters: Filters,
+    ) -> impl Future<Output = BackendResult<Vec<ImageSummary>>> + Send;
+    fn inspect_image(&self, name: &str)
+        -> impl Future<Output = BackendResult<ImageInspect>> + Send;
+    fn remove_image(
+        &self,
+        name: &str,
+        force: bool,
+        prune: bool,
+    ) -> impl Future<Output = BackendResult<Vec<ImageDeleteResponseItem>>> + Send;
     /// Imports a rootfs tarball; returns the new image id (`sha256:...`).
-    fn import_image(&self, body: ByteStream, opts: ImportOptions) -> impl Future<Output = BackendResult<String>> + Send;
-    fn tag_image(&self, name: &str, repo: &str, tag: &str) -> impl Future<Output = BackendResult<()>> + Send;
+    fn import_image(
+        &self,
+        body: ByteStream,
+        opts: ImportOptions,
+    ) -> impl Future<Output = BackendResult<String>> + Send;
+    fn tag_image(
+        &self,
+        name: &str,
+        repo: &str,
+        tag: &str,
+    ) -> impl Future<Output = BackendResult<()>> + Send;
     /// `fromImage`: registry pulls are a later issue; succeeds only when the image is local.
-    fn pull_image(&self, image: &str, tag: &str) -> impl Future<Output = BackendResult<String>> + Send;
+    fn pull_image(
+        &self,
+        image: &str,
+        tag: &str,
+    ) -> impl Future<Output = BackendResult<String>> + Send;
 }
 
 /// Everything the system router needs.

@@ -1,1 +1,100 @@
-//! Placeholder
+//! The backend traits implemented by the real engine.
+
+use api::{
+    ContainerCreateBody, ContainerCreateResponse, ContainerInspect, ContainerSummary, Filters,
+    ImageDeleteResponseItem, ImageInspect, ImageSummary, Info, Version, WaitCondition,
+    WaitResponse,
+};
+use engine::Engine;
+use futures_util::future::BoxFuture;
+
+use crate::backend::{
+    AttachIo, AttachOptions, BackendResult, ByteStream, ContainerBackend, ImageBackend,
+    ImportOptions, ListOptions, LogsOptions, SystemBackend,
+};
+
+fn e(err: engine::EngineError) -> errdefs::Error {
+    err.into()
+}
+
+impl ContainerBackend for Engine {
+    async fn create(
+        &self,
+        name: Option<String>,
+        body: ContainerCreateBody,
+    ) -> BackendResult<ContainerCreateResponse> {
+        self.create_container(name, body).await.map_err(e)
+    }
+    async fn start(&self, name: &str) -> BackendResult<()> {
+        self.start_container(name).await.map_err(e)
+    }
+    async fn stop(&self, name: &str, timeout: Option<i64>) -> BackendResult<()> {
+        self.stop_container(name, timeout).await.map_err(e)
+    }
+    async fn restart(&self, name: &str, timeout: Option<i64>) -> BackendResult<()> {
+        self.restart_container(name, timeout).await.map_err(e)
+    }
+    async fn kill(&self, name: &str, signal: Option<String>) -> BackendResult<()> {
+        self.kill_container(name, signal).await.map_err(e)
+    }
+    async fn remove(&self, name: &str, force: bool, volumes: bool) -> BackendResult<()> {
+        self.remove_container(name, force, volumes).await.map_err(e)
+    }
+    async fn inspect(&self, name: &str) -> BackendResult<ContainerInspect> {
+        self.inspect_container(name).await.map_err(e)
+    }
+    async fn list(&self, opts: ListOptions) -> BackendResult<Vec<ContainerSummary>> {
+        self.list_containers(opts).await.map_err(e)
+    }
+    async fn wait(
+        &self,
+        name: &str,
+        condition: WaitCondition,
+    ) -> BackendResult<BoxFuture<'static, WaitResponse>> {
+        self.wait_container(name, condition).await.map_err(e)
+    }
+    async fn attach(&self, name: &str, opts: AttachOptions) -> BackendResult<Box<dyn AttachIo>> {
+        let stream = self.attach_container(name, opts).await.map_err(e)?;
+        Ok(Box::new(stream))
+    }
+    async fn logs(&self, name: &str, opts: LogsOptions) -> BackendResult<ByteStream> {
+        self.container_logs(name, opts).await.map_err(e)
+    }
+}
+
+impl ImageBackend for Engine {
+    async fn list_images(&self, all: bool, filters: Filters) -> BackendResult<Vec<ImageSummary>> {
+        Engine::list_images(self, all, filters).await.map_err(e)
+    }
+    async fn inspect_image(&self, name: &str) -> BackendResult<ImageInspect> {
+        Engine::inspect_image(self, name).await.map_err(e)
+    }
+    async fn remove_image(
+        &self,
+        name: &str,
+        force: bool,
+        prune: bool,
+    ) -> BackendResult<Vec<ImageDeleteResponseItem>> {
+        Engine::remove_image(self, name, force, prune)
+            .await
+            .map_err(e)
+    }
+    async fn import_image(&self, body: ByteStream, opts: ImportOptions) -> BackendResult<String> {
+        Engine::import_image(self, body, opts).await.map_err(e)
+    }
+    async fn tag_image(&self, name: &str, repo: &str, tag: &str) -> BackendResult<()> {
+        Engine::tag_image(self, name, repo, tag).await.map_err(e)
+    }
+    async fn pull_image(&self, image: &str, tag: &str) -> BackendResult<String> {
+        Engine::pull_image(self, image, tag).await.map_err(e)
+    }
+}
+
+impl SystemBackend for Engine {
+    async fn version(&self) -> BackendResult<Version> {
+        Engine::version(self).await.map_err(e)
+    }
+    async fn info(&self) -> BackendResult<Info> {
+        Engine::info(self).await.map_err(e)
+    }
+}

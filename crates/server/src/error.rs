@@ -15,7 +15,10 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        ApiError { kind, message: message.into() }
+        ApiError {
+            kind,
+            message: message.into(),
+        }
     }
     pub fn invalid(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InvalidArgument, message)
@@ -31,7 +34,10 @@ impl ApiError {
 
 impl From<errdefs::Error> for ApiError {
     fn from(e: errdefs::Error) -> Self {
-        ApiError { kind: e.kind, message: e.message }
+        ApiError {
+            kind: e.kind,
+            message: e.message,
+        }
     }
 }
 

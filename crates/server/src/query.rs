@@ -18,12 +18,20 @@ impl QueryParams {
 
     /// The last value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Every value of `key`, in order.
     pub fn get_all(&self, key: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     /// A Docker boolean (`1`, `true`, `True`...); absent is false.
@@ -62,7 +70,8 @@ mod tests {
 
     #[test]
     fn repeated_and_bool_params() {
-        let q = QueryParams::parse("changes=CMD%20sh&changes=ENV%20A%3D1&force=True&v=False&t=3").unwrap();
+        let q = QueryParams::parse("changes=CMD%20sh&changes=ENV%20A%3D1&force=True&v=False&t=3")
+            .unwrap();
         assert_eq!(q.get_all("changes"), vec!["CMD sh", "ENV A=1"]);
         assert!(q.bool("force"));
         assert!(!q.bool("v"));

@@ -21,7 +21,8 @@ pub fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
     body.push(b'\n');
     let mut resp = Response::new(Body::from(body));
     *resp.status_mut() = status;
-    resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
     resp
 }
 

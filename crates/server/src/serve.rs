@@ -57,7 +57,8 @@ fn rewrite_uri(uri: &Uri) -> Result<Uri, ApiError> {
         Some(q) => format!("{path}?{q}"),
         None => path,
     };
-    pq.parse::<Uri>().map_err(|e| ApiError::invalid(format!("invalid request URI: {e}")))
+    pq.parse::<Uri>()
+        .map_err(|e| ApiError::invalid(format!("invalid request URI: {e}")))
 }
 
 /// Serves connections from `listener` until the task is dropped.

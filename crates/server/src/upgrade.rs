@@ -30,10 +30,14 @@ pub fn hijack(mut req: Request, io: Box<dyn AttachIo>) -> ApiResult<Response> {
     let mut resp = Response::new(Body::empty());
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let h = resp.headers_mut();
-    h.insert("content-type", HeaderValue::from_static("application/vnd.docker.raw-stream"));
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("application/vnd.docker.raw-stream"),
+    );
     h.insert("connection", HeaderValue::from_static("Upgrade"));
     h.insert("upgrade", HeaderValue::from_static("tcp"));
-    resp.extensions_mut().insert(hyper::ext::ReasonPhrase::from_static(b"UPGRADED"));
+    resp.extensions_mut()
+        .insert(hyper::ext::ReasonPhrase::from_static(b"UPGRADED"));
     Ok(resp)
 }
 

@@ -43,18 +43,33 @@ mod tests {
 
     #[test]
     fn strips_known_versions() {
-        assert_eq!(strip_version("/v1.41/containers/json").unwrap(), ("/containers/json".into(), Some("1.41".into())));
+        assert_eq!(
+            strip_version("/v1.41/containers/json").unwrap(),
+            ("/containers/json".into(), Some("1.41".into()))
+        );
         assert_eq!(strip_version("/v1.24/_ping").unwrap().0, "/_ping");
-        assert_eq!(strip_version("/version").unwrap(), ("/version".into(), None));
-        assert_eq!(strip_version("/volumes").unwrap(), ("/volumes".into(), None));
+        assert_eq!(
+            strip_version("/version").unwrap(),
+            ("/version".into(), None)
+        );
+        assert_eq!(
+            strip_version("/volumes").unwrap(),
+            ("/volumes".into(), None)
+        );
     }
 
     #[test]
     fn refuses_too_new_and_too_old() {
         let e = strip_version("/v1.99/version").unwrap_err();
-        assert_eq!(e.message, "client version 1.99 is too new. Maximum supported API version is 1.41");
+        assert_eq!(
+            e.message,
+            "client version 1.99 is too new. Maximum supported API version is 1.41"
+        );
         assert_eq!(e.kind, errdefs::ErrorKind::InvalidArgument);
         assert!(strip_version("/v1.50/containers/create").is_err());
-        assert!(strip_version("/v1.11/version").unwrap_err().message.contains("too old"));
+        assert!(strip_version("/v1.11/version")
+            .unwrap_err()
+            .message
+            .contains("too old"));
     }
 }

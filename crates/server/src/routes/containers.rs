@@ -33,7 +33,12 @@ pub fn routes<B: ContainerBackend>() -> Router<Arc<B>> {
         .route("/containers/{id}", delete(remove::<B>))
 }
 
-async fn create<B: ContainerBackend>(State(b): State<Arc<B>>, q: QueryParams, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn create<B: ContainerBackend>(
+    State(b): State<Arc<B>>,
+    q: QueryParams,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     let body: api::ContainerCreateBody = parse_json(&headers, &body, false)?;
     let name = q.get("name").filter(|n| !n.is_empty()).map(str::to_string);
     let created = b.create(name, body).await?;
@@ -42,44 +47,79 @@ async fn create<B: ContainerBackend>(State(b): State<Arc<B>>, q: QueryParams, he
 
 async fn list<B: ContainerBackend>(State(b): State<Arc<B>>, q: QueryParams) -> ApiResult<Response> {
     let limit = q.int("limit")?.filter(|l| *l > 0).map(|l| l as usize);
-    let opts = ListOptions { all: q.bool("all"), limit, size: q.bool("size"), filters: q.filters()? };
+    let opts = ListOptions {
+        all: q.bool("all"),
+        limit,
+        size: q.bool("size"),
+        filters: q.filters()?,
+    };
     Ok(json_ok(&b.list(opts).await?))
 }
 
-async fn inspect<B: ContainerBackend>(State(b): State<Arc<B>>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn inspect<B: ContainerBackend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     Ok(json_ok(&b.inspect(&id).await?))
 }
 
-async fn start<B: ContainerBackend>(State(b): State<Arc<B>>, Path(id): Path<String>) -> ApiResult<Response> {
+async fn start<B: ContainerBackend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
     b.start(&id).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
-async fn stop<B: ContainerBackend>(State(b): State<Arc<B>>, Path(id): Path<String>, q: QueryParams) -> ApiResult<Response> {
+async fn stop<B: ContainerBackend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> ApiResult<Response> {
     b.stop(&id, q.int("t")?).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
-async fn restart<B: ContainerBackend>(State(b): State<Arc<B>>, Path(id): Path<String>, q: QueryParams) -> ApiResult<Response> {
+async fn restart<B: ContainerBackend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> ApiResult<Response> {
     b.restart(&id, q.int("t")?).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
-async fn kill<B: ContainerBackend>(State(b): State<Arc<B>>, Path(id): Path<String>, q: QueryParams) -> ApiResult<Response> {
-    let signal = q.get("signal").filter(|s| !s.is_empty()).map(str::to_string);
+async fn kill<B: ContainerBackend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> ApiResult<Response> {
+    let signal = q
+        .get("signal")
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     b.kill(&id, signal).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
-async fn remove<B: ContainerBackend>(State(b): State<Arc<B>>, Path(id): Path<String>, q: QueryParams) -> ApiResult<Response> {
+async fn remove<B: ContainerBackend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> ApiResult<Response> {
     b.remove(&id, q.bool("force"), q.bool("v")).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
 /// Headers go out at once (chunked); the body follows when the condition is met.
-async fn wait<B: ContainerBackend>(State(b): State<Arc<B>>, Path(id): Path<String>, q: QueryParams) -> ApiResult<Response> {
+async fn wait<B: ContainerBackend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> ApiResult<Response> {
     let cond = q.get("condition").unwrap_or("");
-    let condition = WaitCondition::parse(cond).ok_or_else(|| ApiError::invalid(format!("invalid condition: \"{cond}\"")))?;
+    let condition = WaitCondition::parse(cond)
+        .ok_or_else(|| ApiError::invalid(format!("invalid condition: \"{cond}\"")))?;
     let done = b.wait(&id, condition).await?;
     let body = futures_util::stream::once(async move {
         let result = done.await;
@@ -88,11 +128,17 @@ async fn wait<B: ContainerBackend>(State(b): State<Arc<B>>, Path(id): Path<Strin
         Ok::<_, std::io::Error>(Bytes::from(line))
     });
     let mut resp = Response::new(Body::from_stream(body));
-    resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
     Ok(resp)
 }
 
-async fn attach<B: ContainerBackend>(State(b): State<Arc<B>>, Path(id): Path<String>, q: QueryParams, req: Request) -> ApiResult<Response> {
+async fn attach<B: ContainerBackend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+    q: QueryParams,
+    req: Request,
+) -> ApiResult<Response> {
     let opts = AttachOptions {
         stdin: q.bool("stdin"),
         stdout: q.bool("stdout"),
@@ -104,11 +150,17 @@ async fn attach<B: ContainerBackend>(State(b): State<Arc<B>>, Path(id): Path<Str
     upgrade::hijack(req, io)
 }
 
-async fn logs<B: ContainerBackend>(State(b): State<Arc<B>>, Path(id): Path<String>, q: QueryParams) -> ApiResult<Response> {
+async fn logs<B: ContainerBackend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> ApiResult<Response> {
     let stdout = q.bool("stdout");
     let stderr = q.bool("stderr");
     if !stdout && !stderr {
-        return Err(ApiError::invalid("Bad parameters: you must choose at least one stream"));
+        return Err(ApiError::invalid(
+            "Bad parameters: you must choose at least one stream",
+        ));
     }
     let tail = match q.get("tail") {
         None | Some("") | Some("all") => None,
@@ -127,7 +179,9 @@ async fn logs<B: ContainerBackend>(State(b): State<Arc<B>>, Path(id): Path<Strin
         until: parse_unix_time(q.get("until"))?,
     };
     let stream = b.logs(&id, opts).await?;
-    Ok(Response::new(Body::from_stream(stream.map(|r| r.map(Bytes::from)))))
+    Ok(Response::new(Body::from_stream(
+        stream.map(|r| r.map(Bytes::from)),
+    )))
 }
 
 /// `since`/`until`: Unix seconds with optional fraction (`1795336984.123456789`); `0` = unset.

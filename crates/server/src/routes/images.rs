@@ -20,7 +20,12 @@ pub fn routes<B: ImageBackend>() -> Router<Arc<B>> {
     Router::new()
         .route("/images/json", get(list::<B>))
         .route("/images/create", post(create::<B>))
-        .route("/images/{*rest}", get(get_by_suffix::<B>).post(post_by_suffix::<B>).delete(remove::<B>))
+        .route(
+            "/images/{*rest}",
+            get(get_by_suffix::<B>)
+                .post(post_by_suffix::<B>)
+                .delete(remove::<B>),
+        )
 }
 
 async fn list<B: ImageBackend>(State(b): State<Arc<B>>, q: QueryParams) -> ApiResult<Response> {
@@ -32,7 +37,10 @@ async fn list<B: ImageBackend>(State(b): State<Arc<B>>, q: QueryParams) -> ApiRe
 }
 
 /// `GET /images/{name}/json`.
-async fn get_by_suffix<B: ImageBackend>(State(b): State<Arc<B>>, Path(rest): Path<String>) -> ApiResult<Response> {
+async fn get_by_suffix<B: ImageBackend>(
+    State(b): State<Arc<B>>,
+    Path(rest): Path<String>,
+) -> ApiResult<Response> {
     match rest.strip_suffix("/json") {
         Some(name) if !name.is_empty() => Ok(json_ok(&b.inspect_image(name).await?)),
         _ => Err(page_not_found()),
@@ -40,10 +48,19 @@ async fn get_by_suffix<B: ImageBackend>(State(b): State<Arc<B>>, Path(rest): Pat
 }
 
 /// `POST /images/{name}/tag`.
-async fn post_by_suffix<B: ImageBackend>(State(b): State<Arc<B>>, Path(rest): Path<String>, q: QueryParams) -> ApiResult<Response> {
+async fn post_by_suffix<B: ImageBackend>(
+    State(b): State<Arc<B>>,
+    Path(rest): Path<String>,
+    q: QueryParams,
+) -> ApiResult<Response> {
     match rest.strip_suffix("/tag") {
         Some(name) if !name.is_empty() => {
-            b.tag_image(name, q.get("repo").unwrap_or(""), q.get("tag").unwrap_or("")).await?;
+            b.tag_image(
+                name,
+                q.get("repo").unwrap_or(""),
+                q.get("tag").unwrap_or(""),
+            )
+            .await?;
             Ok(empty(StatusCode::CREATED))
         }
         _ => Err(page_not_found()),
@@ -51,19 +68,38 @@ async fn post_by_suffix<B: ImageBackend>(State(b): State<Arc<B>>, Path(rest): Pa
 }
 
 /// `DELETE /images/{name}`.
-async fn remove<B: ImageBackend>(State(b): State<Arc<B>>, Path(name): Path<String>, q: QueryParams) -> ApiResult<Response> {
-    let prune = q.get("noprune").map(|v| !api::query::parse_bool(v)).unwrap_or(true);
-    Ok(json_ok(&b.remove_image(&name, q.bool("force"), prune).await?))
+async fn remove<B: ImageBackend>(
+    State(b): State<Arc<B>>,
+    Path(name): Path<String>,
+    q: QueryParams,
+) -> ApiResult<Response> {
+    let prune = q
+        .get("noprune")
+        .map(|v| !api::query::parse_bool(v))
+        .unwrap_or(true);
+    Ok(json_ok(
+        &b.remove_image(&name, q.bool("force"), prune).await?,
+    ))
 }
 
 /// `POST /images/create`: `fromSrc=-` imports the body; `fromImage` pulls (not yet supported).
 /// Once started, the answer is a 200 JSON progress stream; later errors travel inside it.
-async fn create<B: ImageBackend>(State(b): State<Arc<B>>, q: QueryParams, req: Request) -> ApiResult<Response> {
+async fn create<B: ImageBackend>(
+    State(b): State<Arc<B>>,
+    q: QueryParams,
+    req: Request,
+) -> ApiResult<Response> {
     let result = if let Some(src) = q.get("fromSrc") {
         if src != "-" {
-            return Err(ApiError::new(errdefs::ErrorKind::NotImplemented, "importing from a URL is not supported yet"));
+            return Err(ApiError::new(
+                errdefs::ErrorKind::NotImplemented,
+                "importing from a URL is not supported yet",
+            ));
         }
-        let body = req.into_body().into_data_stream().map_err(std::io::Error::other);
+        let body = req
+            .into_body()
+            .into_data_stream()
+            .map_err(std::io::Error::other);
         let opts = ImportOptions {
             repo: q.get("repo").unwrap_or("").to_string(),
             tag: q.get("tag").unwrap_or("").to_string(),
@@ -79,7 +115,8 @@ async fn create<B: ImageBackend>(State(b): State<Arc<B>>, q: QueryParams, req: R
     let mut line = serde_json::to_vec(&ProgressMessage::status(result)).unwrap_or_default();
     line.extend_from_slice(b"\r\n");
     let mut resp = Response::new(Body::from(Bytes::from(line)));
-    resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
     Ok(resp)
 }
 

@@ -22,13 +22,23 @@ pub fn routes<B: SystemBackend>() -> Router<Arc<B>> {
 
 /// `HEAD`/`GET /_ping`: the headers the CLI negotiates with; `OK` for GET, empty for HEAD.
 async fn ping(method: Method) -> Response {
-    let body = if method == Method::HEAD { Body::empty() } else { Body::from("OK") };
+    let body = if method == Method::HEAD {
+        Body::empty()
+    } else {
+        Body::from("OK")
+    };
     let mut resp = Response::new(body);
     *resp.status_mut() = StatusCode::OK;
     let h = resp.headers_mut();
     h.insert("builder-version", HeaderValue::from_static("1"));
-    h.insert("cache-control", HeaderValue::from_static("no-cache, no-store, must-revalidate"));
-    h.insert("content-type", HeaderValue::from_static("text/plain; charset=utf-8"));
+    h.insert(
+        "cache-control",
+        HeaderValue::from_static("no-cache, no-store, must-revalidate"),
+    );
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     h.insert("pragma", HeaderValue::from_static("no-cache"));
     if method == Method::HEAD {
         h.insert("content-length", HeaderValue::from_static("0"));

@@ -1,0 +1,178 @@
+//! dockerd-compatible flags, merged with `daemon.json` (flags win).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use serde::Deserialize;
+
+/// berthd: the berth container engine daemon.
+#[derive(Debug, Parser)]
+#[command(name = "berthd", version)]
+pub struct Flags {
+    /// Daemon socket(s) to listen on (`unix:///path`).
+    #[arg(short = 'H', long = "host")]
+    pub hosts: Vec<String>,
+    /// Root directory of persistent state.
+    #[arg(long)]
+    pub data_root: Option<PathBuf>,
+    /// Root directory of execution state (sockets).
+    #[arg(long)]
+    pub exec_root: Option<PathBuf>,
+    /// Path of the pid file (default `<exec-root>/berthd.pid`).
+    #[arg(short = 'p', long)]
+    pub pidfile: Option<PathBuf>,
+    /// Daemon configuration file (Docker's daemon.json keys).
+    #[arg(long, default_value = "/etc/berth/daemon.json")]
+    pub config_file: PathBuf,
+    /// debug, info, warn, error or fatal.
+    #[arg(short = 'l', long)]
+    pub log_level: Option<String>,
+    /// Parent cgroup of every container.
+    #[arg(long)]
+    pub cgroup_parent: Option<String>,
+    /// Debug logging.
+    #[arg(short = 'D', long)]
+    pub debug: bool,
+}
+
+/// The subset of daemon.json berthd understands.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct DaemonJson {
+    #[serde(default)]
+    hosts: Vec<String>,
+    data_root: Option<PathBuf>,
+    exec_root: Option<PathBuf>,
+    pidfile: Option<PathBuf>,
+    log_level: Option<String>,
+    cgroup_parent: Option<String>,
+    #[serde(default)]
+    debug: bool,
+}
+
+/// The effective settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub hosts: Vec<String>,
+    pub data_root: PathBuf,
+    pub exec_root: PathBuf,
+    pub pidfile: PathBuf,
+    pub log_level: String,
+    pub cgroup_parent: String,
+}
+
+fn load_daemon_json(path: &Path) -> Result<DaemonJson> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).with_context(|| format!("parse {}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DaemonJson::default()),
+        Err(e) => Err(e).with_context(|| format!("read {}", path.display())),
+    }
+}
+
+impl Flags {
+    pub fn settings(self) -> Result<Settings> {
+        let file = load_daemon_json(&self.config_file)?;
+        let hosts = if !self.hosts.is_empty() {
+            self.hosts
+        } else if !file.hosts.is_empty() {
+            file.hosts
+        } else {
+            vec!["unix:///run/berth/berth.sock".to_string()]
+        };
+        let data_root = self
+            .data_root
+            .or(file.data_root)
+            .unwrap_or_else(|| "/var/lib/berth".into());
+        let exec_root = self
+            .exec_root
+            .or(file.exec_root)
+            .unwrap_or_else(|| "/run/berth".into());
+        let pidfile = self
+            .pidfile
+            .or(file.pidfile)
+            .unwrap_or_else(|| exec_root.join("berthd.pid"));
+        let log_level = if self.debug || file.debug {
+            "debug".to_string()
+        } else {
+            self.log_level
+                .or(file.log_level)
+                .unwrap_or_else(|| "info".into())
+        };
+        let cgroup_parent = self
+            .cgroup_parent
+            .or(file.cgroup_parent)
+            .unwrap_or_else(|| "berth".into());
+        Ok(Settings {
+            hosts,
+            data_root,
+            exec_root,
+            pidfile,
+            log_level,
+            cgroup_parent,
+        })
+    }
+}
+
+/// `unix:///path` → `/path`.
+pub fn unix_socket_path(host: &str) -> Result<PathBuf> {
+    match host.strip_prefix("unix://") {
+        Some(p) if !p.is_empty() => Ok(PathBuf::from(p)),
+        _ => anyhow::bail!("unsupported host {host:?}: only unix:///path sockets are supported"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_daemon_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("daemon.json");
+        std::fs::write(
+            &cfg,
+            r#"{"data-root":"/from/file","cgroup-parent":"filecg","hosts":["unix:///f.sock"]}"#,
+        )
+        .unwrap();
+        let flags = Flags::parse_from([
+            "berthd",
+            "--config-file",
+            cfg.to_str().unwrap(),
+            "--data-root",
+            "/from/flag",
+        ]);
+        let s = flags.settings().unwrap();
+        assert_eq!(s.data_root, PathBuf::from("/from/flag"));
+        assert_eq!(s.cgroup_parent, "filecg");
+        assert_eq!(s.hosts, vec!["unix:///f.sock"]);
+        assert_eq!(s.pidfile, PathBuf::from("/run/berth/berthd.pid"));
+    }
+
+    #[test]
+    fn missing_config_file_is_fine() {
+        let flags = Flags::parse_from([
+            "berthd",
+            "--config-file",
+            "/nonexistent/daemon.json",
+            "-H",
+            "unix:///tmp/x.sock",
+            "-H",
+            "unix:///tmp/y.sock",
+        ]);
+        let s = flags.settings().unwrap();
+        assert_eq!(s.hosts.len(), 2);
+        assert_eq!(s.data_root, PathBuf::from("/var/lib/berth"));
+    }
+
+    #[test]
+    fn host_parsing() {
+        assert_eq!(
+            unix_socket_path("unix:///run/x.sock").unwrap(),
+            PathBuf::from("/run/x.sock")
+        );
+        assert!(unix_socket_path("tcp://0.0.0.0:2375").is_err());
+    }
+}

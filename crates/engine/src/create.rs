@@ -1,0 +1,232 @@
+//! `POST /containers/create`: image → rootfs plan → files → OCI spec → records → shim.
+//! Any failure removes everything created so far.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use api::{ContainerCreateBody, ContainerCreateResponse, ContainerState};
+use storage::ContainerFs;
+
+use crate::atomic::write_atomic;
+use crate::cleanup::remove_dir_all;
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::files::{host_hostname, write_network_files};
+use crate::handle::ContainerHandle;
+use crate::human::now_rfc3339;
+use crate::ids::generate_id;
+use crate::merge::{command_of, merge_config, merge_env, DEFAULT_PATH};
+use crate::names::{random_name, validate_name};
+use crate::paths::{short_id, ContainerFiles};
+use crate::record::ContainerRecord;
+use crate::shim_spawn::{spawn_shim, ShimArgs};
+use crate::spec::{build_spec, is_host_network, SpecInput};
+use crate::user::resolve_user;
+
+impl Engine {
+    pub async fn create_container(
+        &self,
+        name: Option<String>,
+        body: ContainerCreateBody,
+    ) -> Result<ContainerCreateResponse> {
+        let id = generate_id();
+        let name = self.reserve_name(name, &id)?;
+        match self.create_with_name(&id, &name, body).await {
+            Ok(resp) => Ok(resp),
+            Err(e) => {
+                self.inner.registry.release_name(&name, &id);
+                Err(e)
+            }
+        }
+    }
+
+    fn reserve_name(&self, requested: Option<String>, id: &str) -> Result<String> {
+        if let Some(n) = requested {
+            let bare = validate_name(&n)?;
+            self.inner.registry.reserve_name(&bare, id)?;
+            return Ok(bare);
+        }
+        for _ in 0..20 {
+            let n = random_name();
+            if self.inner.registry.reserve_name(&n, id).is_ok() {
+                return Ok(n);
+            }
+        }
+        // Every retry collided: add a digit like Docker does.
+        let n = format!("{}{}", random_name(), rand::random::<u8>() % 10);
+        self.inner.registry.reserve_name(&n, id)?;
+        Ok(n)
+    }
+
+    async fn create_with_name(
+        &self,
+        id: &str,
+        name: &str,
+        body: ContainerCreateBody,
+    ) -> Result<ContainerCreateResponse> {
+        let ContainerCreateBody {
+            mut config,
+            mut host_config,
+            ..
+        } = body;
+        if config.image.is_empty() {
+            return Err(EngineError::InvalidArgument(
+                "Config.Image is required".into(),
+            ));
+        }
+        let image_name = config.image.clone();
+        let lookup = image_name.clone();
+        let (img, layers) = self
+            .blocking(move |store| {
+                let img = store.resolve(&lookup)?;
+                let layers = store.layer_dirs(&img)?;
+                Ok((img, layers))
+            })
+            .await?;
+        merge_config(&mut config, &img.config.config);
+        let (path, args) = command_of(&config)?;
+        if host_config.network_mode.is_empty() {
+            host_config.network_mode = "default".into();
+        }
+        if host_config.log_config.kind.is_empty() {
+            host_config.log_config.kind = "json-file".into();
+        }
+        let host_network = is_host_network(&host_config);
+        if config.hostname.is_empty() {
+            config.hostname = if host_network {
+                host_hostname()
+            } else {
+                short_id(id).to_string()
+            };
+        }
+        let dir = self.paths().container_dir(id);
+        let record = ContainerRecord {
+            id: id.to_string(),
+            name: format!("/{name}"),
+            created: now_rfc3339(),
+            image: img.id.as_str().to_string(),
+            image_name,
+            path,
+            args,
+            config,
+            host_config,
+            state: ContainerState::default(),
+            restart_count: 0,
+            cgroups_path: format!("/{}/{}", self.config().cgroup_parent.trim_matches('/'), id),
+        };
+        let prepared = {
+            let dir = dir.clone();
+            let record = record.clone();
+            tokio::task::spawn_blocking(move || prepare_bundle(&dir, &record, &layers))
+                .await
+                .map_err(|e| EngineError::Internal(e.to_string()))
+                .and_then(|r| r)
+        };
+        if let Err(e) = prepared {
+            discard_dir(&dir);
+            return Err(e);
+        }
+        let socket = self.paths().shim_socket(id);
+        let spawned = spawn_shim(&ShimArgs {
+            shim: &self.config().shim_path,
+            id,
+            bundle: &dir,
+            socket: &socket,
+            stdin: record.config.open_stdin,
+            stdin_once: record.config.stdin_once,
+        })
+        .await;
+        if let Err(e) = spawned {
+            discard_dir(&dir);
+            let _ = std::fs::remove_file(&socket);
+            crate::cleanup::remove_cgroup(&record.cgroups_path);
+            return Err(match e {
+                EngineError::StartFailed(m) => EngineError::Internal(m),
+                other => other,
+            });
+        }
+        let handle = Arc::new(ContainerHandle::new(record.clone(), true));
+        self.inner.registry.insert(handle);
+        self.emit("create", &record);
+        Ok(ContainerCreateResponse {
+            id: id.to_string(),
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Publishes a container event with dockerd's attributes (name, image, labels).
+    pub(crate) fn emit(&self, action: &str, record: &ContainerRecord) {
+        self.emit_with(action, record, BTreeMap::new());
+    }
+
+    pub(crate) fn emit_with(
+        &self,
+        action: &str,
+        record: &ContainerRecord,
+        mut attrs: BTreeMap<String, String>,
+    ) {
+        attrs.insert("name".into(), record.bare_name().to_string());
+        attrs.insert("image".into(), record.image_name.clone());
+        for (k, v) in record.config.labels.iter().flatten() {
+            attrs.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        self.inner.events.container(action, &record.id, attrs);
+    }
+}
+
+fn discard_dir(dir: &Path) {
+    let _ = ContainerFs::remove(dir);
+    if let Err(e) = remove_dir_all(dir) {
+        tracing::warn!("remove {}: {e}", dir.display());
+    }
+}
+
+/// Creates the container directory: writable layer, network files, `config.json`, `container.json`.
+fn prepare_bundle(dir: &Path, record: &ContainerRecord, layers: &[PathBuf]) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| EngineError::io(format!("create {}", dir.display()), e))?;
+    let plan = ContainerFs::prepare(dir, layers)?;
+    let host_network = is_host_network(&record.host_config);
+    write_network_files(dir, &record.config.hostname, host_network)?;
+    let user = resolve_user(&record.config.user, layers)?;
+    let env = process_env(record, &user.home);
+    let mut argv = vec![record.path.clone()];
+    argv.extend(record.args.iter().cloned());
+    let cwd = if record.config.working_dir.is_empty() {
+        "/".to_string()
+    } else {
+        record.config.working_dir.clone()
+    };
+    let spec = build_spec(&SpecInput {
+        container_dir: dir,
+        argv,
+        env,
+        cwd,
+        user,
+        hostname: record.config.hostname.clone(),
+        host_config: &record.host_config,
+        cgroups_path: record.cgroups_path.clone(),
+        overlay_mount_data: plan.mount_data,
+        tty: record.config.tty,
+    })?;
+    let files = ContainerFiles(dir);
+    write_atomic(&files.spec(), &spec).map_err(|e| EngineError::io("write config.json", e))?;
+    record.save(&files.record())
+}
+
+/// The init's environment: PATH and HOSTNAME defaults, then `Config.Env`, then HOME if unset.
+fn process_env(record: &ContainerRecord, home: &str) -> Vec<String> {
+    let mut base = vec![
+        format!("PATH={DEFAULT_PATH}"),
+        format!("HOSTNAME={}", record.config.hostname),
+    ];
+    if record.config.tty {
+        base.push("TERM=xterm".into());
+    }
+    let mut env = merge_env(&base, record.config.env.as_deref().unwrap_or(&[]));
+    if !env.iter().any(|e| e.starts_with("HOME=")) {
+        env.push(format!("HOME={home}"));
+    }
+    env
+}

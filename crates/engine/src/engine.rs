@@ -1,0 +1,91 @@
+//! The daemon core: owns the services and is cheap to clone (an `Arc` inside).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use image::ImageStore;
+
+use crate::error::{EngineError, Result};
+use crate::events::EventBus;
+use crate::paths::Paths;
+use crate::registry::Registry;
+
+/// How the daemon was started.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub data_root: PathBuf,
+    pub exec_root: PathBuf,
+    /// Cgroup parent of every container (`/<parent>/<id>`).
+    pub cgroup_parent: String,
+    /// The `berth-shim` binary.
+    pub shim_path: PathBuf,
+}
+
+pub(crate) struct Inner {
+    pub config: EngineConfig,
+    pub paths: Paths,
+    pub registry: Registry,
+    pub images: Arc<ImageStore>,
+    pub events: EventBus,
+}
+
+/// The engine. Clones share state.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Engine {
+    /// Opens the state under the data root and restores every container (reattaching to live shims).
+    pub async fn open(config: EngineConfig) -> Result<Engine> {
+        let paths = Paths {
+            data_root: config.data_root.clone(),
+            exec_root: config.exec_root.clone(),
+        };
+        for dir in [paths.containers_dir(), paths.shims_dir()] {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| EngineError::io(format!("create {}", dir.display()), e))?;
+        }
+        let data_root = config.data_root.clone();
+        let images = tokio::task::spawn_blocking(move || ImageStore::open(&data_root))
+            .await
+            .map_err(|e| EngineError::Internal(e.to_string()))??;
+        let engine = Engine {
+            inner: Arc::new(Inner {
+                config,
+                paths,
+                registry: Registry::default(),
+                images: Arc::new(images),
+                events: EventBus::default(),
+            }),
+        };
+        engine.restore().await;
+        Ok(engine)
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    /// The event bus (for `/events` subscribers).
+    pub fn events(&self) -> &EventBus {
+        &self.inner.events
+    }
+
+    pub(crate) fn paths(&self) -> &Paths {
+        &self.inner.paths
+    }
+
+    /// Runs blocking image-store work off the async threads.
+    pub(crate) async fn blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&ImageStore) -> std::result::Result<T, image::ImageError> + Send + 'static,
+    {
+        let store = self.inner.images.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| EngineError::Internal(format!("image store task: {e}")))?
+            .map_err(EngineError::from)
+    }
+}

@@ -1,0 +1,54 @@
+//! The per-container `hostname`, `hosts` and `resolv.conf` bind-mounted into the container.
+
+use std::path::Path;
+
+use crate::error::{EngineError, Result};
+use crate::paths::ContainerFiles;
+
+const DEFAULT_HOSTS: &str = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
+const DEFAULT_RESOLV_CONF: &str = "nameserver 8.8.8.8\nnameserver 8.8.4.4\n";
+
+/// The host's hostname (for `--network host`).
+pub fn host_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+/// Writes the three files into `dir`.
+pub fn write_network_files(dir: &Path, hostname: &str, host_network: bool) -> Result<()> {
+    let files = ContainerFiles(dir);
+    let write = |path: std::path::PathBuf, content: &str| {
+        std::fs::write(&path, content)
+            .map_err(|e| EngineError::io(format!("write {}", path.display()), e))
+    };
+    write(files.hostname(), &format!("{hostname}\n"))?;
+    let hosts = if host_network {
+        std::fs::read_to_string("/etc/hosts").unwrap_or_else(|_| DEFAULT_HOSTS.to_string())
+    } else {
+        DEFAULT_HOSTS.to_string()
+    };
+    write(files.hosts(), &hosts)?;
+    let resolv = std::fs::read_to_string("/etc/resolv.conf")
+        .unwrap_or_else(|_| DEFAULT_RESOLV_CONF.to_string());
+    write(files.resolv_conf(), &resolv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_docker_like_files() {
+        let d = tempfile::tempdir().unwrap();
+        write_network_files(d.path(), "abcdef012345", false).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(d.path().join("hostname")).unwrap(),
+            "abcdef012345\n"
+        );
+        assert!(std::fs::read_to_string(d.path().join("hosts"))
+            .unwrap()
+            .starts_with("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"));
+        assert!(d.path().join("resolv.conf").is_file());
+    }
+}

@@ -1,0 +1,130 @@
+//! Docker's human-readable durations (`go-units.HumanDuration`) and `ps` status texts.
+
+use chrono::{DateTime, Utc};
+
+/// `Less than a second`, `3 seconds`, `About a minute`, `5 minutes`, `About an hour`, `3 hours`,
+/// `4 days`, `2 weeks`, `3 months`, `2 years`.
+pub fn human_duration(d: chrono::Duration) -> String {
+    let secs = d.num_seconds();
+    if secs < 1 {
+        return "Less than a second".into();
+    }
+    if secs == 1 {
+        return "1 second".into();
+    }
+    if secs < 60 {
+        return format!("{secs} seconds");
+    }
+    let minutes = d.num_minutes();
+    if minutes == 1 {
+        return "About a minute".into();
+    }
+    if minutes < 60 {
+        return format!("{minutes} minutes");
+    }
+    let hours = (d.num_seconds() as f64 / 3600.0).round() as i64;
+    if hours == 1 {
+        return "About an hour".into();
+    }
+    if hours < 48 {
+        return format!("{hours} hours");
+    }
+    if hours < 24 * 7 * 2 {
+        return format!("{} days", hours / 24);
+    }
+    if hours < 24 * 30 * 2 {
+        return format!("{} weeks", hours / 24 / 7);
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{} months", hours / 24 / 30);
+    }
+    format!("{} years", hours / 24 / 365)
+}
+
+/// Parses an RFC 3339 time; `None` for Go's zero time or garbage.
+pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    if s.is_empty() || s.starts_with("0001-") {
+        return None;
+    }
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// The current time formatted like dockerd (RFC 3339, nanoseconds, `Z`).
+pub fn now_rfc3339() -> String {
+    Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+}
+
+/// The `Status` column of `ps`.
+pub fn status_text(state: &api::ContainerState, now: DateTime<Utc>) -> String {
+    if state.running {
+        let up = parse_time(&state.started_at)
+            .map(|t| human_duration(now - t))
+            .unwrap_or_else(|| "Less than a second".into());
+        return if state.paused {
+            format!("Up {up} (Paused)")
+        } else {
+            format!("Up {up}")
+        };
+    }
+    if state.dead {
+        return "Dead".into();
+    }
+    if state.status == "created" {
+        return "Created".into();
+    }
+    match parse_time(&state.finished_at) {
+        Some(t) => format!(
+            "Exited ({}) {} ago",
+            state.exit_code,
+            human_duration(now - t)
+        ),
+        None => format!("Exited ({})", state.exit_code),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn durations_like_go_units() {
+        assert_eq!(
+            human_duration(Duration::milliseconds(300)),
+            "Less than a second"
+        );
+        assert_eq!(human_duration(Duration::seconds(1)), "1 second");
+        assert_eq!(human_duration(Duration::seconds(3)), "3 seconds");
+        assert_eq!(human_duration(Duration::seconds(90)), "About a minute");
+        assert_eq!(human_duration(Duration::minutes(5)), "5 minutes");
+        assert_eq!(human_duration(Duration::minutes(61)), "About an hour");
+        assert_eq!(human_duration(Duration::hours(5)), "5 hours");
+        assert_eq!(human_duration(Duration::days(4)), "4 days");
+        assert_eq!(human_duration(Duration::days(15)), "2 weeks");
+        assert_eq!(human_duration(Duration::days(800)), "2 years");
+    }
+
+    #[test]
+    fn status_texts() {
+        let now = Utc::now();
+        let five_ago =
+            (now - Duration::seconds(5)).to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+        let running = api::ContainerState {
+            status: "running".into(),
+            running: true,
+            started_at: five_ago.clone(),
+            ..Default::default()
+        };
+        assert_eq!(status_text(&running, now), "Up 5 seconds");
+        let exited = api::ContainerState {
+            status: "exited".into(),
+            exit_code: 3,
+            finished_at: five_ago,
+            ..Default::default()
+        };
+        assert_eq!(status_text(&exited, now), "Exited (3) 5 seconds ago");
+        assert_eq!(status_text(&api::ContainerState::default(), now), "Created");
+    }
+}

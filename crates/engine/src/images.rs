@@ -1,0 +1,258 @@
+//! Image operations over the image store (all blocking work in `spawn_blocking`).
+
+use std::collections::HashMap;
+
+use api::{
+    Config, Filters, GraphDriverData, ImageDeleteResponseItem, ImageInspect, ImageMetadata,
+    ImageSummary, RootFs, ZERO_TIME,
+};
+use futures_util::Stream;
+use image::{DeleteItem, Image, ImageId, ImageUser, Reference};
+use tokio_util::io::{StreamReader, SyncIoBridge};
+
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::options::ImportOptions;
+
+/// `dangling`, `label`, `reference`, `before`, `since` for `GET /images/json`.
+fn image_matches(img: &Image, f: &Filters, before_since: &(Option<i64>, Option<i64>)) -> bool {
+    let labels = img.config.config.labels.clone().unwrap_or_default();
+    let dangling_ok = f.any_matches("dangling", |v| {
+        api::query::parse_bool(v) == img.repo_tags.is_empty()
+    });
+    let reference_ok = f.any_matches("reference", |v| {
+        img.repo_tags.iter().any(|t| {
+            t == v
+                || t.split_once(':')
+                    .map(|(repo, _)| repo == v)
+                    .unwrap_or(false)
+                || glob_match(v, t)
+        })
+    });
+    let created = img.created_unix();
+    let before_ok = before_since.0.map(|b| created < b).unwrap_or(true);
+    let since_ok = before_since.1.map(|s| created > s).unwrap_or(true);
+    dangling_ok && reference_ok && f.match_labels("label", &labels) && before_ok && since_ok
+}
+
+/// `*` wildcards only (enough for `reference=busy*`).
+fn glob_match(pattern: &str, s: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == s,
+        Some((head, tail)) => {
+            s.starts_with(head) && {
+                let rest = &s[head.len()..];
+                (0..=rest.len()).any(|i| rest.is_char_boundary(i) && glob_match(tail, &rest[i..]))
+            }
+        }
+    }
+}
+
+/// An image's container config in the API's shape.
+pub fn api_config(c: &image::ContainerConfig) -> Config {
+    Config {
+        user: c.user.clone(),
+        exposed_ports: c.exposed_ports.clone(),
+        env: c.env.clone(),
+        cmd: c.cmd.clone(),
+        args_escaped: c.args_escaped.unwrap_or(false),
+        volumes: c.volumes.clone(),
+        working_dir: c.working_dir.clone(),
+        entrypoint: c.entrypoint.clone(),
+        on_build: c.on_build.clone(),
+        labels: c.labels.clone(),
+        stop_signal: c.stop_signal.clone().unwrap_or_default(),
+        shell: c.shell.clone(),
+        ..Default::default()
+    }
+}
+
+fn inspect_of(img: Image) -> ImageInspect {
+    let size = img.size as i64;
+    let cfg = &img.config;
+    ImageInspect {
+        id: img.id.as_str().to_string(),
+        repo_tags: img.repo_tags.clone(),
+        repo_digests: img.repo_digests.clone(),
+        parent: String::new(),
+        comment: cfg.comment.clone(),
+        created: cfg.created.clone().unwrap_or_else(|| ZERO_TIME.to_string()),
+        container: cfg.container.clone().unwrap_or_default(),
+        container_config: Config::default(),
+        docker_version: cfg.docker_version.clone().unwrap_or_default(),
+        author: cfg.author.clone(),
+        config: api_config(&cfg.config),
+        architecture: cfg.architecture.clone(),
+        variant: cfg.variant.clone().unwrap_or_default(),
+        os: cfg.os.clone(),
+        size,
+        virtual_size: size,
+        graph_driver: GraphDriverData {
+            data: Some(Default::default()),
+            name: "overlay2".into(),
+        },
+        root_fs: RootFs {
+            kind: "layers".into(),
+            layers: cfg.rootfs.diff_ids.clone(),
+        },
+        metadata: ImageMetadata {
+            last_tag_time: ZERO_TIME.into(),
+        },
+    }
+}
+
+impl Engine {
+    pub async fn list_images(&self, _all: bool, filters: Filters) -> Result<Vec<ImageSummary>> {
+        let users = self.image_usage();
+        let before = filters.get("before").first().map(|s| s.to_string());
+        let since = filters.get("since").first().map(|s| s.to_string());
+        self.blocking(move |store| {
+            let created_of = |name: &Option<String>| -> image::Result<Option<i64>> {
+                match name {
+                    Some(n) => Ok(Some(store.resolve(n)?.created_unix())),
+                    None => Ok(None),
+                }
+            };
+            let bounds = (created_of(&before)?, created_of(&since)?);
+            let images = store.list()?;
+            Ok(images
+                .into_iter()
+                .filter(|img| image_matches(img, &filters, &bounds))
+                .map(|img| ImageSummary {
+                    containers: users
+                        .get(img.id.as_str())
+                        .map(|u| u.len() as i64)
+                        .unwrap_or(0),
+                    created: img.created_unix(),
+                    id: img.id.as_str().to_string(),
+                    labels: img.config.config.labels.clone(),
+                    parent_id: String::new(),
+                    repo_digests: Some(img.repo_digests.clone()),
+                    repo_tags: Some(img.repo_tags.clone()),
+                    shared_size: -1,
+                    size: img.size as i64,
+                    virtual_size: img.size as i64,
+                })
+                .collect())
+        })
+        .await
+    }
+
+    pub async fn inspect_image(&self, name: &str) -> Result<ImageInspect> {
+        let name = name.to_string();
+        self.blocking(move |store| store.inspect(&name).map(inspect_of))
+            .await
+    }
+
+    /// image id → containers using it (id, running).
+    fn image_usage(&self) -> HashMap<String, Vec<(String, bool)>> {
+        let mut m: HashMap<String, Vec<(String, bool)>> = HashMap::new();
+        for h in self.inner.registry.all() {
+            m.entry(h.image_id.clone())
+                .or_default()
+                .push((h.id.clone(), h.is_running()));
+        }
+        m
+    }
+
+    pub async fn remove_image(
+        &self,
+        name: &str,
+        force: bool,
+        _prune: bool,
+    ) -> Result<Vec<ImageDeleteResponseItem>> {
+        let users = self.image_usage();
+        let name = name.to_string();
+        let items = self
+            .blocking(move |store| {
+                let user_of = |id: &ImageId| -> Option<ImageUser> {
+                    let list = users.get(id.as_str())?;
+                    let (cid, running) = list.iter().find(|(_, r)| *r).or_else(|| list.first())?;
+                    Some(ImageUser {
+                        container_id: cid.clone(),
+                        running: *running,
+                    })
+                };
+                store.delete(&name, force, &user_of)
+            })
+            .await?;
+        Ok(items
+            .into_iter()
+            .map(|i| match i {
+                DeleteItem::Untagged(r) => ImageDeleteResponseItem {
+                    untagged: Some(r),
+                    deleted: None,
+                },
+                DeleteItem::Deleted(d) => ImageDeleteResponseItem {
+                    untagged: None,
+                    deleted: Some(d),
+                },
+            })
+            .collect())
+    }
+
+    /// Imports a rootfs tar from the request body; returns `sha256:<id>`.
+    pub async fn import_image<S>(&self, body: S, opts: ImportOptions) -> Result<String>
+    where
+        S: Stream<Item = std::result::Result<bytes::Bytes, std::io::Error>>
+            + Send
+            + Unpin
+            + 'static,
+    {
+        let reference = if opts.repo.is_empty() {
+            None
+        } else {
+            Some(Reference::from_repo_tag(&opts.repo, &opts.tag)?)
+        };
+        let message = if opts.message.is_empty() {
+            "Imported from -".to_string()
+        } else {
+            opts.message.clone()
+        };
+        let reader = SyncIoBridge::new(StreamReader::new(body));
+        let changes = opts.changes.clone();
+        let id = self
+            .blocking(move |store| store.import(reader, &message, &changes, reference.as_ref()))
+            .await?;
+        Ok(id.as_str().to_string())
+    }
+
+    pub async fn tag_image(&self, name: &str, repo: &str, tag: &str) -> Result<()> {
+        let target = Reference::from_repo_tag(repo, tag)?;
+        let name = name.to_string();
+        self.blocking(move |store| store.tag(&name, &target)).await
+    }
+
+    /// Registry pulls are a later issue: succeeds only when the image is already present.
+    pub async fn pull_image(&self, image: &str, tag: &str) -> Result<String> {
+        let name = if tag.is_empty() {
+            image.to_string()
+        } else {
+            format!("{image}:{tag}")
+        };
+        let lookup = name.clone();
+        match self.blocking(move |store| store.resolve(&lookup)).await {
+            Ok(img) => Ok(format!(
+                "Status: Image is up to date for {}",
+                img.repo_tags.first().cloned().unwrap_or(name)
+            )),
+            Err(EngineError::Image(image::ImageError::NotFound(_))) => Err(EngineError::NotImplemented(format!(
+                "registry pulls are not supported yet: {name} is not present locally (use docker import or load)"
+            ))),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_matches_star() {
+        assert!(glob_match("busy*", "busybox:latest"));
+        assert!(glob_match("*:latest", "busybox:latest"));
+        assert!(!glob_match("alp*", "busybox:latest"));
+        assert!(glob_match("busybox:latest", "busybox:latest"));
+    }
+}

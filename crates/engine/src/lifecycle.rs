@@ -1,0 +1,387 @@
+//! start, stop, restart, kill, remove, and the per-container monitor that records exits.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use storage::ContainerFs;
+
+use crate::cleanup::{remove_cgroup, remove_dir_all};
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::handle::{ContainerHandle, Entry};
+use crate::human::now_rfc3339;
+use crate::paths::ContainerFiles;
+use crate::shim_client::{self, ExitInfo};
+use crate::shim_spawn::{spawn_shim, ShimArgs};
+use crate::signal::{parse_signal, SIGKILL, SIGTERM};
+
+/// How long `stop` waits by default before SIGKILL.
+const DEFAULT_STOP_TIMEOUT: i64 = 10;
+/// How long to wait for a SIGKILLed container to be recorded as exited.
+const KILL_WAIT: Duration = Duration::from_secs(30);
+
+/// dockerd's exit code for a container whose process could not be started.
+pub fn start_failure_exit_code(message: &str) -> i64 {
+    if message.contains("executable file not found")
+        || message.contains("no such file or directory")
+    {
+        127
+    } else if message.contains("permission denied") || message.contains("exec format error") {
+        126
+    } else {
+        128
+    }
+}
+
+impl Engine {
+    pub async fn start_container(&self, name: &str) -> Result<()> {
+        let h = self.inner.registry.resolve(name)?;
+        let mut entry = h.entry.lock().await;
+        if entry.removing {
+            return Err(EngineError::Conflict(format!(
+                "removal of container {} is already in progress",
+                h.id
+            )));
+        }
+        if entry.record.state.running {
+            return Err(EngineError::NotModified);
+        }
+        let pid = match self.ensure_shim(&h, &mut entry).await {
+            Ok(pid) => pid,
+            Err(e) => {
+                let msg = e.to_string();
+                drop(entry);
+                self.record_start_failure(&h, &msg).await;
+                return Err(EngineError::StartFailed(msg));
+            }
+        };
+        let socket = self.paths().shim_socket(&h.id);
+        let started = shim_client::start(&socket).await;
+        entry.shim_ready = false;
+        match started {
+            Ok(Ok(())) => {
+                let st = &mut entry.record.state;
+                st.status = "running".into();
+                st.running = true;
+                st.paused = false;
+                st.restarting = false;
+                st.oom_killed = false;
+                st.dead = false;
+                st.pid = pid;
+                st.exit_code = 0;
+                st.error.clear();
+                st.started_at = now_rfc3339();
+                self.save(&entry)?;
+                h.set_running(0);
+                self.emit("start", &entry.record);
+                drop(entry);
+                self.spawn_monitor(h);
+                Ok(())
+            }
+            Ok(Err(msg)) => {
+                drop(entry);
+                self.record_start_failure(&h, &msg).await;
+                Err(EngineError::StartFailed(msg))
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                drop(entry);
+                self.record_start_failure(&h, &msg).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// A shim holding a created init, spawning a new one for a stopped container. Returns the init pid.
+    pub(crate) async fn ensure_shim(&self, h: &ContainerHandle, entry: &mut Entry) -> Result<i64> {
+        let socket = self.paths().shim_socket(&h.id);
+        if entry.shim_ready {
+            if let Ok(reply) = shim_client::state(&socket).await {
+                if reply.status.as_deref() == Some("created") {
+                    return Ok(reply.pid.unwrap_or(0));
+                }
+            }
+        }
+        let dir = self.paths().container_dir(&h.id);
+        let _ = std::fs::remove_file(ContainerFiles(&dir).exit());
+        let pid = spawn_shim(&ShimArgs {
+            shim: &self.config().shim_path,
+            id: &h.id,
+            bundle: &dir,
+            socket: &socket,
+            stdin: entry.record.config.open_stdin,
+            stdin_once: entry.record.config.stdin_once,
+        })
+        .await?;
+        entry.shim_ready = true;
+        Ok(pid)
+    }
+
+    /// Records Exited with dockerd's 127/126/128 code and the message, then honours AutoRemove.
+    async fn record_start_failure(&self, h: &Arc<ContainerHandle>, message: &str) {
+        let code = start_failure_exit_code(message);
+        let auto_remove = {
+            let mut entry = h.entry.lock().await;
+            entry.shim_ready = false;
+            let st = &mut entry.record.state;
+            st.status = "exited".into();
+            st.running = false;
+            st.pid = 0;
+            st.exit_code = code;
+            st.error = message.to_string();
+            st.finished_at = now_rfc3339();
+            if let Err(e) = self.save(&entry) {
+                tracing::warn!("save {}: {e}", h.id);
+            }
+            self.emit_with("die", &entry.record, exit_attrs(code));
+            entry.record.host_config.auto_remove
+        };
+        h.set_exited(code);
+        if auto_remove {
+            if let Err(e) = self.remove_handle(h, true).await {
+                tracing::warn!("auto-remove {}: {e}", h.id);
+            }
+        }
+    }
+
+    pub(crate) fn save(&self, entry: &Entry) -> Result<()> {
+        let dir = self.paths().container_dir(&entry.record.id);
+        entry.record.save(&ContainerFiles(&dir).record())
+    }
+
+    /// Watches the shim until init exits, then records it.
+    pub(crate) fn spawn_monitor(&self, h: Arc<ContainerHandle>) {
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let socket = engine.paths().shim_socket(&h.id);
+            let exit = match shim_client::wait(&socket).await {
+                Ok(exit) => exit,
+                Err(e) => {
+                    let dir = engine.paths().container_dir(&h.id);
+                    shim_client::read_exit_file(&ContainerFiles(&dir).exit()).unwrap_or_else(|| {
+                        ExitInfo {
+                            exit_code: 255,
+                            error: Some(format!("lost contact with the container's shim: {e}")),
+                            ..Default::default()
+                        }
+                    })
+                }
+            };
+            engine.record_exit(&h, exit).await;
+        });
+    }
+
+    /// Records an exit (state, waiters, `die` event) and honours AutoRemove.
+    pub(crate) async fn record_exit(&self, h: &Arc<ContainerHandle>, exit: ExitInfo) {
+        let code = i64::from(exit.exit_code);
+        let auto_remove = {
+            let mut entry = h.entry.lock().await;
+            let st = &mut entry.record.state;
+            st.status = "exited".into();
+            st.running = false;
+            st.paused = false;
+            st.pid = 0;
+            st.exit_code = code;
+            st.oom_killed = exit.oom_killed;
+            st.error = exit.error.clone().unwrap_or_default();
+            st.finished_at = if exit.finished_at.is_empty() {
+                now_rfc3339()
+            } else {
+                exit.finished_at.clone()
+            };
+            if let Err(e) = self.save(&entry) {
+                tracing::warn!("save {}: {e}", h.id);
+            }
+            self.emit_with("die", &entry.record, exit_attrs(code));
+            entry.record.host_config.auto_remove && !entry.removing
+        };
+        h.set_exited(code);
+        if auto_remove {
+            if let Err(e) = self.remove_handle(h, true).await {
+                tracing::warn!("auto-remove {}: {e}", h.id);
+            }
+        }
+    }
+
+    pub async fn stop_container(&self, name: &str, timeout: Option<i64>) -> Result<()> {
+        let h = self.inner.registry.resolve(name)?;
+        let (signal, default_timeout) = {
+            let entry = h.entry.lock().await;
+            if !entry.record.state.running {
+                return Err(EngineError::NotModified);
+            }
+            let sig = match entry.record.config.stop_signal.as_str() {
+                "" => SIGTERM,
+                s => parse_signal(s).unwrap_or(SIGTERM),
+            };
+            (
+                sig,
+                entry
+                    .record
+                    .config
+                    .stop_timeout
+                    .unwrap_or(DEFAULT_STOP_TIMEOUT),
+            )
+        };
+        self.stop_handle(&h, signal, timeout.unwrap_or(default_timeout))
+            .await
+    }
+
+    /// Sends `signal`, waits `timeout` seconds (negative = forever), then SIGKILLs.
+    async fn stop_handle(&self, h: &Arc<ContainerHandle>, signal: i32, timeout: i64) -> Result<()> {
+        let socket = self.paths().shim_socket(&h.id);
+        let mut rx = h.status.subscribe();
+        if signal != SIGKILL {
+            if let Err(e) = shim_client::kill(&socket, signal, false).await {
+                tracing::debug!("stop signal to {}: {e}", h.id);
+            }
+            let exited = rx.wait_for(|s| !s.running);
+            if timeout < 0 {
+                let _ = exited.await;
+                return Ok(());
+            }
+            if tokio::time::timeout(Duration::from_secs(timeout as u64), exited)
+                .await
+                .is_ok()
+            {
+                return Ok(());
+            }
+        }
+        self.kill_and_wait(h).await
+    }
+
+    /// SIGKILLs every process of the container and waits for the exit to be recorded.
+    async fn kill_and_wait(&self, h: &Arc<ContainerHandle>) -> Result<()> {
+        let socket = self.paths().shim_socket(&h.id);
+        let mut rx = h.status.subscribe();
+        if let Err(e) = shim_client::kill(&socket, SIGKILL, true).await {
+            tracing::debug!("SIGKILL to {}: {e}", h.id);
+        }
+        let exited = tokio::time::timeout(KILL_WAIT, rx.wait_for(|s| !s.running))
+            .await
+            .is_ok();
+        if exited {
+            Ok(())
+        } else {
+            Err(EngineError::Internal(format!(
+                "container {} did not exit after SIGKILL",
+                h.id
+            )))
+        }
+    }
+
+    pub async fn restart_container(&self, name: &str, timeout: Option<i64>) -> Result<()> {
+        match self.stop_container(name, timeout).await {
+            Ok(()) | Err(EngineError::NotModified) => {}
+            Err(e) => return Err(e),
+        }
+        match self.start_container(name).await {
+            Ok(()) | Err(EngineError::NotModified) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn kill_container(&self, name: &str, signal: Option<String>) -> Result<()> {
+        let h = self.inner.registry.resolve(name)?;
+        let sig = match signal.as_deref() {
+            None | Some("") => SIGKILL,
+            Some(s) => parse_signal(s)?,
+        };
+        {
+            let entry = h.entry.lock().await;
+            if !entry.record.state.running {
+                return Err(EngineError::Conflict(format!(
+                    "Cannot kill container: {name}: Container {} is not running",
+                    h.id
+                )));
+            }
+        }
+        if sig == SIGKILL {
+            return self.kill_and_wait(&h).await;
+        }
+        let socket = self.paths().shim_socket(&h.id);
+        shim_client::kill(&socket, sig, false).await
+    }
+
+    pub async fn remove_container(&self, name: &str, force: bool, _volumes: bool) -> Result<()> {
+        let h = self.inner.registry.resolve(name)?;
+        self.remove_handle(&h, force).await
+    }
+
+    /// Removes a container: kills it when forced, deletes its directory, socket and cgroup.
+    pub(crate) async fn remove_handle(&self, h: &Arc<ContainerHandle>, force: bool) -> Result<()> {
+        let (running, shim_ready) = {
+            let mut entry = h.entry.lock().await;
+            if entry.removing {
+                return Err(EngineError::Conflict(format!(
+                    "removal of container {} is already in progress",
+                    h.id
+                )));
+            }
+            if entry.record.state.running && !force {
+                return Err(EngineError::Conflict(format!(
+                    "You cannot remove a running container {}. Stop the container before attempting removal or force remove",
+                    h.id
+                )));
+            }
+            entry.removing = true;
+            (entry.record.state.running, entry.shim_ready)
+        };
+        if running {
+            if let Err(e) = self.kill_and_wait(h).await {
+                h.entry.lock().await.removing = false;
+                return Err(e);
+            }
+        } else if shim_ready {
+            // A created init waits in its shim: kill it so the shim exits.
+            let _ = shim_client::kill(&self.paths().shim_socket(&h.id), SIGKILL, true).await;
+        }
+        let record = h.entry.lock().await.record.clone();
+        let dir = self.paths().container_dir(&h.id);
+        let socket = self.paths().shim_socket(&h.id);
+        let cgroups_path = record.cgroups_path.clone();
+        let removed = tokio::task::spawn_blocking(move || {
+            let _ = ContainerFs::remove(&dir);
+            let _ = std::fs::remove_file(&socket);
+            remove_cgroup(&cgroups_path);
+            remove_dir_all(&dir)
+        })
+        .await
+        .map_err(|e| EngineError::Internal(e.to_string()))?;
+        if let Err(e) = removed {
+            h.entry.lock().await.removing = false;
+            return Err(EngineError::io(format!("remove container {}", h.id), e));
+        }
+        self.inner.registry.remove(&h.id);
+        h.set_removed();
+        self.emit("destroy", &record);
+        Ok(())
+    }
+}
+
+fn exit_attrs(code: i64) -> BTreeMap<String, String> {
+    BTreeMap::from([("exitCode".to_string(), code.to_string())])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_failure_codes() {
+        assert_eq!(
+            start_failure_exit_code("exec: \"nope\": executable file not found in $PATH"),
+            127
+        );
+        assert_eq!(
+            start_failure_exit_code("exec: \"/x\": stat /x: no such file or directory"),
+            127
+        );
+        assert_eq!(
+            start_failure_exit_code("exec: \"/etc/passwd\": permission denied"),
+            126
+        );
+        assert_eq!(start_failure_exit_code("something else"), 128);
+    }
+}

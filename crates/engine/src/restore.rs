@@ -1,0 +1,81 @@
+//! Startup: load every `containers/*/container.json` and reconcile it with its shim.
+
+use std::sync::Arc;
+
+use crate::engine::Engine;
+use crate::handle::ContainerHandle;
+use crate::paths::ContainerFiles;
+use crate::record::ContainerRecord;
+use crate::shim_client::{self, ExitInfo};
+
+impl Engine {
+    /// Running containers with a live shim get a monitor; those whose shim is gone get the exit
+    /// from `exit.json`; created ones keep a live shim if there is one.
+    pub(crate) async fn restore(&self) {
+        let dir = self.paths().containers_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!("read {}: {e}", dir.display());
+                return;
+            }
+        };
+        for entry in entries.flatten() {
+            let cdir = entry.path();
+            let record = match ContainerRecord::load(&ContainerFiles(&cdir).record()) {
+                Ok(r) => r,
+                Err(e) => {
+                    // A create interrupted by a crash leaves a directory without a record.
+                    tracing::warn!("skipping {}: {e}", cdir.display());
+                    continue;
+                }
+            };
+            self.restore_one(record).await;
+        }
+    }
+
+    async fn restore_one(&self, record: ContainerRecord) {
+        let socket = self.paths().shim_socket(&record.id);
+        let shim = shim_client::state(&socket).await.ok();
+        let shim_status = shim.as_ref().and_then(|s| s.status.clone());
+        let was_running = record.state.running;
+        let shim_ready = !was_running && shim_status.as_deref() == Some("created");
+        if self
+            .inner
+            .registry
+            .reserve_name(record.bare_name(), &record.id)
+            .is_err()
+        {
+            tracing::warn!(
+                "container {} has a duplicate name {}",
+                record.id,
+                record.name
+            );
+        }
+        let handle = Arc::new(ContainerHandle::new(record.clone(), shim_ready));
+        self.inner.registry.insert(handle.clone());
+        if !was_running {
+            if record.host_config.auto_remove && record.state.status == "exited" {
+                let _ = self.remove_handle(&handle, true).await;
+            }
+            return;
+        }
+        match shim_status.as_deref() {
+            Some("running") => self.spawn_monitor(handle),
+            Some("stopped") => {
+                let exit = shim.and_then(|s| s.exit).unwrap_or_default();
+                self.record_exit(&handle, exit).await;
+            }
+            _ => {
+                let dir = self.paths().container_dir(&record.id);
+                let exit = shim_client::read_exit_file(&ContainerFiles(&dir).exit())
+                    .unwrap_or_else(|| ExitInfo {
+                        exit_code: 255,
+                        error: Some("the container's shim is gone and left no exit status".into()),
+                        ..Default::default()
+                    });
+                self.record_exit(&handle, exit).await;
+            }
+        }
+    }
+}
