@@ -10,8 +10,10 @@ pub mod json_indent;
 pub mod list_format;
 pub mod output;
 pub mod reference;
+pub mod session;
 pub mod table;
 pub mod template;
+pub mod terminal;
 pub mod units;
 
 use clap::Parser;

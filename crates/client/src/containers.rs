@@ -103,6 +103,22 @@ impl Client {
             .map(drop)
     }
 
+    /// `POST /containers/{id}/resize?h=&w=`: the TTY size of a container started with `-t`.
+    pub async fn resize_container(
+        &self,
+        id: &str,
+        height: u16,
+        width: u16,
+    ) -> Result<(), ClientError> {
+        let path = format!("/containers/{}/resize", path_segment(id));
+        let query = Query::new()
+            .push("h", height.to_string())
+            .push("w", width.to_string());
+        self.bytes(Method::POST, &path, &query, RequestBody::Empty)
+            .await
+            .map(drop)
+    }
+
     /// `DELETE /containers/{id}[?force=1][&v=1]`.
     pub async fn remove_container(
         &self,

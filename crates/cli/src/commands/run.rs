@@ -2,21 +2,37 @@
 //! in the order the docker CLI uses (attach and wait are registered before start so no output
 //! and no exit is missed).
 
+use std::os::fd::AsFd;
+use std::time::Duration;
+
 use api::WaitCondition;
 use client::ClientError;
-use tokio::io::{AsyncWriteExt, ReadHalf};
+use tokio::io::AsyncWriteExt;
+use tokio::sync::oneshot;
 
 use crate::args::RunArgs;
 use crate::commands::create::{
     build_request, create_pulling, run_error, run_error_code, split_image_command,
 };
-use crate::output::{copy_demuxed, copy_raw};
+use crate::session::{
+    copy_output, spawn_resize_tracker, spawn_signal_proxy, spawn_stdin_forwarder,
+};
+use crate::terminal::{is_terminal, window_size, RawModeGuard};
 use crate::{CliError, Ctx};
 
 pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<i32, CliError> {
     let (image, command) = split_image_command(&args.image_and_command, "run")?;
     let flags = &args.container;
-    let request = build_request(flags, image, command, args.detach, "run")?;
+    let tty = flags.tty;
+    if tty && flags.interactive && !args.detach && !is_terminal(std::io::stdin().as_fd()) {
+        return Err(CliError::message("the input device is not a TTY"));
+    }
+    let mut request = build_request(flags, image, command, args.detach, "run")?;
+    if tty {
+        if let Some((rows, cols)) = window_size() {
+            request.body.host_config.console_size = [u64::from(rows), u64::from(cols)];
+        }
+    }
     let id = create_pulling(ctx, &request, &flags.pull, "run").await?;
 
     if args.detach {
@@ -44,14 +60,17 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<i32, CliError> {
         .map_err(|e| run_error("run", &e))?;
 
     let (mut reader, mut writer) = tokio::io::split(stream);
-    // Without -i nothing will ever be written: half-close at once, as docker does.
-    let stdin_task = if flags.interactive {
-        Some(tokio::spawn(async move {
-            let mut stdin = tokio::io::stdin();
-            let _ = tokio::io::copy(&mut stdin, &mut writer).await;
-            let _ = writer.shutdown().await;
-        }))
+    let (detach_tx, detach_rx) = oneshot::channel();
+    // Raw mode only while attached; restored when the guard drops on every return path.
+    let _raw = if tty && flags.interactive {
+        RawModeGuard::enable()
     } else {
+        None
+    };
+    let stdin_task = if flags.interactive {
+        Some(spawn_stdin_forwarder(writer, tty, detach_tx))
+    } else {
+        // Nothing will ever be written: half-close at once, as docker does.
         let _ = writer.shutdown().await;
         None
     };
@@ -61,33 +80,39 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<i32, CliError> {
             task.abort();
         }
         if flags.rm {
-            // The daemon removes an auto-remove container whose start failed; wait briefly for
-            // it so a following `ps -a` does not show it.
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), waiter.result()).await;
+            // The daemon removes an auto-remove container whose start failed; give it a moment
+            // so a following `ps -a` does not show it, then make sure.
+            if tokio::time::timeout(Duration::from_secs(5), waiter.result())
+                .await
+                .is_err()
+            {
+                let _ = ctx.client.remove_container(&id, true, false).await;
+            }
         }
         return Err(start_error(&e));
     }
 
-    copy_output(&mut reader, flags.tty).await?;
+    let helper = if tty {
+        spawn_resize_tracker(ctx.client.clone(), id.clone())
+    } else {
+        spawn_signal_proxy(ctx.client.clone(), id.clone())
+    };
+    let detached = tokio::select! {
+        copied = copy_output(&mut reader, tty) => { copied?; false }
+        Ok(()) = detach_rx => true,
+    };
+    helper.abort();
     if let Some(task) = stdin_task {
         task.abort();
+    }
+    if detached {
+        return Ok(0);
     }
     let status = waiter.result().await?;
     if let Some(err) = status.error.filter(|e| !e.message.is_empty()) {
         eprintln!("berth: {}", err.message);
     }
     Ok(i32::try_from(status.status_code).unwrap_or(125))
-}
-
-async fn copy_output<S>(reader: &mut ReadHalf<S>, tty: bool) -> Result<(), CliError>
-where
-    S: tokio::io::AsyncRead,
-{
-    if tty {
-        copy_raw(reader).await
-    } else {
-        copy_demuxed(reader).await
-    }
 }
 
 /// docker's `runStartContainerErr`: 127 for a missing command, 126 for a non-executable one,

@@ -2,10 +2,14 @@
 
 use api::WaitCondition;
 use tokio::io::AsyncWriteExt;
+use tokio::sync::oneshot;
 
 use crate::args::StartArgs;
 use crate::commands::each::for_each_name;
-use crate::output::{copy_demuxed, copy_raw};
+use crate::session::{
+    copy_output, spawn_resize_tracker, spawn_signal_proxy, spawn_stdin_forwarder,
+};
+use crate::terminal::RawModeGuard;
 use crate::{CliError, Ctx};
 
 pub async fn run(ctx: &Ctx, args: StartArgs) -> Result<i32, CliError> {
@@ -35,34 +39,43 @@ pub async fn run(ctx: &Ctx, args: StartArgs) -> Result<i32, CliError> {
 /// `start -a`: inspect (for the TTY mode), attach, wait for the next exit, start, copy output.
 async fn start_attached(ctx: &Ctx, name: &str, interactive: bool) -> Result<i32, CliError> {
     let inspect = ctx.client.inspect_container(name).await?;
+    let id = inspect.id.clone();
     let tty = inspect.config.tty;
     let stdin = interactive && inspect.config.open_stdin;
-    let stream = ctx
-        .client
-        .attach_container(&inspect.id, stdin, true, true)
-        .await?;
+    let stream = ctx.client.attach_container(&id, stdin, true, true).await?;
     let waiter = ctx
         .client
-        .wait_container(&inspect.id, WaitCondition::NextExit)
+        .wait_container(&id, WaitCondition::NextExit)
         .await?;
     let (mut reader, mut writer) = tokio::io::split(stream);
+    let (detach_tx, detach_rx) = oneshot::channel();
+    let _raw = if tty && stdin {
+        RawModeGuard::enable()
+    } else {
+        None
+    };
     let stdin_task = if stdin {
-        Some(tokio::spawn(async move {
-            let _ = tokio::io::copy(&mut tokio::io::stdin(), &mut writer).await;
-            let _ = writer.shutdown().await;
-        }))
+        Some(spawn_stdin_forwarder(writer, tty, detach_tx))
     } else {
         let _ = writer.shutdown().await;
         None
     };
-    ctx.client.start_container(&inspect.id).await?;
-    if tty {
-        copy_raw(&mut reader).await?;
+    ctx.client.start_container(&id).await?;
+    let helper = if tty {
+        spawn_resize_tracker(ctx.client.clone(), id.clone())
     } else {
-        copy_demuxed(&mut reader).await?;
-    }
+        spawn_signal_proxy(ctx.client.clone(), id.clone())
+    };
+    let detached = tokio::select! {
+        copied = copy_output(&mut reader, tty) => { copied?; false }
+        Ok(()) = detach_rx => true,
+    };
+    helper.abort();
     if let Some(task) = stdin_task {
         task.abort();
+    }
+    if detached {
+        return Ok(0);
     }
     let status = waiter.result().await?;
     Ok(i32::try_from(status.status_code).unwrap_or(1))

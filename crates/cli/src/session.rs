@@ -1,0 +1,110 @@
+//! The attached part of `run` and `start -a`: our stdin to the container, its output to us,
+//! signals forwarded, and the TTY size kept in sync.
+
+use client::{Client, HijackedStream};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::output::{copy_demuxed, copy_raw};
+use crate::terminal::{window_size, DetachKeys};
+use crate::CliError;
+
+/// Copies our stdin to the container until EOF, then half-closes (the daemon closes the
+/// container's stdin). With a TTY, ctrl-p ctrl-q detaches: `detached` fires and nothing more
+/// is sent.
+pub fn spawn_stdin_forwarder(
+    mut writer: WriteHalf<HijackedStream>,
+    tty: bool,
+    detached: oneshot::Sender<()>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut stdin = tokio::io::stdin();
+        let mut keys = DetachKeys::default();
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match stdin.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let (data, detach) = if tty {
+                keys.scan(&buf[..n])
+            } else {
+                (buf[..n].to_vec(), false)
+            };
+            if !data.is_empty() && writer.write_all(&data).await.is_err() {
+                break;
+            }
+            if detach {
+                let _ = detached.send(());
+                return;
+            }
+        }
+        let _ = writer.shutdown().await;
+    })
+}
+
+/// Copies the container's output until the daemon closes the stream: raw with a TTY,
+/// demultiplexed otherwise.
+pub async fn copy_output(reader: &mut ReadHalf<HijackedStream>, tty: bool) -> Result<(), CliError> {
+    if tty {
+        copy_raw(reader).await
+    } else {
+        copy_demuxed(reader).await
+    }
+}
+
+/// Forwards the signals a user sends to `berth` to the container, as docker's `--sig-proxy`
+/// does for non-TTY runs.
+pub fn spawn_signal_proxy(client: Client, id: String) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let kinds = [
+            (SignalKind::interrupt(), "INT"),
+            (SignalKind::terminate(), "TERM"),
+            (SignalKind::hangup(), "HUP"),
+            (SignalKind::quit(), "QUIT"),
+            (SignalKind::user_defined1(), "USR1"),
+            (SignalKind::user_defined2(), "USR2"),
+        ];
+        let mut streams = Vec::new();
+        for (kind, name) in kinds {
+            if let Ok(stream) = signal(kind) {
+                streams.push((stream, name));
+            }
+        }
+        if streams.is_empty() {
+            return;
+        }
+        loop {
+            let waits = streams
+                .iter_mut()
+                .map(|(stream, name)| Box::pin(async move { stream.recv().await.map(|_| *name) }));
+            let (received, _, _) = futures_util::future::select_all(waits).await;
+            match received {
+                Some(name) => {
+                    let _ = client.kill_container(&id, Some(name)).await;
+                }
+                None => return,
+            }
+        }
+    })
+}
+
+/// Sends our terminal size now and on every SIGWINCH.
+pub fn spawn_resize_tracker(client: Client, id: String) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Some((rows, cols)) = window_size() {
+            let _ = client.resize_container(&id, rows, cols).await;
+        }
+        let Ok(mut winch) = signal(SignalKind::window_change()) else {
+            return;
+        };
+        while winch.recv().await.is_some() {
+            if let Some((rows, cols)) = window_size() {
+                let _ = client.resize_container(&id, rows, cols).await;
+            }
+        }
+    })
+}
