@@ -11,7 +11,7 @@ pub use bins::bin_path;
 pub use busybox::busybox_rootfs_tar;
 pub use daemon::{eventually, write_scratch, Daemon};
 pub use http::Response;
-pub use registry::Registry;
+pub use registry::{Registry, TokenAuth};
 
 /// Skips the calling test (with a message) unless it runs as root: namespaces, cgroups and
 /// overlayfs need it. CI runs as root, so there these tests always run.

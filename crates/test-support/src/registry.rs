@@ -19,6 +19,17 @@ pub struct Registry {
     child: Option<Child>,
     /// `(user, password)` when started with htpasswd auth.
     credentials: Option<(String, String)>,
+    token: Option<TokenAuth>,
+}
+
+/// `auth: token` settings: the registry sends clients to `realm` for a JWT signed by the key of
+/// the certificate in `root_cert_bundle` (the test runs that token issuer).
+#[derive(Debug, Clone)]
+pub struct TokenAuth {
+    pub realm: String,
+    pub service: String,
+    pub issuer: String,
+    pub root_cert_bundle: std::path::PathBuf,
 }
 
 impl Registry {
@@ -32,7 +43,19 @@ impl Registry {
         Self::try_start(Some((user, pass))).expect("start docker-registry with htpasswd")
     }
 
+    /// A registry that wants Bearer tokens from `auth.realm` (`auth: token`).
+    pub fn start_with_token_auth(auth: TokenAuth) -> Registry {
+        Self::try_start_with(None, Some(auth)).expect("start docker-registry with token auth")
+    }
+
     pub fn try_start(credentials: Option<(&str, &str)>) -> Result<Registry> {
+        Self::try_start_with(credentials, None)
+    }
+
+    fn try_start_with(
+        credentials: Option<(&str, &str)>,
+        token: Option<TokenAuth>,
+    ) -> Result<Registry> {
         let dir = tempfile::Builder::new()
             .prefix("berth-registry")
             .tempdir()?;
@@ -44,6 +67,7 @@ impl Registry {
             port: 0,
             child: None,
             credentials: credentials.map(|(u, p)| (u.to_string(), p.to_string())),
+            token,
         };
         let mut last_error = None;
         for _ in 0..PORT_ATTEMPTS {
@@ -104,7 +128,15 @@ impl Registry {
 
     fn config_yaml(&self) -> String {
         let root = self.dir.path();
-        let auth = if self.credentials.is_some() {
+        let auth = if let Some(t) = &self.token {
+            format!(
+                "auth:\n  token:\n    realm: {}\n    service: {}\n    issuer: {}\n    rootcertbundle: {}\n",
+                t.realm,
+                t.service,
+                t.issuer,
+                t.root_cert_bundle.display()
+            )
+        } else if self.credentials.is_some() {
             format!(
                 "auth:\n  htpasswd:\n    realm: basic-realm\n    path: {}\n",
                 root.join("htpasswd").display()
