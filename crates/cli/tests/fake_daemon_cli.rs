@@ -32,6 +32,8 @@ enum Behaviour {
     MissingExecutable,
     /// Create fails with "No such image".
     MissingImage,
+    /// Runs until a kill request arrives, then exits 130.
+    UntilKilled,
 }
 
 struct Fake {
@@ -39,6 +41,7 @@ struct Fake {
     seen: Mutex<Vec<String>>,
     started: Notify,
     exited: Notify,
+    killed: Notify,
 }
 
 async fn handle(req: Request<Incoming>, fake: Arc<Fake>) -> Result<Response<Body>, Infallible> {
@@ -77,6 +80,12 @@ async fn handle(req: Request<Incoming>, fake: Arc<Fake>) -> Result<Response<Body
                             b"err\n",
                         ));
                     }
+                    Behaviour::UntilKilled => {
+                        let ready =
+                            api::stdcopy::encode(api::stdcopy::StdStream::Stdout, b"ready\n");
+                        let _ = io.write_all(&ready).await;
+                        fake.killed.notified().await;
+                    }
                     Behaviour::Cat => out.extend(api::stdcopy::encode(
                         api::stdcopy::StdStream::Stdout,
                         &input,
@@ -94,10 +103,10 @@ async fn handle(req: Request<Incoming>, fake: Arc<Fake>) -> Result<Response<Body
             r
         }
         "/v1.41/containers/c0ffee/wait" => {
-            let code = if matches!(fake.behaviour, Behaviour::OutErrExit3) {
-                3
-            } else {
-                0
+            let code = match fake.behaviour {
+                Behaviour::OutErrExit3 => 3,
+                Behaviour::UntilKilled => 130,
+                _ => 0,
             };
             let frames = futures_util::stream::once(async move {
                 fake.exited.notified().await;
@@ -124,6 +133,10 @@ async fn handle(req: Request<Incoming>, fake: Arc<Fake>) -> Result<Response<Body
             r#"[{"Id":"fc65055a18285712b1beebed2d4e0543ce00d12de91045ec22a95e411fa3a684","Names":["/exited1"],"Image":"busybox","ImageID":"sha256:e5","Command":"true","Created":1,"Ports":[],"Labels":{},"State":"exited","Status":"Exited (0) 1 second ago","HostConfig":{"NetworkMode":"default"},"NetworkSettings":{"Networks":{}},"Mounts":[]}]"#,
         ),
         "/v1.41/containers/a/stop" => full(StatusCode::NO_CONTENT, ""),
+        "/v1.41/containers/c0ffee/kill" => {
+            fake.killed.notify_one();
+            full(StatusCode::NO_CONTENT, "")
+        }
         _ => full(
             StatusCode::NOT_FOUND,
             &format!(
@@ -142,6 +155,7 @@ async fn start(dir: &tempfile::TempDir, behaviour: Behaviour) -> (String, Arc<Fa
         seen: Mutex::default(),
         started: Notify::new(),
         exited: Notify::new(),
+        killed: Notify::new(),
     });
     let server_fake = fake.clone();
     tokio::spawn(async move {
@@ -318,5 +332,48 @@ async fn ps_inspect_and_stop_outputs() {
     assert_eq!(
         text(&out.stderr),
         "Error response from daemon: No such container: nope\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupt_is_forwarded_to_the_container() {
+    let dir = tempfile::tempdir().unwrap();
+    let (host, fake) = start(&dir, Behaviour::UntilKilled).await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["-H", &host, "run", "busybox", "sleep", "1000"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the container's first output: berth is attached and its proxy installed.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 6];
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stdout.read_exact(&mut first),
+    )
+    .await
+    .expect("no output");
+    if read.is_err() {
+        let out = child.wait_with_output().await.unwrap();
+        panic!("berth exited early: {:?} {}", out.status, text(&out.stderr));
+    }
+    assert_eq!(&first, b"ready\n");
+    let pid = child.id().unwrap().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let status = tokio::time::timeout(std::time::Duration::from_secs(10), child.wait())
+        .await
+        .expect("berth did not exit after the container was killed")
+        .unwrap();
+    assert_eq!(status.code(), Some(130));
+    let seen = fake.seen.lock().unwrap().clone();
+    assert!(
+        seen.contains(&"POST /v1.41/containers/c0ffee/kill?signal=INT".to_string()),
+        "{seen:?}"
     );
 }
