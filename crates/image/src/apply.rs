@@ -180,7 +180,11 @@ impl Applier {
             let times = Meta::read(entry)?.times();
             return self.whiteout(parent, name.as_bytes(), &display, times);
         }
-        let kind = entry.header().entry_type();
+        let mut kind = entry.header().entry_type();
+        // Pre-POSIX archives mark directories only with a trailing slash.
+        if matches!(kind, EntryType::Regular | EntryType::Continuous) && raw.ends_with(b"/") {
+            kind = EntryType::Directory;
+        }
         let is_dir = kind == EntryType::Directory;
         let creates = matches!(
             kind,

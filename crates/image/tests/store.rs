@@ -432,3 +432,29 @@ fn concurrent_imports_and_tags() {
     assert_eq!(list.len(), 12);
     assert!(list.iter().all(|img| img.repo_tags.len() == 2));
 }
+
+#[test]
+fn imports_tar_crate_builder_output_with_long_names() {
+    let src = tempfile::tempdir().unwrap();
+    let long = format!("{}/{}", "d".repeat(90), "f".repeat(120));
+    fs::create_dir_all(src.path().join("d".repeat(90))).unwrap();
+    fs::write(src.path().join(&long), b"long").unwrap();
+    fs::create_dir_all(src.path().join("bin")).unwrap();
+    fs::write(src.path().join("bin/a"), b"a").unwrap();
+    fs::hard_link(src.path().join("bin/a"), src.path().join("bin/b")).unwrap();
+    for prefix in [".", ""] {
+        let mut b = tar::Builder::new(Vec::new());
+        b.append_dir_all(prefix, src.path()).unwrap();
+        let tar = b.into_inner().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let store = ImageStore::open(tmp.path()).unwrap();
+        store.import(&tar[..], "", &[], Some(&r("built"))).unwrap();
+        let dir = &store.layer_dirs(&store.resolve("built").unwrap()).unwrap()[0];
+        assert_eq!(
+            fs::read(dir.join(&long)).unwrap(),
+            b"long",
+            "prefix {prefix:?}"
+        );
+        assert_eq!(fs::read(dir.join("bin/b")).unwrap(), b"a");
+    }
+}
