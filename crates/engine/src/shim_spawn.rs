@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::Stdio;
+use std::time::Duration;
 
 use serde::Deserialize;
 use tokio::process::Command;
@@ -28,9 +29,24 @@ pub struct ShimArgs<'a> {
     pub stdin_once: bool,
 }
 
+/// How long a previous shim of the same container may linger after its init exited.
+const OLD_SHIM_GRACE: Duration = Duration::from_secs(3);
+
+/// Waits until no previous shim serves `socket`: a lingering shim removes the socket path when
+/// it exits, which would delete the new shim's socket.
+async fn wait_for_previous_shim(socket: &Path) {
+    let deadline = tokio::time::Instant::now() + OLD_SHIM_GRACE;
+    while socket.exists() && tokio::time::Instant::now() < deadline {
+        if tokio::net::UnixStream::connect(socket).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// Spawns the shim and returns the host pid of the created (not yet started) init.
 pub async fn spawn_shim(args: &ShimArgs<'_>) -> Result<i64> {
-    // A socket file left by a previous shim of this container would make bind fail.
+    wait_for_previous_shim(args.socket).await;
     let _ = std::fs::remove_file(args.socket);
     let mut cmd = Command::new(args.shim);
     cmd.arg("--id")
