@@ -20,6 +20,8 @@ pub struct Registry {
     /// `(user, password)` when started with htpasswd auth.
     credentials: Option<(String, String)>,
     token: Option<TokenAuth>,
+    /// `(certificate, key)` PEM paths when serving HTTPS.
+    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 /// `auth: token` settings: the registry sends clients to `realm` for a JWT signed by the key of
@@ -48,11 +50,30 @@ impl Registry {
         Self::try_start_with(None, Some(auth)).expect("start docker-registry with token auth")
     }
 
+    /// A registry serving HTTPS with the given PEM certificate and key.
+    pub fn start_with_tls(certificate: &Path, key: &Path) -> Registry {
+        let mut registry = Self::new_unstarted(None, None).expect("temp dir");
+        registry.tls = Some((certificate.to_path_buf(), key.to_path_buf()));
+        registry
+            .spawn_with_retries()
+            .expect("start docker-registry with TLS");
+        registry
+    }
+
     pub fn try_start(credentials: Option<(&str, &str)>) -> Result<Registry> {
         Self::try_start_with(credentials, None)
     }
 
     fn try_start_with(
+        credentials: Option<(&str, &str)>,
+        token: Option<TokenAuth>,
+    ) -> Result<Registry> {
+        let mut registry = Self::new_unstarted(credentials, token)?;
+        registry.spawn_with_retries()?;
+        Ok(registry)
+    }
+
+    fn new_unstarted(
         credentials: Option<(&str, &str)>,
         token: Option<TokenAuth>,
     ) -> Result<Registry> {
@@ -62,17 +83,21 @@ impl Registry {
         if let Some((user, pass)) = credentials {
             write_htpasswd(&dir.path().join("htpasswd"), user, pass)?;
         }
-        let mut registry = Registry {
+        Ok(Registry {
             dir,
             port: 0,
             child: None,
             credentials: credentials.map(|(u, p)| (u.to_string(), p.to_string())),
             token,
-        };
+            tls: None,
+        })
+    }
+
+    fn spawn_with_retries(&mut self) -> Result<()> {
         let mut last_error = None;
         for _ in 0..PORT_ATTEMPTS {
-            match registry.spawn_on_free_port() {
-                Ok(()) => return Ok(registry),
+            match self.spawn_on_free_port() {
+                Ok(()) => return Ok(()),
                 Err(e) => last_error = Some(e),
             }
         }
@@ -144,19 +169,28 @@ impl Registry {
         } else {
             String::new()
         };
+        let tls = match &self.tls {
+            Some((cert, key)) => format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
+            ),
+            None => String::new(),
+        };
         format!(
-            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {data}\n  delete:\n    enabled: true\n  redirect:\n    disable: true\nhttp:\n  addr: 127.0.0.1:{port}\n{auth}",
+            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {data}\n  delete:\n    enabled: true\n  redirect:\n    disable: true\nhttp:\n  addr: 127.0.0.1:{port}\n{tls}{auth}",
             data = root.join("data").display(),
             port = self.port,
         )
     }
 
-    /// Waits until `GET /v2/` gets an HTTP answer (200, or 401 with auth).
+    /// Waits until `GET /v2/` gets an HTTP answer (200, 401 with auth, or the 400 a TLS
+    /// server gives a plain-HTTP request).
     fn wait_ready(&mut self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = v2_status(self.port) {
-                if status == 200 || status == 401 {
+                if status == 200 || status == 401 || (status == 400 && self.tls.is_some()) {
                     return Ok(());
                 }
             }
