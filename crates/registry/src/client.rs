@@ -551,6 +551,31 @@ mod tests {
         assert_eq!(o.digest(), Some(format!("sha256:{hex}").as_str()));
     }
 
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The daemon runs these from spawned tasks and axum handlers: the client must be shareable
+    /// and its futures `Send`.
+    #[test]
+    fn client_and_futures_are_send() {
+        fn assert_sync<T: Send + Sync>() {}
+        assert_sync::<RegistryClient>();
+        let c = RegistryClient::new(RegistryConfig::default());
+        let r = image::Reference::parse("127.0.0.1:1/a/b:c").unwrap();
+        let a = AuthConfig::anonymous();
+        let d = Descriptor::new("x", "sha256:00", 1);
+        let p = Platform::default();
+        assert_send(&c.ping("h"));
+        assert_send(&c.login("h", &a));
+        assert_send(&c.pull_manifest(&r, &a, &p));
+        assert_send(&c.fetch_config(&r, &a, &d));
+        assert_send(&c.blob_stream(&r, &a, &d));
+        assert_send(&c.blob_exists(&r, &a, "sha256:00"));
+        assert_send(&c.mount_blob(&r, &a, "sha256:00", "x/y"));
+        assert_send(&c.push_blob(&r, &a, stream::empty(), "sha256:00", 0));
+        assert_send(&c.push_blob_bytes(&r, &a, Bytes::new(), "sha256:00"));
+        assert_send(&c.push_manifest(&r, &a, Bytes::new(), "x"));
+    }
+
     #[tokio::test]
     async fn coalesces_small_reads() {
         let parts: Vec<std::io::Result<Bytes>> =

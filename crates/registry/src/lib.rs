@@ -17,7 +17,6 @@ mod settings;
 pub use auth::AuthConfig;
 pub use blob_stream::BlobStream;
 pub use client::{registry_host, RegistryClient};
-pub use endpoint::Scheme;
 pub use error::{RegistryError, Result};
 pub use manifest::{Descriptor, Platform, ResolvedManifest};
 pub use settings::RegistryConfig;

@@ -2,7 +2,7 @@
 
 use std::error::Error as _;
 
-use oci_client::errors::{OciDistributionError as E, OciErrorCode};
+use oci_client::errors::{DigestError, OciDistributionError as E, OciErrorCode};
 
 use crate::error::RegistryError;
 
@@ -41,11 +41,14 @@ pub(crate) fn from_oci(e: E, reference: &str, anonymous: bool) -> RegistryError 
                 message.trim()
             )),
         },
-        E::DigestError(d) => RegistryError::DigestMismatch {
-            what: reference.to_string(),
-            expected: String::new(),
-            actual: d.to_string(),
-        },
+        E::DigestError(DigestError::VerificationError { expected, actual }) => {
+            RegistryError::DigestMismatch {
+                what: reference.to_string(),
+                expected,
+                actual,
+            }
+        }
+        E::DigestError(d) => RegistryError::Registry(format!("{reference}: {d}")),
         E::RequestError(r) if r.is_connect() || r.is_timeout() => {
             RegistryError::Unreachable(chain(&r))
         }
