@@ -189,7 +189,12 @@ impl Registry {
     fn wait_ready(&mut self) -> Result<()> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Some(status) = v2_status(self.port) {
+            // Only our own process writes this line, and only once it holds the port: an answer
+            // before it could come from another test's registry that won the port.
+            let bound = self
+                .log()
+                .contains(&format!("listening on 127.0.0.1:{}", self.port));
+            if let Some(status) = v2_status(self.port).filter(|_| bound) {
                 if status == 200 || status == 401 || (status == 400 && self.tls.is_some()) {
                     return Ok(());
                 }
