@@ -118,9 +118,11 @@ impl ContainerFlags {
                 .map_err(|e| format!("open {}: {}", file.display(), io_error_text(&e)))?;
             env.extend(parse_env_file(&text, lookup_env)?);
         }
-        for entry in &self.env {
-            env.push(resolve_env(entry, lookup_env));
-        }
+        env.extend(
+            self.env
+                .iter()
+                .filter_map(|entry| resolve_env(entry, lookup_env)),
+        );
 
         let mut labels = BTreeMap::new();
         for label in &self.label {
@@ -227,16 +229,13 @@ impl ContainerFlags {
     }
 }
 
-/// `-e NAME=value` stays; `-e NAME` takes NAME's value from our environment, or stays bare when
-/// unset (as docker's `ValidateEnv` does).
-fn resolve_env(entry: &str, lookup_env: &dyn Fn(&str) -> Option<String>) -> String {
+/// `-e NAME=value` stays; `-e NAME` takes NAME's value from our environment, and is left out
+/// when unset (docker passes it bare, and the runtime drops entries without `=`).
+fn resolve_env(entry: &str, lookup_env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     if entry.contains('=') {
-        return entry.to_string();
+        return Some(entry.to_string());
     }
-    match lookup_env(entry) {
-        Some(value) => format!("{entry}={value}"),
-        None => entry.to_string(),
-    }
+    lookup_env(entry).map(|value| format!("{entry}={value}"))
 }
 
 /// An env file: one `NAME=value` or `NAME` per line; blank lines and `#` comments are skipped.
@@ -327,13 +326,7 @@ mod tests {
         assert!(c.attach_stdout && c.attach_stderr && !c.attach_stdin && !c.open_stdin);
         assert_eq!(
             c.env.as_deref(),
-            Some(
-                &[
-                    "A=1".to_string(),
-                    "FROM_HOST=hostvalue".to_string(),
-                    "UNSET".to_string()
-                ][..]
-            )
+            Some(&["A=1".to_string(), "FROM_HOST=hostvalue".to_string()][..])
         );
         let labels = c.labels.as_ref().unwrap();
         assert_eq!(labels.get("k").map(String::as_str), Some("v"));

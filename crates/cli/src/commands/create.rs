@@ -72,7 +72,7 @@ pub async fn create_pulling(
         pull_image(ctx, &image, verb).await?;
     }
     match ctx.client.create_container(name, &request.body).await {
-        Ok(created) => return Ok(created.id),
+        Ok(created) => return Ok(with_warnings(created)),
         Err(e) if pull != "never" && is_missing_image(&e) => {
             let reference = ImageRef::parse(&image);
             eprintln!("Unable to find image '{}' locally", reference.familiar());
@@ -85,7 +85,15 @@ pub async fn create_pulling(
         .create_container(name, &request.body)
         .await
         .map_err(|e| run_error(verb, &e))?;
-    Ok(created.id)
+    Ok(with_warnings(created))
+}
+
+/// Prints the daemon's create warnings to stderr as docker does; returns the id.
+fn with_warnings(created: api::ContainerCreateResponse) -> String {
+    for warning in &created.warnings {
+        eprintln!("WARNING: {warning}");
+    }
+    created.id
 }
 
 fn is_missing_image(e: &ClientError) -> bool {
