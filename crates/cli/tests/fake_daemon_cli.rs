@@ -326,6 +326,14 @@ async fn ps_inspect_and_stop_outputs() {
     assert_eq!(text(&out.stdout), "[]\n");
     assert_eq!(text(&out.stderr), "Error: No such object: nope\n");
 
+    // rm -f of a missing container is silent and succeeds; without -f it fails.
+    let out = berth(&host, &["rm", "-f", "nope"], None).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "");
+    assert_eq!(text(&out.stderr), "");
+    let out = berth(&host, &["rm", "nope"], None).await;
+    assert_eq!(out.status.code(), Some(1));
+
     let out = berth(&host, &["stop", "a", "nope"], None).await;
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stdout), "a\n");

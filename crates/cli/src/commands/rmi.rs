@@ -7,7 +7,12 @@ use crate::{CliError, Ctx};
 pub async fn run(ctx: &Ctx, args: RmiArgs) -> Result<i32, CliError> {
     let (force, no_prune) = (args.force, args.no_prune);
     let failed = for_each_name(&args.images, |name| async move {
-        let items = ctx.client.remove_image(&name, force, no_prune).await?;
+        let items = match ctx.client.remove_image(&name, force, no_prune).await {
+            Ok(items) => items,
+            // `rmi -f` of a missing image is silently skipped, as in docker.
+            Err(e) if force && e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
         let lines: Vec<String> = items
             .iter()
             .flat_map(|item| {
