@@ -65,6 +65,7 @@ impl Engine {
         name: &str,
         body: ContainerCreateBody,
     ) -> Result<ContainerCreateResponse> {
+        let t0 = std::time::Instant::now();
         let ContainerCreateBody {
             mut config,
             mut host_config,
@@ -84,6 +85,7 @@ impl Engine {
                 Ok((img, layers))
             })
             .await?;
+        tracing::debug!(elapsed = ?t0.elapsed(), "create: image resolved");
         merge_config(&mut config, &img.config.config);
         let (path, args) = command_of(&config)?;
         if host_config.network_mode.is_empty() {
@@ -127,6 +129,7 @@ impl Engine {
             discard_dir(&dir);
             return Err(e);
         }
+        tracing::debug!(elapsed = ?t0.elapsed(), "create: bundle prepared");
         let socket = self.paths().shim_socket(id);
         let spawned = spawn_shim(&ShimArgs {
             shim: &self.config().shim_path,
@@ -146,6 +149,7 @@ impl Engine {
                 other => other,
             });
         }
+        tracing::debug!(elapsed = ?t0.elapsed(), "create: shim ready");
         let handle = Arc::new(ContainerHandle::new(record.clone(), true));
         self.inner.registry.insert(handle);
         self.emit("create", &record);

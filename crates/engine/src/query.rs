@@ -253,3 +253,224 @@ fn summary(r: ContainerRecord, now: chrono::DateTime<chrono::Utc>) -> ContainerS
         mounts: Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use api::{ContainerState, Filters, WaitCondition};
+
+    use crate::engine::{Engine, EngineConfig};
+    use crate::handle::ContainerHandle;
+    use crate::options::ListOptions;
+    use crate::record::ContainerRecord;
+
+    async fn engine(dir: &std::path::Path) -> Engine {
+        Engine::open(EngineConfig {
+            data_root: dir.join("root"),
+            exec_root: dir.join("run"),
+            cgroup_parent: "berth-unit".into(),
+            shim_path: "/nonexistent/berth-shim".into(),
+        })
+        .await
+        .unwrap()
+    }
+
+    fn record(id: &str, name: &str, status: &str, labels: &[(&str, &str)]) -> ContainerRecord {
+        ContainerRecord {
+            id: id.into(),
+            name: format!("/{name}"),
+            created: crate::human::now_rfc3339(),
+            image: "sha256:abcdef".into(),
+            image_name: "busybox".into(),
+            path: "sh".into(),
+            args: vec!["-c".into(), "true".into()],
+            config: api::Config {
+                labels: Some(
+                    labels
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                ),
+                ..Default::default()
+            },
+            host_config: api::HostConfig {
+                network_mode: "default".into(),
+                ..Default::default()
+            },
+            state: ContainerState {
+                status: status.into(),
+                running: status == "running",
+                ..Default::default()
+            },
+            restart_count: 0,
+            cgroups_path: String::new(),
+        }
+    }
+
+    fn add(e: &Engine, r: ContainerRecord) -> Arc<ContainerHandle> {
+        let h = Arc::new(ContainerHandle::new(r.clone(), false));
+        e.inner.registry.reserve_name(r.bare_name(), &r.id).unwrap();
+        e.inner.registry.insert(h.clone());
+        h
+    }
+
+    #[tokio::test]
+    async fn wait_conditions_wake_on_status_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = engine(dir.path()).await;
+        let h = add(&e, record(&"a".repeat(64), "runner", "running", &[]));
+        let not_running = e
+            .wait_container("runner", WaitCondition::NotRunning)
+            .await
+            .unwrap();
+        let removed = e
+            .wait_container("runner", WaitCondition::Removed)
+            .await
+            .unwrap();
+        let not_running = tokio::spawn(not_running);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!not_running.is_finished());
+        h.set_exited(3);
+        assert_eq!(not_running.await.unwrap().status_code, 3);
+        // After an exit, next-exit waits for the following one.
+        let next = tokio::spawn(
+            e.wait_container("runner", WaitCondition::NextExit)
+                .await
+                .unwrap(),
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!next.is_finished());
+        h.set_running(0);
+        h.set_exited(137);
+        assert_eq!(next.await.unwrap().status_code, 137);
+        h.set_removed();
+        let r = tokio::time::timeout(Duration::from_secs(5), removed)
+            .await
+            .unwrap();
+        assert_eq!(r.status_code, 137);
+        assert!(e
+            .wait_container("nosuch", WaitCondition::NotRunning)
+            .await
+            .is_err());
+    }
+
+    #[tokio::test]
+    async fn list_filters_and_default_running_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = engine(dir.path()).await;
+        add(
+            &e,
+            record(&"b".repeat(64), "web", "running", &[("app", "demo")]),
+        );
+        add(
+            &e,
+            record(&"c".repeat(64), "old", "exited", &[("app", "other")]),
+        );
+        let names = |v: Vec<api::ContainerSummary>| {
+            v.into_iter()
+                .map(|s| s.names[0].clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(e.list_containers(ListOptions::default()).await.unwrap()),
+            vec!["/web"]
+        );
+        let all = ListOptions {
+            all: true,
+            ..Default::default()
+        };
+        assert_eq!(e.list_containers(all).await.unwrap().len(), 2);
+        let by_status = ListOptions {
+            filters: Filters::parse(r#"{"status":{"exited":true}}"#).unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(
+            names(e.list_containers(by_status).await.unwrap()),
+            vec!["/old"]
+        );
+        let by_label = ListOptions {
+            all: true,
+            filters: Filters::parse(r#"{"label":{"app=demo":true}}"#).unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(
+            names(e.list_containers(by_label).await.unwrap()),
+            vec!["/web"]
+        );
+        let by_name = ListOptions {
+            all: true,
+            filters: Filters::parse(r#"{"name":{"ol":true}}"#).unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(
+            names(e.list_containers(by_name).await.unwrap()),
+            vec!["/old"]
+        );
+        let by_ancestor = ListOptions {
+            all: true,
+            filters: Filters::parse(r#"{"ancestor":{"busybox:latest":true}}"#).unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(e.list_containers(by_ancestor).await.unwrap().len(), 2);
+        let bad = ListOptions {
+            filters: Filters::parse(r#"{"foo":{"x":true}}"#).unwrap(),
+            ..Default::default()
+        };
+        assert_eq!(
+            e.list_containers(bad).await.unwrap_err().to_string(),
+            "Invalid filter 'foo'"
+        );
+        let web = e
+            .list_containers(ListOptions::default())
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(web.command, "sh -c true");
+        assert_eq!(web.status, "Up Less than a second");
+        assert!(web.network_settings.networks.contains_key("bridge"));
+    }
+
+    #[tokio::test]
+    async fn inspect_fills_docker_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = engine(dir.path()).await;
+        let id = "d".repeat(64);
+        add(&e, record(&id, "insp", "created", &[]));
+        let i = e.inspect_container("insp").await.unwrap();
+        assert_eq!(i.name, "/insp");
+        assert_eq!(i.driver, "overlay2");
+        assert_eq!(i.host_config.shm_size, 64 * 1024 * 1024);
+        assert!(i.log_path.ends_with(&format!("{id}/{id}-json.log")));
+        assert_eq!(i.state.finished_at, api::ZERO_TIME);
+        let v = serde_json::to_value(&i).unwrap();
+        for k in [
+            "Id",
+            "Created",
+            "Path",
+            "Args",
+            "State",
+            "Image",
+            "ResolvConfPath",
+            "HostnamePath",
+            "HostsPath",
+            "LogPath",
+            "Name",
+            "RestartCount",
+            "Driver",
+            "Platform",
+            "MountLabel",
+            "ProcessLabel",
+            "AppArmorProfile",
+            "ExecIDs",
+            "HostConfig",
+            "GraphDriver",
+            "Mounts",
+            "Config",
+            "NetworkSettings",
+        ] {
+            assert!(v.get(k).is_some(), "missing {k}");
+        }
+    }
+}
