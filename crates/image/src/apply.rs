@@ -59,6 +59,25 @@ pub fn apply_layer_with(
     reader: impl Read,
     mode: WhiteoutMode,
 ) -> Result<LayerStats> {
+    apply_layer_observed(root_dir, reader, mode, &mut |_| {})
+}
+
+/// Where a regular file's content sits in the archive stream, reported before it is read.
+pub(crate) struct ContentRange<'a> {
+    /// Offset of the content in the uncompressed archive.
+    pub offset: u64,
+    pub len: u64,
+    /// The entry's clean path inside the root.
+    pub path: &'a [u8],
+}
+
+/// [`apply_layer_with`], telling `observer` where each regular file's content is in the stream.
+pub(crate) fn apply_layer_observed(
+    root_dir: &Path,
+    reader: impl Read,
+    mode: WhiteoutMode,
+    observer: &mut dyn FnMut(ContentRange<'_>),
+) -> Result<LayerStats> {
     fs_err::create_dir_all(root_dir).map_err(|e| ImageError::io("create layer dir", e))?;
     let root = Root::open(root_dir)
         .map_err(|e| ImageError::io(format!("open {}", root_dir.display()), e))?;
@@ -76,7 +95,7 @@ pub fn apply_layer_with(
         .map_err(|e| ImageError::io("read layer", e))?;
     for entry in entries {
         let mut entry = entry.map_err(|e| bad_archive(&e))?;
-        applier.apply_entry(&mut entry)?;
+        applier.apply_entry(&mut entry, observer)?;
     }
     applier.finish_dirs()?;
     Ok(applier.stats)
@@ -163,7 +182,11 @@ struct Applier {
 }
 
 impl Applier {
-    fn apply_entry<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Result<()> {
+    fn apply_entry<R: Read>(
+        &mut self,
+        entry: &mut tar::Entry<'_, R>,
+        observer: &mut dyn FnMut(ContentRange<'_>),
+    ) -> Result<()> {
         self.stats.entries += 1;
         let raw = entry.path_bytes().into_owned();
         let display = String::from_utf8_lossy(&raw).into_owned();
@@ -306,6 +329,14 @@ impl Applier {
                 )
                 .map_err(errno(&display))?;
                 let mut file = File::from(fd);
+                if kind != EntryType::GNUSparse {
+                    let path = joined(&parts);
+                    observer(ContentRange {
+                        offset: entry.raw_file_position(),
+                        len: entry.size(),
+                        path: path.as_bytes(),
+                    });
+                }
                 let written = io::copy(entry, &mut file).map_err(io_err)?;
                 self.stats.size += written;
                 // Owner first: chown clears setuid/setgid, which the chmod after it restores.

@@ -134,6 +134,34 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// A writer that only hashes (to check a reproduced layer stream against its diff id).
+pub(crate) struct HashingWriter {
+    hasher: Sha256,
+}
+
+impl HashingWriter {
+    pub(crate) fn new() -> Self {
+        HashingWriter {
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// `sha256:<hex>` of everything written.
+    pub(crate) fn digest(self) -> String {
+        format!("sha256:{}", hex::encode(self.hasher.finalize()))
+    }
+}
+
+impl io::Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.hasher.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

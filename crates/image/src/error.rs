@@ -20,6 +20,9 @@ pub enum ImageError {
     /// A layer entry would be written outside the layer root.
     #[error("invalid layer entry {path:?}: {reason}")]
     Breakout { path: String, reason: String },
+    /// Something berth cannot do (yet), e.g. export a layer whose original stream was not kept.
+    #[error("{0}")]
+    NotImplemented(String),
     /// On-disk metadata that does not parse.
     #[error("corrupt image store: {0}")]
     Corrupt(String),
@@ -49,6 +52,7 @@ impl HasKind for ImageError {
             | ImageError::Breakout { .. } => ErrorKind::InvalidArgument,
             ImageError::NotFound(_) => ErrorKind::NotFound,
             ImageError::Conflict(_) => ErrorKind::Conflict,
+            ImageError::NotImplemented(_) => ErrorKind::NotImplemented,
             ImageError::Corrupt(_) | ImageError::Io { .. } => ErrorKind::Internal,
         }
     }

@@ -5,12 +5,16 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::apply::{apply_layer, LayerStats};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::apply::{apply_layer_observed, ContentRange, LayerStats, WhiteoutMode};
 use crate::atomic::{sync_dir, unique_suffix, write_atomic};
 use crate::compression::decompressed;
 use crate::diff_tar::write_layer_tar;
-use crate::digest::{chain_id, digest_hex, HashingReader};
+use crate::digest::{chain_id, digest_hex, HashingReader, HashingWriter};
 use crate::error::{ImageError, Result};
+use crate::tar_split::{reproduce, SplitRecorder, TeeReader, SPLIT_FILE};
 
 /// `layers/<chainid-hex>/layer.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,11 +80,26 @@ impl LayerStore {
     pub(crate) fn unpack(&self, reader: impl Read, parent: Option<&str>) -> Result<UnpackedLayer> {
         let tmp_dir = self.dir.join(format!("{TMP_PREFIX}{}", unique_suffix()));
         let result = (|| {
-            let mut hashing = HashingReader::new(decompressed(reader)?);
-            let stats: LayerStats = apply_layer(&tmp_dir.join("diff"), &mut hashing)?;
+            fs_err::create_dir_all(&tmp_dir).map_err(|e| ImageError::io("create layer dir", e))?;
+            let recorder = SplitRecorder::create(&tmp_dir.join(SPLIT_FILE))
+                .map_err(|e| ImageError::io("create tar-split", e))?;
+            let tee = TeeReader::new(decompressed(reader)?, Rc::clone(&recorder));
+            let mut hashing = HashingReader::new(tee);
+            let stats: LayerStats = {
+                let observer_recorder = Rc::clone(&recorder);
+                let mut observer =
+                    |range: ContentRange<'_>| observer_recorder.borrow_mut().mark(range);
+                apply_layer_observed(
+                    &tmp_dir.join("diff"),
+                    &mut hashing,
+                    WhiteoutMode::Overlay,
+                    &mut observer,
+                )?
+            };
             let (diff_id, _len) = hashing
                 .finish()
                 .map_err(|e| ImageError::io("read layer", e))?;
+            self.keep_split_if_exact(&tmp_dir, recorder, &diff_id);
             let record = LayerRecord {
                 diff_id: diff_id.clone(),
                 parent: parent.map(str::to_string),
@@ -129,6 +148,35 @@ impl LayerStore {
         })();
         let _ = std::fs::remove_file(&tar_path);
         result
+    }
+
+    /// Finishes the tar-split recording and keeps it only if it reproduces the diff id exactly (a
+    /// layer that rewrites one of its own files cannot be reproduced; it just cannot be saved).
+    fn keep_split_if_exact(
+        &self,
+        layer_dir: &Path,
+        recorder: Rc<RefCell<SplitRecorder>>,
+        diff_id: &str,
+    ) {
+        let split = layer_dir.join(SPLIT_FILE);
+        let exact = SplitRecorder::finish(recorder).is_ok() && {
+            let mut check = HashingWriter::new();
+            reproduce(layer_dir, &mut check).is_ok() && check.digest() == diff_id
+        };
+        if !exact {
+            let _ = std::fs::remove_file(split);
+        }
+    }
+
+    /// Writes the exact uncompressed tar a layer was made from (its sha256 is the diff id).
+    pub(crate) fn write_tar(&self, chain_id: &str, out: &mut dyn Write) -> Result<u64> {
+        let dir = self.layer_dir(chain_id)?;
+        if !dir.join(SPLIT_FILE).exists() {
+            return Err(ImageError::NotImplemented(format!(
+                "layer {chain_id} cannot be exported: its original tar stream was not kept"
+            )));
+        }
+        reproduce(&dir, out)
     }
 
     /// Moves an unpacked layer to `layers/<chainid>`; an identical layer already there wins.

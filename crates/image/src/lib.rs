@@ -13,6 +13,7 @@ mod layer_store;
 mod reference;
 mod rooted;
 mod store;
+mod tar_split;
 
 pub use apply::{apply_layer, apply_layer_with, LayerStats, WhiteoutMode};
 pub use changes::apply_changes;

@@ -529,6 +529,22 @@ impl ImageStore {
             .collect()
     }
 
+    /// Writes the exact uncompressed tar a layer was made from, for `save` and `push`: its sha256 is
+    /// the layer's diff id. `chain_id` is one of [`Image::chain_ids`].
+    pub fn layer_tar(&self, chain_id: &str, out: &mut dyn std::io::Write) -> Result<u64> {
+        {
+            let state = self.lock();
+            if !state
+                .images
+                .values()
+                .any(|e| e.chain_ids.iter().any(|c| c == chain_id))
+            {
+                return Err(ImageError::NotFound(format!("layer {chain_id}")));
+            }
+        }
+        self.layers.write_tar(chain_id, out)
+    }
+
     /// The unpacked size of an image in bytes.
     pub fn size(&self, image: &Image) -> u64 {
         image.size

@@ -131,6 +131,9 @@ fn commit_upper_dir_as_a_layer() {
     let mut again = Vec::new();
     write_layer_tar(top, &mut again).unwrap();
     assert_eq!(sha256_digest(&again), img.config.rootfs.diff_ids[1]);
+    let mut stored = Vec::new();
+    store.layer_tar(&img.chain_ids[1], &mut stored).unwrap();
+    assert!(stored == again);
 
     // The parent cannot go while a child exists; untagging it is quiet.
     let err = store.delete(base.as_str(), true, &nobody).unwrap_err();
