@@ -160,10 +160,12 @@ impl Client {
         .await
     }
 
-    /// `GET /containers/{id}/json` as the raw bytes the daemon sent (for `inspect` output).
-    pub async fn inspect_container_raw(&self, id: &str) -> Result<Bytes, ClientError> {
+    /// `GET /containers/{id}/json[?size=1]` as the raw bytes the daemon sent (for `inspect`
+    /// output, which keeps the daemon's key order).
+    pub async fn inspect_container_raw(&self, id: &str, size: bool) -> Result<Bytes, ClientError> {
         let path = format!("/containers/{}/json", path_segment(id));
-        self.bytes(Method::GET, &path, &Query::new(), RequestBody::Empty)
+        let query = Query::new().flag("size", size);
+        self.bytes(Method::GET, &path, &query, RequestBody::Empty)
             .await
     }
 

@@ -26,7 +26,7 @@ pub async fn run(ctx: &Ctx, args: InspectArgs, forced_kind: Option<&str>) -> Res
     let mut found: Vec<Vec<u8>> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
     for name in &args.names {
-        match lookup(ctx, name, kind).await {
+        match lookup(ctx, name, kind, args.size).await {
             Ok(Some(raw)) => found.push(raw),
             Ok(None) => errors.push(match kind {
                 Some("container") => format!("No such container: {name}"),
@@ -57,9 +57,14 @@ pub async fn run(ctx: &Ctx, args: InspectArgs, forced_kind: Option<&str>) -> Res
 }
 
 /// The raw JSON of the container or image called `name`; `None` if neither exists.
-async fn lookup(ctx: &Ctx, name: &str, kind: Option<&str>) -> Result<Option<Vec<u8>>, ClientError> {
+async fn lookup(
+    ctx: &Ctx,
+    name: &str,
+    kind: Option<&str>,
+    size: bool,
+) -> Result<Option<Vec<u8>>, ClientError> {
     if kind != Some("image") {
-        match ctx.client.inspect_container_raw(name).await {
+        match ctx.client.inspect_container_raw(name, size).await {
             Ok(raw) => return Ok(Some(raw.to_vec())),
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e),
