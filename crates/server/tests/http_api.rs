@@ -300,10 +300,12 @@ async fn create_checks_json() {
         body(&r),
         format!("{{\"Id\":\"{}\",\"Warnings\":[]}}\n", "c".repeat(64))
     );
-    let created = h.fake.created.lock().unwrap();
-    assert_eq!(created[0].0.as_deref(), Some("web"));
-    assert_eq!(created[0].1.config.image, "busybox");
-    drop(created);
+    let (name, image) = {
+        let created = h.fake.created.lock().unwrap();
+        (created[0].0.clone(), created[0].1.config.image.clone())
+    };
+    assert_eq!(name.as_deref(), Some("web"));
+    assert_eq!(image, "busybox");
     let r = request(
         &h,
         "POST /v1.41/containers/create?name=taken HTTP/1.1",

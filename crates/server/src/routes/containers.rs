@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::Router;
-use futures_util::StreamExt;
 
 use crate::backend::{AttachOptions, ContainerBackend, ListOptions, LogsOptions};
 use crate::error::{ApiError, ApiResult};
@@ -179,9 +178,7 @@ async fn logs<B: ContainerBackend>(
         until: parse_unix_time(q.get("until"))?,
     };
     let stream = b.logs(&id, opts).await?;
-    Ok(Response::new(Body::from_stream(
-        stream.map(|r| r.map(Bytes::from)),
-    )))
+    Ok(Response::new(Body::from_stream(stream)))
 }
 
 /// `since`/`until`: Unix seconds with optional fraction (`1795336984.123456789`); `0` = unset.
