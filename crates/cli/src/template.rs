@@ -72,11 +72,7 @@ impl Template {
                 Part::Action { func, path } => {
                     let found = lookup(value, path);
                     match func {
-                        Some(Func::Json) => out.push_str(
-                            &found
-                                .map(|v| v.to_string())
-                                .unwrap_or_else(|| "null".to_string()),
-                        ),
+                        Some(Func::Json) => out.push_str(&go_json(found)),
                         Some(Func::Upper) => out.push_str(&go_print(found).to_uppercase()),
                         Some(Func::Lower) => out.push_str(&go_print(found).to_lowercase()),
                         None => out.push_str(&go_print(found)),
@@ -130,6 +126,19 @@ fn lookup<'a>(value: &'a Value, path: &[String]) -> Option<&'a Value> {
         current = current.as_object()?.get(key)?;
     }
     Some(current)
+}
+
+/// Go's `json.Marshal`: compact, with `<`, `>`, `&`, U+2028 and U+2029 escaped (they can only
+/// occur inside strings, so replacing them in the output is exact).
+pub fn go_json(value: Option<&Value>) -> String {
+    let text = value
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "null".to_string());
+    text.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
 }
 
 /// How Go's `fmt.Print` shows decoded JSON: strings bare, `[a b]`, `map[k:v]`, `<nil>`.
@@ -217,6 +226,12 @@ mod tests {
                 .unwrap()
                 .render(&json!({"a":1})),
             r#"x={"a":1}"#
+        );
+        assert_eq!(
+            Template::parse("{{json .}}")
+                .unwrap()
+                .render(&json!({"D": "<none>&"})),
+            r#"{"D":"\u003cnone\u003e\u0026"}"#
         );
     }
 

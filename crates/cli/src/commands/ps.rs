@@ -124,6 +124,7 @@ pub fn container_row(c: &ContainerSummary, truncate: bool, now_nanos: i128) -> V
         "Command": go_quote(&command),
         "CreatedAt": created_at(c.created),
         "RunningFor": human_since(c.created, now_nanos),
+        "Platform": null,
         "Ports": format_ports(&c.ports),
         "State": c.state,
         "Status": c.status,
