@@ -146,6 +146,25 @@ impl RegistryClient {
         }
     }
 
+    /// The digest the registry gives for `reference` (a `HEAD` of the manifest): for a
+    /// manifest list this is the list's digest. Cheap, for "Image is up to date" checks.
+    pub async fn manifest_digest(
+        &self,
+        reference: &image::Reference,
+        auth: &AuthConfig,
+    ) -> Result<String> {
+        let name = reference.with_default_tag().familiar();
+        let target = oci_reference(reference);
+        let (client, oci_auth) = self.oci(reference.domain(), auth).await?;
+        let digest = with_retries("manifest check", is_transient_oci, || {
+            client.fetch_manifest_digest(&target, &oci_auth)
+        })
+        .await
+        .map_err(|e| from_oci(e, &name, auth.is_anonymous()))?;
+        check_algorithm(&digest)?;
+        Ok(digest)
+    }
+
     /// The image config blob, verified against its descriptor.
     pub async fn fetch_config(
         &self,
@@ -568,6 +587,7 @@ mod tests {
         assert_send(&c.login("h", &a));
         assert_send(&c.pull_manifest(&r, &a, &p));
         assert_send(&c.fetch_config(&r, &a, &d));
+        assert_send(&c.manifest_digest(&r, &a));
         assert_send(&c.blob_stream(&r, &a, &d));
         assert_send(&c.blob_exists(&r, &a, "sha256:00"));
         assert_send(&c.mount_blob(&r, &a, "sha256:00", "x/y"));

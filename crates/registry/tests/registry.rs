@@ -166,6 +166,8 @@ async fn push_then_pull_is_byte_identical() {
         assert!(client.blob_exists(&r, &anon, &desc.digest).await.unwrap());
     }
 
+    assert_eq!(client.manifest_digest(&r, &anon).await.unwrap(), pushed);
+
     // By digest, as `docker pull name@sha256:…`.
     let by_digest = reference(&format!(
         "{}/fr/iut/caen/mapremiereimage@{}",
@@ -195,6 +197,11 @@ async fn missing_tag_is_docker_manifest_unknown() {
             reg.addr()
         )
     );
+    let err = client()
+        .manifest_digest(&r, &AuthConfig::anonymous())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound, "{err:?}");
     assert!(!client()
         .blob_exists(&r, &AuthConfig::anonymous(), &digest(b"nothing"))
         .await
@@ -238,6 +245,10 @@ async fn index_resolves_to_the_wanted_platform() {
     assert_eq!(m.manifest_digest, digest(&amd.manifest));
     assert_eq!(m.raw_manifest, amd.manifest);
     assert_eq!(m.index_digest.as_deref(), Some(index_digest.as_str()));
+    assert_eq!(
+        client.manifest_digest(&multi, &anon).await.unwrap(),
+        index_digest
+    );
 
     let arm64 = Platform::parse("linux/arm64").unwrap();
     let m = client.pull_manifest(&multi, &anon, &arm64).await.unwrap();
