@@ -179,6 +179,11 @@ impl LayerStore {
         reproduce(&dir, out)
     }
 
+    /// Throws away a layer that was unpacked but is not wanted.
+    pub(crate) fn discard(&self, layer: UnpackedLayer) {
+        let _ = std::fs::remove_dir_all(&layer.tmp_dir);
+    }
+
     /// Moves an unpacked layer to `layers/<chainid>`; an identical layer already there wins.
     /// Call with the store lock held.
     pub(crate) fn commit(&self, layer: UnpackedLayer) -> Result<String> {

@@ -2,6 +2,7 @@
 //! secure layer applier and `import`. State layout: see docs/architecture.md.
 
 mod apply;
+mod archive;
 mod atomic;
 mod changes;
 mod compression;
@@ -16,6 +17,7 @@ mod store;
 mod tar_split;
 
 pub use apply::{apply_layer, apply_layer_with, LayerStats, WhiteoutMode};
+pub use archive::LoadedImage;
 pub use changes::apply_changes;
 pub use config::{ContainerConfig, Healthcheck, History, ImageConfig, RootFs};
 pub use diff_tar::write_layer_tar;

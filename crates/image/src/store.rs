@@ -90,17 +90,17 @@ struct ImageRecord {
 
 /// An image loaded in memory.
 #[derive(Debug, Clone)]
-struct Entry {
+pub(crate) struct Entry {
     config: ImageConfig,
     parent: Option<ImageId>,
-    chain_ids: Vec<String>,
+    pub(crate) chain_ids: Vec<String>,
     size: u64,
 }
 
-struct State {
-    images: BTreeMap<ImageId, Entry>,
+pub(crate) struct State {
+    pub(crate) images: BTreeMap<ImageId, Entry>,
     /// Full reference (`docker.io/library/busybox:latest`) → image.
-    repositories: BTreeMap<String, ImageId>,
+    pub(crate) repositories: BTreeMap<String, ImageId>,
 }
 
 /// The image store under a data root. Share it in an `Arc`; every method blocks (file I/O) and is
@@ -110,7 +110,7 @@ pub struct ImageStore {
     blobs: PathBuf,
     db: PathBuf,
     repositories_file: PathBuf,
-    layers: LayerStore,
+    pub(crate) layers: LayerStore,
     state: Mutex<State>,
 }
 
@@ -177,7 +177,7 @@ impl ImageStore {
         Ok(store)
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves consistent on-disk state; keep serving.
         self.state
             .lock()
@@ -209,7 +209,7 @@ impl ImageStore {
         })
     }
 
-    fn read_config_blob(&self, id: &ImageId) -> Result<Vec<u8>> {
+    pub(crate) fn read_config_blob(&self, id: &ImageId) -> Result<Vec<u8>> {
         fs_err::read(self.blobs.join(id.hex()))
             .map_err(|e| ImageError::io(format!("read config of {id}"), e))
     }
@@ -340,7 +340,7 @@ impl ImageStore {
     }
 
     /// Stores a config blob whose layers are all present and records the image.
-    fn add_image_locked(
+    pub(crate) fn add_image_locked(
         &self,
         state: &mut State,
         config_bytes: &[u8],
@@ -360,7 +360,7 @@ impl ImageStore {
         Ok(id)
     }
 
-    fn save_repositories(&self, state: &State) -> Result<()> {
+    pub(crate) fn save_repositories(&self, state: &State) -> Result<()> {
         let bytes = serde_json::to_vec_pretty(&state.repositories)
             .map_err(|e| ImageError::Corrupt(e.to_string()))?;
         write_atomic(&self.repositories_file, &bytes)
@@ -552,7 +552,7 @@ impl ImageStore {
 }
 
 /// A tag target: `latest` when the reference has no tag; digests cannot be tagged.
-fn checked_tag(reference: &Reference) -> Result<Reference> {
+pub(crate) fn checked_tag(reference: &Reference) -> Result<Reference> {
     if reference.digest().is_some() {
         return Err(ImageError::InvalidArgument(
             "refusing to create a tag with a digest reference".to_string(),
@@ -561,7 +561,7 @@ fn checked_tag(reference: &Reference) -> Result<Reference> {
     Ok(reference.with_default_tag())
 }
 
-fn resolve_locked(state: &State, name_or_id: &str) -> Result<ImageId> {
+pub(crate) fn resolve_locked(state: &State, name_or_id: &str) -> Result<ImageId> {
     let by_id = |hex: &str, shown: &str| -> Result<ImageId> {
         let id = ImageId::parse(hex)?;
         if state.images.contains_key(&id) {
