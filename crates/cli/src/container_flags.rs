@@ -158,22 +158,19 @@ impl ContainerFlags {
         let memory = self
             .memory
             .as_deref()
-            .map(parse_ram_bytes)
+            .map(|m| parse_ram_bytes(m).map_err(|e| flag_error(m, "-m, --memory", &e)))
             .transpose()?
             .unwrap_or(0);
         let memory_swap = self
             .memory_swap
             .as_deref()
-            .map(parse_memory_swap)
+            .map(|m| parse_memory_swap(m).map_err(|e| flag_error(m, "--memory-swap", &e)))
             .transpose()?
             .unwrap_or(0);
         let nano_cpus = self
             .cpus
             .as_deref()
-            .map(|c| {
-                parse_nano_cpus(c)
-                    .map_err(|e| format!("invalid argument {c:?} for \"--cpus\" flag: {e}"))
-            })
+            .map(|c| parse_nano_cpus(c).map_err(|e| flag_error(c, "--cpus", &e)))
             .transpose()?
             .unwrap_or(0);
         if self.rm
@@ -182,7 +179,7 @@ impl ContainerFlags {
                 .as_deref()
                 .is_some_and(|r| r != "no" && !r.is_empty())
         {
-            return Err("Conflicting options: --restart and --rm".to_string());
+            return Err("conflicting options: cannot specify both --restart and --rm".to_string());
         }
 
         let host_config = HostConfig {
@@ -227,6 +224,13 @@ impl ContainerFlags {
             },
         })
     }
+}
+
+/// Marks a flag value error; docker prints these with the usage line instead of `berth: `.
+pub const FLAG_ERROR_PREFIX: &str = "invalid argument ";
+
+fn flag_error(value: &str, flag: &str, error: &str) -> String {
+    format!("{FLAG_ERROR_PREFIX}\"{value}\" for \"{flag}\" flag: {error}")
 }
 
 /// `-e NAME=value` stays; `-e NAME` takes NAME's value from our environment, and is left out

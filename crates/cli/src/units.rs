@@ -4,6 +4,7 @@
 /// multipliers, as go-units `RAMInBytes` does.
 pub fn parse_ram_bytes(input: &str) -> Result<i64, String> {
     let invalid = || format!("invalid size: '{input}'");
+    let bad_suffix = |suffix: &str| format!("invalid suffix: '{suffix}'");
     let s = input.trim();
     let digits_end = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -13,7 +14,8 @@ pub fn parse_ram_bytes(input: &str) -> Result<i64, String> {
         return Err(invalid());
     }
     let value: f64 = number.parse().map_err(|_| invalid())?;
-    let suffix = suffix.trim_start_matches(' ').to_ascii_lowercase();
+    let original_suffix = suffix.trim_start_matches(' ');
+    let suffix = original_suffix.to_ascii_lowercase();
     let mut chars = suffix.chars();
     let multiplier: f64 = match chars.next() {
         None => 1.0,
@@ -25,15 +27,15 @@ pub fn parse_ram_bytes(input: &str) -> Result<i64, String> {
                 'g' => 1024.0 * 1024.0 * 1024.0,
                 't' => 1024.0f64.powi(4),
                 'p' => 1024.0f64.powi(5),
-                _ => return Err(invalid()),
+                _ => return Err(bad_suffix(original_suffix)),
             };
             // Accept the optional "i" and "b" of "kib"/"kb"; nothing else may follow.
             let rest: String = chars.collect();
             if c != 'b' && !matches!(rest.as_str(), "" | "b" | "i" | "ib") {
-                return Err(invalid());
+                return Err(bad_suffix(original_suffix));
             }
             if c == 'b' && !rest.is_empty() {
-                return Err(invalid());
+                return Err(bad_suffix(original_suffix));
             }
             m
         }
@@ -101,7 +103,8 @@ mod tests {
         assert_eq!(parse_ram_bytes("1.5g").unwrap(), 1610612736);
         assert!(parse_ram_bytes("").is_err());
         assert!(parse_ram_bytes("m").is_err());
-        assert!(parse_ram_bytes("12x").is_err());
+        assert_eq!(parse_ram_bytes("12x").unwrap_err(), "invalid suffix: 'x'");
+        assert_eq!(parse_ram_bytes("m").unwrap_err(), "invalid size: 'm'");
         assert!(parse_ram_bytes("12mm").is_err());
         assert!(parse_ram_bytes("-5m").is_err());
     }

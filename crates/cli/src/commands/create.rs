@@ -23,10 +23,9 @@ pub fn split_image_command<'a>(
     verb: &str,
 ) -> Result<(&'a str, &'a [String]), CliError> {
     match values.split_first() {
-        Some((image, _)) if image.starts_with('-') => Err(CliError::Exit {
-            code: 125,
-            message: format!("unknown flag: {image}\nSee 'berth {verb} --help'."),
-        }),
+        Some((image, _)) if image.starts_with('-') => {
+            Err(usage_error(verb, &format!("unknown flag: {image}")))
+        }
         Some((image, command)) => Ok((image.as_str(), command)),
         None => Err(run_error(verb, &"requires at least 1 argument")),
     }
@@ -43,7 +42,23 @@ pub fn build_request(
     let lookup = |name: &str| std::env::var(name).ok();
     flags
         .to_create_request(image, command, detach, &lookup)
-        .map_err(|e| run_error(verb, &e))
+        .map_err(|e| {
+            if e.starts_with(crate::container_flags::FLAG_ERROR_PREFIX) {
+                usage_error(verb, &e)
+            } else {
+                run_error(verb, &e)
+            }
+        })
+}
+
+/// docker's shape for a bad flag: the message, the usage line, the help hint; exit 125.
+pub fn usage_error(verb: &str, message: &str) -> CliError {
+    CliError::Exit {
+        code: 125,
+        message: format!(
+            "{message}\n\nUsage:  berth {verb} [OPTIONS] IMAGE [COMMAND] [ARG...]\n\nRun 'berth {verb} --help' for more information"
+        ),
+    }
 }
 
 /// docker's error shape for `run`/`create`: `berth: <msg>`, a blank line, the help hint; 125.
