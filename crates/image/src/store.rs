@@ -45,42 +45,6 @@ impl Image {
     }
 }
 
-/// A container that uses an image, as the engine reports it to [`ImageStore::delete`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageUser {
-    /// The container's full id.
-    pub container_id: String,
-    pub running: bool,
-}
-
-/// One line of `docker rmi` output (`{"Untagged": …}` or `{"Deleted": …}`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeleteItem {
-    /// A familiar reference that was removed, e.g. `busybox:latest`.
-    Untagged(String),
-    /// An image id or a layer chain id that was deleted (`sha256:…`).
-    Deleted(String),
-}
-
-/// What `docker commit` says about the new image.
-#[derive(Debug, Clone, Default)]
-pub struct CommitOptions {
-    /// The runtime config of the new image before `changes`: the container's config (which already
-    /// carries the parent image's defaults), as dockerd merges them.
-    pub config: ContainerConfig,
-    /// `--change` instructions applied on top of `config`.
-    pub changes: Vec<String>,
-    /// The container's own config, kept as `container_config` like dockerd does.
-    pub container_config: ContainerConfig,
-    pub comment: String,
-    pub author: String,
-    /// The history's `created_by`: the container's command line (`sh -c echo hi > /marker`).
-    pub created_by: String,
-    /// The full id of the committed container.
-    pub container_id: String,
-    pub tag: Option<Reference>,
-}
-
 /// `images/db/<id-hex>`: what berth knows about an image beyond its config.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct ImageRecord {
@@ -91,16 +55,32 @@ struct ImageRecord {
 /// An image loaded in memory.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    config: ImageConfig,
-    parent: Option<ImageId>,
+    pub(crate) config: ImageConfig,
+    pub(crate) parent: Option<ImageId>,
     pub(crate) chain_ids: Vec<String>,
-    size: u64,
+    pub(crate) size: u64,
 }
 
 pub(crate) struct State {
     pub(crate) images: BTreeMap<ImageId, Entry>,
     /// Full reference (`docker.io/library/busybox:latest`) → image.
     pub(crate) repositories: BTreeMap<String, ImageId>,
+}
+
+impl State {
+    /// The references (tags and digests) that point at `id`.
+    pub(crate) fn references_of(&self, id: &ImageId) -> Vec<Reference> {
+        self.repositories
+            .iter()
+            .filter(|(_, v)| *v == id)
+            .filter_map(|(k, _)| Reference::parse(k).ok())
+            .collect()
+    }
+
+    /// Whether an image was committed on top of `id`.
+    pub(crate) fn has_children(&self, id: &ImageId) -> bool {
+        self.images.values().any(|e| e.parent.as_ref() == Some(id))
+    }
 }
 
 /// The image store under a data root. Share it in an `Arc`; every method blocks (file I/O) and is
@@ -113,17 +93,6 @@ pub struct ImageStore {
     pub(crate) layers: LayerStore,
     state: Mutex<State>,
 }
-
-/// Image and repository conflicts in `delete`, as dockerd classifies them.
-struct DeleteConflict {
-    hard: bool,
-    message: String,
-}
-
-const CONFLICT_HARD: u8 = 1;
-const CONFLICT_ACTIVE_REFERENCE: u8 = 2;
-const CONFLICT_STOPPED_CONTAINER: u8 = 4;
-const CONFLICT_SOFT: u8 = CONFLICT_ACTIVE_REFERENCE | CONFLICT_STOPPED_CONTAINER;
 
 impl ImageStore {
     /// Opens (creating if needed) the store under `data_root` and loads every image.
@@ -266,77 +235,12 @@ impl ImageStore {
         Ok(id)
     }
 
-    /// Commits a container's writable layer as a new image on top of `parent` (`docker commit`).
-    /// `upper_dir` is the container's overlay upper dir (overlay whiteouts are turned into `.wh.`
-    /// entries); an empty upper dir adds no layer, only a history entry marked `empty_layer`.
-    pub fn commit(
-        &self,
-        parent: &ImageId,
-        upper_dir: &Path,
-        options: CommitOptions,
-    ) -> Result<ImageId> {
-        let parent_entry = {
-            let state = self.lock();
-            state
-                .images
-                .get(parent)
-                .cloned()
-                .ok_or_else(|| ImageError::NotFound(parent.to_string()))?
-        };
-        let mut config = options.config;
-        apply_changes(&mut config, &options.changes)?;
-        let tag = options.tag.as_ref().map(checked_tag).transpose()?;
-
-        let layer = self
-            .layers
-            .unpack_dir(upper_dir, parent_entry.chain_ids.last().map(String::as_str))?;
-        let created = now_rfc3339();
-        let mut rootfs = parent_entry.config.rootfs.clone();
-        let empty_layer = layer.is_none();
-        if let Some(layer) = &layer {
-            rootfs.diff_ids.push(layer.record.diff_id.clone());
-        }
-        let mut history = parent_entry.config.history.clone();
-        history.push(History {
-            created: Some(created.clone()),
-            created_by: options.created_by,
-            author: options.author.clone(),
-            comment: options.comment.clone(),
-            empty_layer,
-        });
-        let mut extra = BTreeMap::new();
-        if let Ok(value) = serde_json::to_value(&options.container_config) {
-            extra.insert("container_config".to_string(), value);
-        }
-        let image_config = ImageConfig {
-            architecture: parent_entry.config.architecture.clone(),
-            os: parent_entry.config.os.clone(),
-            variant: parent_entry.config.variant.clone(),
-            created: Some(created),
-            author: options.author,
-            comment: options.comment,
-            container: (!options.container_id.is_empty()).then_some(options.container_id),
-            config,
-            rootfs,
-            history,
-            extra,
-            ..Default::default()
-        };
-        let bytes = image_config.to_bytes()?;
-
-        let mut state = self.lock();
-        if !state.images.contains_key(parent) {
-            return Err(ImageError::NotFound(parent.to_string()));
-        }
-        if let Some(layer) = layer {
-            self.layers.commit(layer)?;
-        }
-        let id = self.add_image_locked(&mut state, &bytes, Some(parent.clone()))?;
-        if let Some(tag) = tag {
-            state.repositories.insert(tag.to_string(), id.clone());
-            self.save_repositories(&state)?;
-        }
-        Ok(id)
+    /// Forgets an image: its record, its config blob and its in-memory entry (not its layers).
+    pub(crate) fn remove_image_locked(&self, state: &mut State, id: &ImageId) -> Option<Entry> {
+        let entry = state.images.remove(id)?;
+        let _ = std::fs::remove_file(self.db.join(id.hex()));
+        let _ = std::fs::remove_file(self.blobs.join(id.hex()));
+        Some(entry)
     }
 
     /// Stores a config blob whose layers are all present and records the image.
@@ -423,100 +327,6 @@ impl ImageStore {
             .ok_or_else(|| ImageError::NotFound(reference.familiar()))?;
         self.save_repositories(&state)?;
         Ok(id)
-    }
-
-    /// `docker rmi` with dockerd's semantics (`ImageDelete`): by tag, removes that tag and deletes the
-    /// image (and its unshared layers) only with its last tag; by id, removes the image and its
-    /// single tag. `user_of` tells which container (if any) uses an image; a used image needs
-    /// `force`, and an image used by a running container is never deleted.
-    pub fn delete(
-        &self,
-        name: &str,
-        force: bool,
-        user_of: &dyn Fn(&ImageId) -> Option<ImageUser>,
-    ) -> Result<Vec<DeleteItem>> {
-        let mut state = self.lock();
-        let id = resolve_locked(&state, name)?;
-        let mut records = Vec::new();
-        let mut removed_repository_ref = false;
-        if !is_id_prefix(&id, name) {
-            if let (Some(user), false) = (user_of(&id), force) {
-                return Err(ImageError::Conflict(format!(
-                    "conflict: unable to remove repository reference \"{name}\" (must force) - container {} is using its referenced image {}",
-                    short(&user.container_id),
-                    id.short()
-                )));
-            }
-            let reference = Reference::parse(name)?.with_default_tag();
-            state.repositories.remove(&reference.to_string());
-            records.push(DeleteItem::Untagged(reference.familiar()));
-            if !references_of(&state, &id).is_empty() {
-                self.save_repositories(&state)?;
-                return Ok(records);
-            }
-            removed_repository_ref = true;
-        } else {
-            let refs = references_of(&state, &id);
-            if refs.len() <= 1 {
-                let mut mask = CONFLICT_HARD;
-                if !force {
-                    mask |= CONFLICT_SOFT & !CONFLICT_ACTIVE_REFERENCE;
-                }
-                if let Some(c) = delete_conflict(&state, &id, mask, user_of) {
-                    return Err(conflict_error(&id, c));
-                }
-                for r in refs {
-                    state.repositories.remove(&r.to_string());
-                    records.push(DeleteItem::Untagged(r.familiar()));
-                }
-            }
-        }
-
-        let mask = if force {
-            CONFLICT_HARD
-        } else {
-            CONFLICT_HARD | CONFLICT_SOFT
-        };
-        if let Some(conflict) = delete_conflict(&state, &id, mask, user_of) {
-            let has_children = state
-                .images
-                .values()
-                .any(|e| e.parent.as_ref() == Some(&id));
-            let dangling = references_of(&state, &id).is_empty() && !has_children;
-            // A tag removal that leaves a used image behind is quiet, as in dockerd.
-            if removed_repository_ref && (!dangling || user_of(&id).is_some()) {
-                self.save_repositories(&state)?;
-                return Ok(records);
-            }
-            self.save_repositories(&state)?;
-            return Err(conflict_error(&id, conflict));
-        }
-        for r in references_of(&state, &id) {
-            state.repositories.remove(&r.to_string());
-            records.push(DeleteItem::Untagged(r.familiar()));
-        }
-        self.save_repositories(&state)?;
-
-        let Some(entry) = state.images.remove(&id) else {
-            return Ok(records);
-        };
-        let _ = std::fs::remove_file(self.db.join(id.hex()));
-        let _ = std::fs::remove_file(self.blobs.join(id.hex()));
-        records.push(DeleteItem::Deleted(id.to_string()));
-        // A force-deleted image may still back a container's overlay: keep its layers then.
-        if user_of(&id).is_none() {
-            for chain in entry.chain_ids.iter().rev() {
-                let shared = state
-                    .images
-                    .values()
-                    .any(|other| other.chain_ids.contains(chain));
-                if !shared {
-                    self.layers.remove(chain)?;
-                    records.push(DeleteItem::Deleted(chain.clone()));
-                }
-            }
-        }
-        Ok(records)
     }
 
     /// The image's layer `diff` directories, top-most first (overlay's `lowerdir` order).
@@ -607,81 +417,6 @@ fn search_prefix(state: &State, prefix: &str) -> Option<ImageId> {
     Some(first.clone())
 }
 
-/// dockerd's `isImageIDPrefix`.
-fn is_id_prefix(id: &ImageId, name: &str) -> bool {
-    id.as_str().starts_with(name) || id.hex().starts_with(name)
-}
-
-fn references_of(state: &State, id: &ImageId) -> Vec<Reference> {
-    state
-        .repositories
-        .iter()
-        .filter(|(_, v)| *v == id)
-        .filter_map(|(k, _)| Reference::parse(k).ok())
-        .collect()
-}
-
-fn delete_conflict(
-    state: &State,
-    id: &ImageId,
-    mask: u8,
-    user_of: &dyn Fn(&ImageId) -> Option<ImageUser>,
-) -> Option<DeleteConflict> {
-    let user = user_of(id);
-    if mask & CONFLICT_HARD != 0 {
-        if state.images.values().any(|e| e.parent.as_ref() == Some(id)) {
-            return Some(DeleteConflict {
-                hard: true,
-                message: "image has dependent child images".to_string(),
-            });
-        }
-        if let Some(u) = user.as_ref().filter(|u| u.running) {
-            return Some(DeleteConflict {
-                hard: true,
-                message: format!(
-                    "image is being used by running container {}",
-                    short(&u.container_id)
-                ),
-            });
-        }
-    }
-    if mask & CONFLICT_ACTIVE_REFERENCE != 0 && !references_of(state, id).is_empty() {
-        return Some(DeleteConflict {
-            hard: false,
-            message: "image is referenced in multiple repositories".to_string(),
-        });
-    }
-    if mask & CONFLICT_STOPPED_CONTAINER != 0 {
-        if let Some(u) = user.as_ref().filter(|u| !u.running) {
-            return Some(DeleteConflict {
-                hard: false,
-                message: format!(
-                    "image is being used by stopped container {}",
-                    short(&u.container_id)
-                ),
-            });
-        }
-    }
-    None
-}
-
-fn conflict_error(id: &ImageId, c: DeleteConflict) -> ImageError {
-    let force = if c.hard {
-        "cannot be forced"
-    } else {
-        "must be forced"
-    };
-    ImageError::Conflict(format!(
-        "conflict: unable to delete {} ({force}) - {}",
-        id.short(),
-        c.message
-    ))
-}
-
-fn short(id: &str) -> &str {
-    id.get(..12).unwrap_or(id)
-}
-
 fn image_view(state: &State, id: &ImageId) -> Image {
     let entry = &state.images[id];
     let mut repo_tags = Vec::new();
@@ -710,7 +445,7 @@ fn image_view(state: &State, id: &ImageId) -> Image {
 }
 
 /// Now as RFC 3339 with nanoseconds in UTC, as dockerd writes `created`.
-fn now_rfc3339() -> String {
+pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
 }
 

@@ -1,0 +1,189 @@
+//! `docker rmi`: dockerd's `ImageDelete` rules for tags, ids, users and layers.
+
+use crate::digest::ImageId;
+use crate::error::{ImageError, Result};
+use crate::reference::Reference;
+use crate::store::{resolve_locked, ImageStore, State};
+
+/// A container that uses an image, as the engine reports it to [`ImageStore::delete`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageUser {
+    /// The container's full id.
+    pub container_id: String,
+    pub running: bool,
+}
+
+/// One line of `docker rmi` output (`{"Untagged": …}` or `{"Deleted": …}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteItem {
+    /// A familiar reference that was removed, e.g. `busybox:latest`.
+    Untagged(String),
+    /// An image id or a layer chain id that was deleted (`sha256:…`).
+    Deleted(String),
+}
+
+/// Image and repository conflicts in `delete`, as dockerd classifies them.
+struct DeleteConflict {
+    hard: bool,
+    message: String,
+}
+
+const CONFLICT_HARD: u8 = 1;
+const CONFLICT_ACTIVE_REFERENCE: u8 = 2;
+const CONFLICT_STOPPED_CONTAINER: u8 = 4;
+const CONFLICT_SOFT: u8 = CONFLICT_ACTIVE_REFERENCE | CONFLICT_STOPPED_CONTAINER;
+impl ImageStore {
+    /// `docker rmi` with dockerd's semantics (`ImageDelete`): by tag, removes that tag and deletes the
+    /// image (and its unshared layers) only with its last tag; by id, removes the image and its
+    /// single tag. `user_of` tells which container (if any) uses an image; a used image needs
+    /// `force`, and an image used by a running container is never deleted.
+    pub fn delete(
+        &self,
+        name: &str,
+        force: bool,
+        user_of: &dyn Fn(&ImageId) -> Option<ImageUser>,
+    ) -> Result<Vec<DeleteItem>> {
+        let mut state = self.lock();
+        let id = resolve_locked(&state, name)?;
+        let mut records = Vec::new();
+        let mut removed_repository_ref = false;
+        if !is_id_prefix(&id, name) {
+            if let (Some(user), false) = (user_of(&id), force) {
+                return Err(ImageError::Conflict(format!(
+                    "conflict: unable to remove repository reference \"{name}\" (must force) - container {} is using its referenced image {}",
+                    short(&user.container_id),
+                    id.short()
+                )));
+            }
+            let reference = Reference::parse(name)?.with_default_tag();
+            state.repositories.remove(&reference.to_string());
+            records.push(DeleteItem::Untagged(reference.familiar()));
+            if !state.references_of(&id).is_empty() {
+                self.save_repositories(&state)?;
+                return Ok(records);
+            }
+            removed_repository_ref = true;
+        } else {
+            let refs = state.references_of(&id);
+            if refs.len() <= 1 {
+                let mut mask = CONFLICT_HARD;
+                if !force {
+                    mask |= CONFLICT_SOFT & !CONFLICT_ACTIVE_REFERENCE;
+                }
+                if let Some(c) = delete_conflict(&state, &id, mask, user_of) {
+                    return Err(conflict_error(&id, c));
+                }
+                for r in refs {
+                    state.repositories.remove(&r.to_string());
+                    records.push(DeleteItem::Untagged(r.familiar()));
+                }
+            }
+        }
+
+        let mask = if force {
+            CONFLICT_HARD
+        } else {
+            CONFLICT_HARD | CONFLICT_SOFT
+        };
+        if let Some(conflict) = delete_conflict(&state, &id, mask, user_of) {
+            let dangling = state.references_of(&id).is_empty() && !state.has_children(&id);
+            // A tag removal that leaves a used image behind is quiet, as in dockerd.
+            if removed_repository_ref && (!dangling || user_of(&id).is_some()) {
+                self.save_repositories(&state)?;
+                return Ok(records);
+            }
+            self.save_repositories(&state)?;
+            return Err(conflict_error(&id, conflict));
+        }
+        for r in state.references_of(&id) {
+            state.repositories.remove(&r.to_string());
+            records.push(DeleteItem::Untagged(r.familiar()));
+        }
+        self.save_repositories(&state)?;
+
+        let Some(entry) = self.remove_image_locked(&mut state, &id) else {
+            return Ok(records);
+        };
+        records.push(DeleteItem::Deleted(id.to_string()));
+        // A force-deleted image may still back a container's overlay: keep its layers then.
+        if user_of(&id).is_none() {
+            for chain in entry.chain_ids.iter().rev() {
+                let shared = state
+                    .images
+                    .values()
+                    .any(|other| other.chain_ids.contains(chain));
+                if !shared {
+                    self.layers.remove(chain)?;
+                    records.push(DeleteItem::Deleted(chain.clone()));
+                }
+            }
+        }
+        Ok(records)
+    }
+}
+
+/// dockerd's `isImageIDPrefix`.
+fn is_id_prefix(id: &ImageId, name: &str) -> bool {
+    id.as_str().starts_with(name) || id.hex().starts_with(name)
+}
+
+fn delete_conflict(
+    state: &State,
+    id: &ImageId,
+    mask: u8,
+    user_of: &dyn Fn(&ImageId) -> Option<ImageUser>,
+) -> Option<DeleteConflict> {
+    let user = user_of(id);
+    if mask & CONFLICT_HARD != 0 {
+        if state.has_children(id) {
+            return Some(DeleteConflict {
+                hard: true,
+                message: "image has dependent child images".to_string(),
+            });
+        }
+        if let Some(u) = user.as_ref().filter(|u| u.running) {
+            return Some(DeleteConflict {
+                hard: true,
+                message: format!(
+                    "image is being used by running container {}",
+                    short(&u.container_id)
+                ),
+            });
+        }
+    }
+    if mask & CONFLICT_ACTIVE_REFERENCE != 0 && !state.references_of(id).is_empty() {
+        return Some(DeleteConflict {
+            hard: false,
+            message: "image is referenced in multiple repositories".to_string(),
+        });
+    }
+    if mask & CONFLICT_STOPPED_CONTAINER != 0 {
+        if let Some(u) = user.as_ref().filter(|u| !u.running) {
+            return Some(DeleteConflict {
+                hard: false,
+                message: format!(
+                    "image is being used by stopped container {}",
+                    short(&u.container_id)
+                ),
+            });
+        }
+    }
+    None
+}
+
+fn conflict_error(id: &ImageId, c: DeleteConflict) -> ImageError {
+    let force = if c.hard {
+        "cannot be forced"
+    } else {
+        "must be forced"
+    };
+    ImageError::Conflict(format!(
+        "conflict: unable to delete {} ({force}) - {}",
+        id.short(),
+        c.message
+    ))
+}
+
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
