@@ -44,9 +44,27 @@ fn server_section(info: &Info) -> String {
     line("Logging Driver", &info.logging_driver);
     line("Cgroup Driver", &info.cgroup_driver);
     line("Cgroup Version", &info.cgroup_version);
-    if !info.default_runtime.is_empty() {
-        line("Default Runtime", &info.default_runtime);
+    out.push_str(" Plugins:\n");
+    for kind in ["Volume", "Network", "Authorization", "Log"] {
+        let names = string_list(&info.plugins[kind]);
+        if !names.is_empty() {
+            out.push_str(&format!("  {kind}: {}\n", names.join(" ")));
+        }
     }
+    let mut line = |label: &str, value: &str| out.push_str(&format!(" {label}: {value}\n"));
+    let swarm = info.swarm["LocalNodeState"].as_str().unwrap_or("inactive");
+    line("Swarm", swarm);
+    let runtimes: Vec<&str> = info
+        .runtimes
+        .as_object()
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    line("Runtimes", &runtimes.join(" "));
+    line("Default Runtime", &info.default_runtime);
+    line("Init Binary", &info.init_binary);
+    line("containerd version", commit_id(&info.containerd_commit));
+    line("runc version", commit_id(&info.runc_commit));
+    line("init version", commit_id(&info.init_commit));
     line("Kernel Version", &info.kernel_version);
     line("Operating System", &info.operating_system);
     line("OSType", &info.os_type);
@@ -58,17 +76,34 @@ fn server_section(info: &Info) -> String {
     line("Docker Root Dir", &info.docker_root_dir);
     line("Debug Mode", &info.debug.to_string());
     line("Experimental", &info.experimental_build.to_string());
-    line(
-        "Live Restore Enabled",
-        &info.live_restore_enabled.to_string(),
-    );
-    let mut text = out;
-    if let Some(warnings) = &info.warnings {
-        for w in warnings {
-            text.push_str(&format!("{w}\n"));
+    let insecure = string_list(&info.registry_config["InsecureRegistryCIDRs"]);
+    if !insecure.is_empty() {
+        out.push_str(" Insecure Registries:\n");
+        for cidr in insecure {
+            out.push_str(&format!("  {cidr}\n"));
         }
     }
-    text
+    out.push_str(&format!(
+        " Live Restore Enabled: {}\n\n",
+        info.live_restore_enabled
+    ));
+    if let Some(warnings) = &info.warnings {
+        for w in warnings {
+            out.push_str(&format!("{w}\n"));
+        }
+    }
+    out
+}
+
+fn string_list(value: &serde_json::Value) -> Vec<&str> {
+    value
+        .as_array()
+        .map(|items| items.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default()
+}
+
+fn commit_id(value: &serde_json::Value) -> &str {
+    value["ID"].as_str().unwrap_or("")
 }
 
 /// go-units `BytesSize`: binary units, four significant digits (`7.77GiB`).

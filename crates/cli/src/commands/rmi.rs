@@ -9,8 +9,11 @@ pub async fn run(ctx: &Ctx, args: RmiArgs) -> Result<i32, CliError> {
     let failed = for_each_name(&args.images, |name| async move {
         let items = match ctx.client.remove_image(&name, force, no_prune).await {
             Ok(items) => items,
-            // `rmi -f` of a missing image is silently skipped, as in docker.
-            Err(e) if force && e.is_not_found() => return Ok(None),
+            // docker's `rmi -f` reports a missing image but does not fail because of it.
+            Err(e) if force && e.is_not_found() => {
+                eprintln!("{e}");
+                return Ok(None);
+            }
             Err(e) => return Err(e.into()),
         };
         let lines: Vec<String> = items

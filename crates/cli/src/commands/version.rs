@@ -50,53 +50,58 @@ pub async fn run(ctx: &Ctx, args: VersionArgs) -> Result<i32, CliError> {
     print!("{out}");
     let server = server?;
 
-    let mut out = String::new();
-    out.push_str("\nServer:\n");
-    out.push_str(&format!(
-        " {}:\n",
-        if server.platform.name.is_empty() {
-            "Engine"
-        } else {
-            server.platform.name.as_str()
-        }
-    ));
-    out.push_str(&server_line("Version:", &server.version));
-    out.push_str(&server_line(
-        "API version:",
-        &format!(
-            "{} (minimum version {})",
-            server.api_version, server.min_api_version
-        ),
-    ));
-    if !server.go_version.is_empty() {
-        out.push_str(&server_line("Go version:", &server.go_version));
+    print!("{}", server_section(&server));
+    Ok(0)
+}
+
+/// docker's server template: `Server: <platform>`, then each component; the `Engine` component
+/// shows the daemon's own fields.
+fn server_section(server: &api::Version) -> String {
+    let mut out = String::from("\nServer:");
+    if !server.platform.name.is_empty() {
+        out.push(' ');
+        out.push_str(&server.platform.name);
     }
-    out.push_str(&server_line("Git commit:", &server.git_commit));
-    out.push_str(&server_line("Built:", &server.build_time));
-    out.push_str(&server_line(
-        "OS/Arch:",
-        &format!("{}/{}", server.os, server.arch),
-    ));
-    out.push_str(&server_line(
-        "Experimental:",
-        &server.experimental.to_string(),
-    ));
+    out.push('\n');
+    let engine_lines = |out: &mut String| {
+        out.push_str(&server_line("Version:", &server.version));
+        out.push_str(&server_line(
+            "API version:",
+            &format!(
+                "{} (minimum version {})",
+                server.api_version, server.min_api_version
+            ),
+        ));
+        out.push_str(&server_line("Go version:", &server.go_version));
+        out.push_str(&server_line("Git commit:", &server.git_commit));
+        out.push_str(&server_line("Built:", &server.build_time));
+        out.push_str(&server_line(
+            "OS/Arch:",
+            &format!("{}/{}", server.os, server.arch),
+        ));
+        out.push_str(&server_line(
+            "Experimental:",
+            &server.experimental.to_string(),
+        ));
+    };
+    if server.components.is_empty() {
+        out.push_str(" Engine:\n");
+        engine_lines(&mut out);
+    }
     for component in &server.components {
+        out.push_str(&format!(" {}:\n", component.name));
         if component.name == "Engine" {
+            engine_lines(&mut out);
             continue;
         }
-        out.push_str(&format!(" {}:\n", component.name));
         out.push_str(&server_line("Version:", &component.version));
         if let Some(details) = &component.details {
             for (k, v) in details {
-                if k != "ApiVersion" && k != "MinAPIVersion" {
-                    out.push_str(&server_line(&format!("{k}:"), v));
-                }
+                out.push_str(&server_line(&format!("{k}:"), v));
             }
         }
     }
-    print!("{out}");
-    Ok(0)
+    out
 }
 
 /// ` Version:           x`: docker aligns values at column 20.
