@@ -33,6 +33,27 @@ const CONFLICT_ACTIVE_REFERENCE: u8 = 2;
 const CONFLICT_STOPPED_CONTAINER: u8 = 4;
 const CONFLICT_SOFT: u8 = CONFLICT_ACTIVE_REFERENCE | CONFLICT_STOPPED_CONTAINER;
 impl ImageStore {
+    /// Deletes layers no image uses and no container still mounts (`lower_dirs_in_use`: the lower
+    /// dirs of existing containers). Layers outlive their image when it was force-deleted while a
+    /// container used it; call this after removing containers. Returns the deleted chain ids.
+    pub fn remove_unused_layers(
+        &self,
+        lower_dirs_in_use: &[std::path::PathBuf],
+    ) -> Result<Vec<String>> {
+        let state = self.lock();
+        let mut removed = Vec::new();
+        for chain in self.layers.all()? {
+            let used_by_image = state.images.values().any(|e| e.chain_ids.contains(&chain));
+            let dir = self.layers.diff_dir(&chain)?;
+            if used_by_image || lower_dirs_in_use.contains(&dir) {
+                continue;
+            }
+            self.layers.remove(&chain)?;
+            removed.push(chain);
+        }
+        Ok(removed)
+    }
+
     /// `docker rmi` with dockerd's semantics (`ImageDelete`): by tag, removes that tag and deletes the
     /// image (and its unshared layers) only with its last tag; by id, removes the image and its
     /// single tag. `user_of` tells which container (if any) uses an image; a used image needs

@@ -179,6 +179,17 @@ impl LayerStore {
         reproduce(&dir, out)
     }
 
+    /// The chain ids of every stored layer.
+    pub(crate) fn all(&self) -> Result<Vec<String>> {
+        let entries = fs_err::read_dir(&self.dir).map_err(|e| ImageError::io("read layers", e))?;
+        Ok(entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| crate::reference::is_full_hex_id(name))
+            .map(|hex| format!("sha256:{hex}"))
+            .collect())
+    }
+
     /// Throws away a layer that was unpacked but is not wanted.
     pub(crate) fn discard(&self, layer: UnpackedLayer) {
         let _ = std::fs::remove_dir_all(&layer.tmp_dir);

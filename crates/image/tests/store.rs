@@ -356,6 +356,16 @@ fn last_tag_deletes_image_and_unshared_layers() {
         ]
     );
     assert!(dir.join("etc/marker").exists());
+    // Once the container is gone, the orphaned layer can be collected.
+    assert!(store
+        .remove_unused_layers(std::slice::from_ref(&dir))
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store.remove_unused_layers(&[]).unwrap(),
+        [sha256_digest(&tar)]
+    );
+    assert!(!dir.exists());
 }
 
 #[test]
