@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, Once};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{stream, Stream, StreamExt};
@@ -19,7 +19,6 @@ use crate::auth::AuthConfig;
 use crate::blob_stream::{check_algorithm, BlobStream};
 use crate::endpoint::{Endpoint, Scheme, USER_AGENT};
 use crate::error::{RegistryError, Result};
-use crate::login;
 use crate::manifest::{
     parse_document, select_platform, Descriptor, Document, Platform, ResolvedManifest,
     ACCEPTED_MANIFEST_TYPES,
@@ -27,6 +26,7 @@ use crate::manifest::{
 use crate::oci_error::from_oci;
 use crate::retry::{is_transient_oci, with_retries};
 use crate::settings::RegistryConfig;
+use crate::{identity_token, login};
 
 /// Largest config blob we accept into memory.
 const CONFIG_LIMIT: u64 = 32 << 20;
@@ -43,9 +43,17 @@ pub struct RegistryClient {
     endpoints: Mutex<HashMap<String, Endpoint>>,
     /// oci-client binds credentials to a client once per registry, so one client per credentials.
     clients: Mutex<HashMap<(String, AuthKey), oci_client::Client>>,
+    /// Access tokens bought with identity tokens, per (domain, repository, identity token).
+    exchanged: Mutex<HashMap<ExchangeKey, (String, Instant)>>,
 }
 
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// (domain, repository, identity token).
+type ExchangeKey = (String, String, String);
+
+/// How long an exchanged access token is reused: well inside the usual 5-minute token lifetime.
+const EXCHANGED_TOKEN_TTL: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 struct AuthKey(String, String, String);
 
 impl RegistryClient {
@@ -55,6 +63,7 @@ impl RegistryClient {
             config,
             endpoints: Mutex::new(HashMap::new()),
             clients: Mutex::new(HashMap::new()),
+            exchanged: Mutex::new(HashMap::new()),
         }
     }
 
@@ -73,6 +82,12 @@ impl RegistryClient {
     /// `login attempt to http://127.0.0.1:5000/v2/ failed with status: 401 Unauthorized`.
     pub async fn login(&self, host: &str, auth: &AuthConfig) -> Result<()> {
         let endpoint = self.endpoint(&api_host(&registry_host(host))).await?;
+        // As in dockerd, an identity token takes precedence over a password.
+        if !auth.identity_token.is_empty() {
+            return identity_token::exchange(&endpoint, &auth.identity_token, None)
+                .await
+                .map(|_| ());
+        }
         login::login(&endpoint, auth).await
     }
 
@@ -86,7 +101,7 @@ impl RegistryClient {
     ) -> Result<ResolvedManifest> {
         let name = reference.with_default_tag().familiar();
         let target = oci_reference(reference);
-        let (client, oci_auth) = self.oci(reference.domain(), auth).await?;
+        let (client, oci_auth) = self.oci(reference, auth).await?;
         let fail = |e| from_oci(e, &name, auth.is_anonymous());
 
         let raw = with_retries("manifest pull", is_transient_oci, || {
@@ -155,7 +170,7 @@ impl RegistryClient {
     ) -> Result<String> {
         let name = reference.with_default_tag().familiar();
         let target = oci_reference(reference);
-        let (client, oci_auth) = self.oci(reference.domain(), auth).await?;
+        let (client, oci_auth) = self.oci(reference, auth).await?;
         let digest = with_retries("manifest check", is_transient_oci, || {
             client.fetch_manifest_digest(&target, &oci_auth)
         })
@@ -203,7 +218,7 @@ impl RegistryClient {
         check_algorithm(&blob.digest)?;
         let name = reference.familiar_name();
         let target = oci_reference(reference);
-        let (client, _) = self.oci(reference.domain(), auth).await?;
+        let (client, _) = self.oci(reference, auth).await?;
         let digest = blob.digest.as_str();
         let expected_size = u64::try_from(blob.size).ok().filter(|s| *s > 0);
         let response = with_retries("blob pull", is_transient_oci, || async {
@@ -250,7 +265,7 @@ impl RegistryClient {
         digest: &str,
     ) -> Result<bool> {
         let target = oci_reference(reference);
-        let (client, oci_auth) = self.oci(reference.domain(), auth).await?;
+        let (client, oci_auth) = self.oci(reference, auth).await?;
         // oci-client's blob_exists does not take the credentials itself.
         client
             .store_auth_if_needed(target.resolve_registry(), &oci_auth)
@@ -277,7 +292,7 @@ impl RegistryClient {
             from_repository.to_string(),
             digest.to_string(),
         );
-        let (client, oci_auth) = self.oci(reference.domain(), auth).await?;
+        let (client, oci_auth) = self.oci(reference, auth).await?;
         client
             .store_auth_if_needed(target.resolve_registry(), &oci_auth)
             .await;
@@ -308,7 +323,7 @@ impl RegistryClient {
     {
         check_algorithm(digest)?;
         let target = oci_reference(reference);
-        let (client, oci_auth) = self.oci(reference.domain(), auth).await?;
+        let (client, oci_auth) = self.oci(reference, auth).await?;
         client
             .store_auth_if_needed(target.resolve_registry(), &oci_auth)
             .await;
@@ -330,7 +345,7 @@ impl RegistryClient {
         check_algorithm(digest)?;
         verify_digest(digest, digest, &sha256_digest(&data))?;
         let target = oci_reference(reference);
-        let (client, oci_auth) = self.oci(reference.domain(), auth).await?;
+        let (client, oci_auth) = self.oci(reference, auth).await?;
         client
             .store_auth_if_needed(target.resolve_registry(), &oci_auth)
             .await;
@@ -358,7 +373,7 @@ impl RegistryClient {
         })?;
         let digest = sha256_digest(&raw_manifest);
         let target = oci_reference(reference);
-        let (client, oci_auth) = self.oci(reference.domain(), auth).await?;
+        let (client, oci_auth) = self.oci(reference, auth).await?;
         client
             .store_auth_if_needed(target.resolve_registry(), &oci_auth)
             .await;
@@ -368,6 +383,29 @@ impl RegistryClient {
         .await
         .map_err(|e| from_oci(e, &reference.familiar(), auth.is_anonymous()))?;
         Ok(digest)
+    }
+
+    /// An access token for the reference's repository, bought with `identity_token` (cached briefly).
+    async fn exchanged_token(
+        &self,
+        reference: &image::Reference,
+        identity_token: &str,
+    ) -> Result<String> {
+        let key = (
+            reference.domain().to_string(),
+            reference.path().to_string(),
+            identity_token.to_string(),
+        );
+        if let Some((token, at)) = lock(&self.exchanged).get(&key) {
+            if at.elapsed() < EXCHANGED_TOKEN_TTL {
+                return Ok(token.clone());
+            }
+        }
+        let endpoint = self.endpoint(&api_host(reference.domain())).await?;
+        let scope = format!("repository:{}:pull,push", reference.path());
+        let token = identity_token::exchange(&endpoint, identity_token, Some(&scope)).await?;
+        lock(&self.exchanged).insert(key, (token.clone(), Instant::now()));
+        Ok(token)
     }
 
     /// The endpoint for `host`, probed once (TLS first for insecure registries) and then cached.
@@ -380,20 +418,31 @@ impl RegistryClient {
         Ok(endpoint)
     }
 
-    /// The oci-client for `domain` and these credentials.
+    /// The oci-client for the reference's registry and these credentials.
     async fn oci(
         &self,
-        domain: &str,
+        reference: &image::Reference,
         auth: &AuthConfig,
     ) -> Result<(oci_client::Client, RegistryAuth)> {
-        let oci_auth = to_oci_auth(auth);
+        let domain = reference.domain();
+        let oci_auth = if auth.registry_token.is_empty() && !auth.identity_token.is_empty() {
+            // A refresh token buys an access token per repository; the client is cached per token.
+            RegistryAuth::Bearer(
+                self.exchanged_token(reference, &auth.identity_token)
+                    .await?,
+            )
+        } else {
+            to_oci_auth(auth)
+        };
         let key = (
             domain.to_string(),
-            AuthKey(
-                auth.username.clone(),
-                auth.password.clone(),
-                auth.registry_token.clone(),
-            ),
+            match &oci_auth {
+                RegistryAuth::Anonymous => AuthKey::default(),
+                RegistryAuth::Basic(user, pass) => {
+                    AuthKey(user.clone(), pass.clone(), String::new())
+                }
+                RegistryAuth::Bearer(token) => AuthKey(String::new(), String::new(), token.clone()),
+            },
         );
         if let Some(c) = lock(&self.clients).get(&key) {
             return Ok((c.clone(), oci_auth));

@@ -24,6 +24,7 @@ mod client;
 pub mod config_json;
 mod endpoint;
 mod error;
+mod identity_token;
 mod login;
 pub mod manifest;
 mod oci_error;

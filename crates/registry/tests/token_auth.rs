@@ -24,6 +24,8 @@ const SERVICE: &str = "berth-test-registry";
 const ISSUER: &str = "berth-test-issuer";
 const USER: &str = "tokenuser";
 const PASS: &str = "tokenpass";
+/// The refresh token (Docker's "identity token") the issuer accepts.
+const REFRESH_TOKEN: &str = "refresh-4b1d";
 
 /// The DER bytes inside the first PEM block of `pem`.
 fn pem_der(pem: &str) -> Vec<u8> {
@@ -113,7 +115,23 @@ impl Issuer {
     }
 }
 
-/// Serves `GET /token?service=…&scope=…` on 127.0.0.1 with Basic auth, one request per connection.
+/// Percent-decoded `key=value` pairs of a query string or form body.
+fn form_pairs(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| {
+            let decode = |x: &str| {
+                percent_encoding::percent_decode_str(&x.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .to_string()
+            };
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// Serves the token realm on 127.0.0.1, one request per connection: `GET` with Basic auth (the
+/// password flow) and `POST grant_type=refresh_token` (identity tokens).
 async fn serve_tokens(listener: tokio::net::TcpListener, issuer: Arc<Issuer>) {
     loop {
         let Ok((mut conn, _)) = listener.accept().await else {
@@ -123,35 +141,64 @@ async fn serve_tokens(listener: tokio::net::TcpListener, issuer: Arc<Issuer>) {
         tokio::spawn(async move {
             let mut buf = Vec::new();
             let mut chunk = [0u8; 4096];
-            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            let head_end = loop {
+                if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break i + 4;
+                }
+                match conn.read(&mut chunk).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            };
+            let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+            let header = |name: &str| {
+                head.lines().find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+                })
+            };
+            let length: usize = header("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            while buf.len() < head_end + length {
                 match conn.read(&mut chunk).await {
                     Ok(0) | Err(_) => return,
                     Ok(n) => buf.extend_from_slice(&chunk[..n]),
                 }
             }
-            let head = String::from_utf8_lossy(&buf).to_string();
+            let body = String::from_utf8_lossy(&buf[head_end..head_end + length]).to_string();
+            let method = head.split_whitespace().next().unwrap_or("").to_string();
             let target = head.split_whitespace().nth(1).unwrap_or("/").to_string();
-            let query = target.split_once('?').map(|(_, q)| q).unwrap_or("");
-            let scopes: Vec<String> = query
-                .split('&')
-                .filter_map(|kv| kv.strip_prefix("scope="))
-                .flat_map(|v| {
-                    let v = v.replace('+', " ");
-                    let decoded = percent_encoding::percent_decode_str(&v)
-                        .decode_utf8_lossy()
-                        .to_string();
-                    decoded.split(' ').map(str::to_string).collect::<Vec<_>>()
-                })
+            let params = if method == "POST" {
+                form_pairs(&body)
+            } else {
+                form_pairs(target.split_once('?').map(|(_, q)| q).unwrap_or(""))
+            };
+            let param = |k: &str| {
+                params
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone())
+            };
+            let scopes: Vec<String> = params
+                .iter()
+                .filter(|(k, _)| k == "scope")
+                .flat_map(|(_, v)| v.split(' ').map(str::to_string).collect::<Vec<_>>())
                 .collect();
-            let expected = format!("Basic {}", STANDARD.encode(format!("{USER}:{PASS}")));
-            let authorized = head.lines().any(|l| {
-                l.to_ascii_lowercase().starts_with("authorization:") && l[14..].trim() == expected
-            });
+            let basic = format!("Basic {}", STANDARD.encode(format!("{USER}:{PASS}")));
+            let authorized = if method == "POST" {
+                param("grant_type").as_deref() == Some("refresh_token")
+                    && param("refresh_token").as_deref() == Some(REFRESH_TOKEN)
+            } else {
+                header("authorization").as_deref() == Some(basic.as_str())
+            };
             let response = if authorized {
                 let token = issuer.token(&scopes);
-                let body =
-                    serde_json::json!({"token": token, "access_token": token, "expires_in": 600})
-                        .to_string();
+                let body = serde_json::json!({
+                    "token": token, "access_token": token, "expires_in": 600,
+                    "refresh_token": REFRESH_TOKEN,
+                })
+                .to_string();
                 format!(
                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                     body.len()
@@ -271,4 +318,42 @@ async fn bearer_login_push_and_pull() {
         .await
         .unwrap_err();
     assert!(matches!(err, RegistryError::Unauthorized(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn identity_token_is_exchanged_for_access_tokens() {
+    let (reg, _keys) = token_registry().await;
+    let host = reg.addr();
+    let client = RegistryClient::new(RegistryConfig::default());
+    let identity = AuthConfig {
+        identity_token: REFRESH_TOKEN.to_string(),
+        server_address: host.clone(),
+        ..AuthConfig::default()
+    };
+    let stale = AuthConfig {
+        identity_token: "expired".to_string(),
+        ..identity.clone()
+    };
+
+    client.login(&host, &identity).await.unwrap();
+    let err = client.login(&host, &stale).await.unwrap_err();
+    assert!(matches!(err, RegistryError::LoginFailed { .. }), "{err:?}");
+
+    let config =
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#
+            .to_vec();
+    let r = image::Reference::parse(&format!("{host}/sso/app:v1")).unwrap();
+    client
+        .push_blob_bytes(&r, &identity, Bytes::from(config.clone()), &digest(&config))
+        .await
+        .unwrap();
+    assert!(client
+        .blob_exists(&r, &identity, &digest(&config))
+        .await
+        .unwrap());
+    let err = client
+        .blob_exists(&r, &stale, &digest(&config))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Internal, "{err:?}");
 }
