@@ -39,6 +39,8 @@ pub enum Command {
     Start(StartArgs),
     /// Stop one or more running containers
     Stop(StopArgs),
+    /// Attach local standard input, output, and error streams to a running container
+    Attach(AttachArgs),
     /// Kill one or more running containers
     Kill(KillArgs),
     /// Restart one or more containers
@@ -76,6 +78,7 @@ pub enum ContainerCommand {
     Create(CreateArgs),
     Start(StartArgs),
     Stop(StopArgs),
+    Attach(AttachArgs),
     Kill(KillArgs),
     Restart(RestartArgs),
     #[command(alias = "remove")]
@@ -183,6 +186,18 @@ pub struct StopArgs {
     pub signal: Option<String>,
     #[arg(required = true, value_name = "CONTAINER")]
     pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// Do not attach STDIN
+    #[arg(long = "no-stdin")]
+    pub no_stdin: bool,
+    /// Proxy all received signals to the process
+    #[arg(long = "sig-proxy", default_value_t = true, action = ArgAction::Set)]
+    pub sig_proxy: bool,
+    #[arg(value_name = "CONTAINER")]
+    pub container: String,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod attach;
 pub mod create;
 pub mod images;
 pub mod import;
