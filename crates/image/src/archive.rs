@@ -92,34 +92,32 @@ impl ImageStore {
             let mut parent: Option<String> = None;
             for (i, (diff_id, layer_path)) in diff_ids.iter().zip(&entry.layers).enumerate() {
                 let chain = chain_id(parent.as_deref(), diff_id);
-                digest_hex(&chain).map_err(|_| {
-                    ImageError::InvalidArgument(format!("invalid diff id {diff_id:?}"))
-                })?;
-                if !self.layers.layer_dir(&chain)?.exists() {
-                    let layer = self
-                        .layers
-                        .unpack(BufReader::new(open(layer_path)?), parent.as_deref())?;
-                    if layer.record.diff_id != *diff_id {
-                        let got = layer.record.diff_id.clone();
-                        self.layers.discard(layer);
-                        return Err(ImageError::InvalidArgument(format!(
-                            "invalid diffID for layer {i}: expected {diff_id:?}, got {got:?}"
-                        )));
-                    }
-                    let _state = self.lock();
-                    self.layers.commit(layer)?;
+                if !self.has_layer(&chain) {
+                    let file = BufReader::new(open(layer_path)?);
+                    self.add_layer(file, parent.as_deref(), diff_id)
+                        .map_err(|e| match e {
+                            ImageError::InvalidArgument(m)
+                                if m.starts_with("invalid diffID for layer") =>
+                            {
+                                ImageError::InvalidArgument(m.replacen(
+                                    "layer",
+                                    &format!("layer {i}"),
+                                    1,
+                                ))
+                            }
+                            other => other,
+                        })?;
                 }
                 parent = Some(chain);
             }
-            let mut state = self.lock();
-            let id = self.add_image_locked(&mut state, &config_bytes, None)?;
-            let mut tags = Vec::new();
-            for tag in entry.repo_tags.unwrap_or_default() {
-                let reference = Reference::parse(&tag)?.with_default_tag();
-                state.repositories.insert(reference.to_string(), id.clone());
-                tags.push(reference.familiar());
-            }
-            self.save_repositories(&state)?;
+            let references = entry
+                .repo_tags
+                .unwrap_or_default()
+                .iter()
+                .map(|t| Reference::parse(t).map(|r| r.with_default_tag()))
+                .collect::<Result<Vec<_>>>()?;
+            let id = self.add_image(&config_bytes, &references)?;
+            let tags = references.iter().map(Reference::familiar).collect();
             loaded.push(LoadedImage { id, tags });
         }
         Ok(loaded)

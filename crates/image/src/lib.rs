@@ -12,6 +12,7 @@ mod delete;
 mod diff_tar;
 mod digest;
 mod error;
+mod ingest;
 mod layer_store;
 mod reference;
 mod rooted;

@@ -214,3 +214,44 @@ fn load_refuses_lies_and_escapes() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn pulled_layers_and_configs_are_checked_and_recorded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = ImageStore::open(tmp.path()).unwrap();
+    let layer = rootfs_tar();
+    let diff_id = image::sha256_digest(&layer);
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","rootfs":{{"type":"layers","diff_ids":["{diff_id}"]}}}}"#
+    );
+
+    let err = store.add_image(config.as_bytes(), &[]).unwrap_err();
+    assert!(err.to_string().contains("is missing"), "{err}");
+    let wrong = image::sha256_digest(b"other");
+    let err = store.add_layer(&layer[..], None, &wrong).unwrap_err();
+    assert!(
+        err.to_string().starts_with("invalid diffID for layer"),
+        "{err}"
+    );
+    assert!(!store.has_layer(&wrong));
+
+    assert!(!store.has_layer(&diff_id));
+    let chain = store.add_layer(&layer[..], None, &diff_id).unwrap();
+    assert_eq!(chain, diff_id, "the bottom layer's chain id is its diff id");
+    assert!(store.has_layer(&chain));
+    let manifest_digest = image::sha256_digest(b"manifest");
+    let by_digest = r(&format!("localhost:5000/app@{manifest_digest}"));
+    let id = store
+        .add_image(
+            config.as_bytes(),
+            &[r("localhost:5000/app"), by_digest.clone()],
+        )
+        .unwrap();
+    assert_eq!(id, image::ImageId::of_config(config.as_bytes()));
+    let img = store.resolve(&by_digest.to_string()).unwrap();
+    assert_eq!(img.repo_tags, ["localhost:5000/app:latest"]);
+    assert_eq!(
+        img.repo_digests,
+        [format!("localhost:5000/app@{manifest_digest}")]
+    );
+}
