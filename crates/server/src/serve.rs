@@ -31,6 +31,9 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
 
 /// Handles one request: strip `/v1.NN`, route, add the common headers.
 pub async fn handle(app: Router, req: Request<Incoming>) -> Response<Body> {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
     let mut req = req.map(Body::new);
     let mut resp = match rewrite_uri(req.uri()) {
         Ok(uri) => {
@@ -45,6 +48,7 @@ pub async fn handle(app: Router, req: Request<Incoming>) -> Response<Body> {
     if resp.status() != StatusCode::SWITCHING_PROTOCOLS {
         add_common_headers(resp.headers_mut());
     }
+    tracing::debug!(%method, %path, status = resp.status().as_u16(), elapsed = ?started.elapsed(), "request");
     resp
 }
 
