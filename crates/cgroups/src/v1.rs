@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use crate::fsutil::{self, join_below};
 use crate::{CgroupError, CgroupManager, Resources, Stats};
 
-/// Controllers a container joins. cpuset is left out: a new cpuset cgroup needs cpus/mems copied
-/// from its parent before it accepts tasks, and berth sets no cpuset limits yet.
-const CONTROLLERS: &[&str] = &[
-    "memory", "cpu", "cpuacct", "pids", "freezer", "blkio", "devices",
-];
+/// Controllers a container joins: those berth limits, accounts or freezes with. Every extra
+/// hierarchy costs a mkdir/write/rmdir on each container start, so cpuset (which also needs
+/// cpus/mems copied from its parent), blkio and devices (no limits or allowlist set yet) are
+/// left out.
+const CONTROLLERS: &[&str] = &["memory", "cpu", "cpuacct", "pids", "freezer"];
 
 pub struct V1Manager {
     /// Every available controller: (name, hierarchy root, the container's directory in it).

@@ -63,8 +63,6 @@ fn v1() -> Flavor {
             "cpuacct/berth/c1",
             "pids/berth/c1",
             "freezer/berth/c1",
-            "blkio/berth/c1",
-            "devices/berth/c1",
         ],
         applied: &[
             ("memory/berth/c1/memory.limit_in_bytes", "33554432"),

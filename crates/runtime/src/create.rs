@@ -1,8 +1,9 @@
-//! The parent side of container creation: cgroup, fork of the init, start.
+//! The parent side of container creation: cgroup, fork of the init, cgroup placement, start.
 
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::OwnedFd;
+use std::sync::Arc;
 
 use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
@@ -28,7 +29,11 @@ pub struct CreatedContainer {
     /// Writing one byte releases the init; dropping it unstarted makes the init exit.
     start_pipe: Option<File>,
     report_pipe: File,
-    cgroup: Option<Box<dyn CgroupManager>>,
+    cgroup: Option<Arc<dyn CgroupManager>>,
+    /// Whether the init has been moved into `cgroup` (always before it may exec).
+    in_cgroup: bool,
+    /// A reference to the container's mount namespace, see [`CreatedContainer::take_mount_ns`].
+    mount_ns: Option<File>,
 }
 
 impl std::fmt::Debug for CreatedContainer {
@@ -43,11 +48,15 @@ fn sys_err(op: &'static str) -> impl FnOnce(nix::Error) -> RuntimeError {
     move |source| RuntimeError::Sys { op, source }
 }
 
-/// Creates the container described by `cfg`: cgroup with limits, then the init (forked with a
-/// new pid namespace when asked), placed into the cgroup before it can run any user code.
-/// The calling process must be single-threaded (checked).
+/// Creates the container described by `cfg`: the cgroup with its limits, then the init (forked
+/// with a new pid namespace when asked), set up and waiting for [`CreatedContainer::start`].
+///
+/// The init is not yet in the cgroup: on cgroup v1 the move costs a kernel RCU grace period
+/// (about 10 ms), so callers may overlap it with other work through
+/// [`CreatedContainer::join_cgroup`]; `start` does it at the latest, so no user code ever
+/// runs outside the cgroup. The calling process must be single-threaded (checked).
 pub fn create(cfg: &InitConfig, stdio: InitStdio) -> Result<CreatedContainer, RuntimeError> {
-    let cgroup = match &cfg.cgroups_path {
+    let cgroup: Option<Arc<dyn CgroupManager>> = match &cfg.cgroups_path {
         Some(path) => {
             let mgr = cgroups::open(path)?;
             mgr.create()?;
@@ -55,16 +64,18 @@ pub fn create(cfg: &InitConfig, stdio: InitStdio) -> Result<CreatedContainer, Ru
                 let _ = mgr.remove();
                 return Err(e.into());
             }
-            Some(mgr)
+            Some(Arc::from(mgr))
         }
         None => None,
     };
-    match fork_init(cfg, stdio, cgroup.as_deref()) {
-        Ok((pid, start_pipe, report_pipe)) => Ok(CreatedContainer {
+    match fork_init(cfg, stdio) {
+        Ok((pid, start_pipe, report_pipe, mount_ns)) => Ok(CreatedContainer {
             pid,
             start_pipe: Some(start_pipe),
             report_pipe,
+            in_cgroup: cgroup.is_none(),
             cgroup,
+            mount_ns: Some(mount_ns),
         }),
         Err(e) => {
             if let Some(mgr) = &cgroup {
@@ -75,11 +86,7 @@ pub fn create(cfg: &InitConfig, stdio: InitStdio) -> Result<CreatedContainer, Ru
     }
 }
 
-fn fork_init(
-    cfg: &InitConfig,
-    stdio: InitStdio,
-    cgroup: Option<&dyn CgroupManager>,
-) -> Result<(Pid, File, File), RuntimeError> {
+fn fork_init(cfg: &InitConfig, stdio: InitStdio) -> Result<(Pid, File, File, File), RuntimeError> {
     let (start_r, start_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(sys_err("pipe"))?;
     let (report_r, report_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(sys_err("pipe"))?;
 
@@ -110,15 +117,15 @@ fn fork_init(
     drop((start_r, report_w, stdio));
     let mut report = File::from(report_r);
     let abort = |e: RuntimeError| {
-        let _ = nix::sys::signal::kill(child, Signal::SIGKILL);
-        let _ = nix::sys::wait::waitpid(child, None);
+        kill_and_reap(child);
         e
     };
-    if let Some(mgr) = cgroup {
-        mgr.add_pid(child.as_raw()).map_err(|e| abort(e.into()))?;
-    }
     match read_report(&mut report) {
-        Ok(Report::Ready) => Ok((child, File::from(start_w), report)),
+        Ok(Report::Ready) => {
+            let mount_ns =
+                File::open(format!("/proc/{child}/ns/mnt")).map_err(|e| abort(e.into()))?;
+            Ok((child, File::from(start_w), report, mount_ns))
+        }
         Ok(Report::Error(message)) => Err(abort(RuntimeError::Init(message))),
         Ok(Report::Closed) => Err(abort(RuntimeError::Init(
             "container init exited during setup".into(),
@@ -127,27 +134,57 @@ fn fork_init(
     }
 }
 
+fn kill_and_reap(pid: Pid) {
+    let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+    let _ = nix::sys::wait::waitpid(pid, None);
+}
+
 impl CreatedContainer {
     /// Host pid of the container init.
     pub fn pid(&self) -> Pid {
         self.pid
     }
 
-    pub fn cgroup(&self) -> Option<&dyn CgroupManager> {
-        self.cgroup.as_deref()
+    pub fn cgroup(&self) -> Option<Arc<dyn CgroupManager>> {
+        self.cgroup.clone()
     }
 
-    pub fn take_cgroup(&mut self) -> Option<Box<dyn CgroupManager>> {
-        self.cgroup.take()
+    /// Takes the open `/proc/<pid>/ns/mnt` of the init. While it is held, the container's mount
+    /// namespace outlives the init: its teardown (an overlay unmount syncs the whole upper
+    /// filesystem, which can take tens of milliseconds on a busy disk) then happens when the
+    /// holder drops it, e.g. after waiters were answered, instead of inside the init's exit.
+    pub fn take_mount_ns(&mut self) -> Option<File> {
+        self.mount_ns.take()
     }
 
     pub fn is_started(&self) -> bool {
         self.start_pipe.is_none()
     }
 
+    /// Moves the init into its cgroup (idempotent). On failure the container cannot start.
+    pub fn join_cgroup(&mut self) -> Result<(), RuntimeError> {
+        if self.in_cgroup {
+            return Ok(());
+        }
+        if let Some(mgr) = &self.cgroup {
+            mgr.add_pid(self.pid.as_raw())?;
+        }
+        self.in_cgroup = true;
+        Ok(())
+    }
+
     /// Releases the init and waits for the outcome of its execve: `Ok` once the program runs,
     /// or Docker's message (`exec: "x": executable file not found in $PATH`).
     pub fn start(&mut self) -> Result<(), StartError> {
+        if self.start_pipe.is_none() {
+            return Err(StartError::AlreadyStarted);
+        }
+        if let Err(e) = self.join_cgroup() {
+            // Never run the program outside its limits: give up on this init.
+            self.start_pipe = None;
+            kill_and_reap_later(self.pid);
+            return Err(StartError::Io(e.to_string()));
+        }
         let mut pipe = self.start_pipe.take().ok_or(StartError::AlreadyStarted)?;
         pipe.write_all(b"S")
             .map_err(|e| StartError::Io(e.to_string()))?;
@@ -159,4 +196,9 @@ impl CreatedContainer {
             Err(e) => Err(StartError::Io(e.to_string())),
         }
     }
+}
+
+/// Kills the init without reaping it: its supervisor's wait loop collects the status.
+fn kill_and_reap_later(pid: Pid) {
+    let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
 }

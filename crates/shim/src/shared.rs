@@ -3,6 +3,8 @@
 use std::fs::File;
 use std::sync::{Condvar, Mutex, MutexGuard};
 
+use std::sync::Arc;
+
 use cgroups::CgroupManager;
 use runtime::CreatedContainer;
 
@@ -26,7 +28,10 @@ pub(crate) struct Shared {
     pub pid: i32,
     /// Held during `start` (which blocks until execve), so the reaper can wait for it.
     pub container: Mutex<CreatedContainer>,
-    pub cgroup: Option<Box<dyn CgroupManager>>,
+    pub cgroup: Option<Arc<dyn CgroupManager>>,
+    /// Keeps the container's mount namespace alive until the waiters are answered, so the
+    /// overlay unmount (a sync of the upper filesystem) is not on the exit path.
+    pub mount_ns: Mutex<Option<File>>,
     pub new_pid_ns: bool,
     pub lifecycle: Mutex<Lifecycle>,
     pub changed: Condvar,

@@ -17,7 +17,7 @@ use nix::unistd::Pid;
 use oci_spec::runtime::Spec;
 use runtime::{InitConfig, InitStdio};
 
-use crate::atomic_file::write_atomic;
+use crate::atomic_file::{write_atomic, write_atomic_sync_later};
 use crate::json_log::JsonLog;
 use crate::output::{pump, AttachRegistry};
 use crate::protocol::{ExitInfo, Status};
@@ -53,12 +53,14 @@ pub fn run(opts: ShimOptions) -> i32 {
     handshake(&serde_json::json!({"ok": true, "pid": pid}));
 
     let mut container = container;
-    let cgroup = container.take_cgroup();
+    let cgroup = container.cgroup();
+    let mount_ns = container.take_mount_ns();
     let shared = Arc::new(Shared {
         opts: opts.clone(),
         pid,
         container: Mutex::new(container),
         cgroup,
+        mount_ns: Mutex::new(mount_ns),
         new_pid_ns,
         lifecycle: Mutex::new(Lifecycle {
             status: Status::Created,
@@ -90,6 +92,16 @@ pub fn run(opts: ShimOptions) -> i32 {
     {
         let shared = shared.clone();
         std::thread::spawn(move || reap(shared));
+    }
+    {
+        // Overlaps the (slow on v1) cgroup move with the client's way from create to start;
+        // `start` waits for it on the container lock, and would do it itself anyway.
+        let shared = shared.clone();
+        std::thread::spawn(move || {
+            if let Err(e) = lock(&shared.container).join_cgroup() {
+                eprintln!("berth-shim: joining cgroup: {e}");
+            }
+        });
     }
     for conn in listener.incoming() {
         match conn {
@@ -167,8 +179,7 @@ fn create(opts: &ShimOptions) -> Result<Created, String> {
 
     let fail = |container: runtime::CreatedContainer, message: String| {
         let pid = container.pid();
-        let mut container = container;
-        let cgroup = container.take_cgroup();
+        let cgroup = container.cgroup();
         drop(container); // closes the start pipe: the init exits
         let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
         let _ = waitpid(pid, None);
@@ -256,13 +267,13 @@ fn reap(shared: Arc<Shared>) {
         finished_at: Utc::now().to_rfc3339_opts(SecondsFormat::Nanos, true),
         error: shared.lifecycle().start_error.clone(),
     };
-    match serde_json::to_vec(&exit) {
-        Ok(bytes) => {
-            if let Err(e) = write_atomic(&shared.opts.bundle.join("exit.json"), &bytes) {
-                eprintln!("berth-shim: writing exit.json: {e}");
-            }
-        }
-        Err(e) => eprintln!("berth-shim: encoding exit: {e}"),
+    // exit.json is in place (complete, by rename) before anyone hears of the exit; the fsyncs
+    // and the teardown of the container's mounts come after the answers.
+    let pending = serde_json::to_vec(&exit)
+        .map_err(std::io::Error::other)
+        .and_then(|bytes| write_atomic_sync_later(&shared.opts.bundle.join("exit.json"), &bytes));
+    if let Err(e) = &pending {
+        eprintln!("berth-shim: writing exit.json: {e}");
     }
     shared.update(|l| {
         l.status = Status::Stopped;
@@ -270,6 +281,12 @@ fn reap(shared: Arc<Shared>) {
     });
     shared.attach.close_all();
     lock(&shared.stdin).take();
+    if let Ok(pending) = pending {
+        if let Err(e) = pending.sync() {
+            eprintln!("berth-shim: syncing exit.json: {e}");
+        }
+    }
+    lock(&shared.mount_ns).take();
     if let Some(cg) = &shared.cgroup {
         if let Err(e) = cg.remove() {
             eprintln!("berth-shim: removing cgroup: {e}");
