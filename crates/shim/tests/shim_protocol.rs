@@ -14,7 +14,8 @@ fn output_reaches_attach_and_log_and_exit_code_propagates() {
     let mut b = Bundle::new(&[
         "sh",
         "-c",
-        "echo hello; echo oops >&2; cat /etc/hostname; hostname; ps -o pid,args; exit 3",
+        "echo hello; echo oops >&2; cat /etc/hostname; hostname; ps -o pid,args; \
+         grep -E ':(memory|pids):' /proc/1/cgroup; exit 3",
     ]);
     let hs = b.create(&[]);
     assert_eq!(hs["ok"], true, "{hs}");
@@ -42,6 +43,12 @@ fn output_reaches_attach_and_log_and_exit_code_propagates() {
             .any(|l| l.trim_start().starts_with("1 sh -c echo hello")),
         "{out}"
     );
+    // The program ran inside its cgroup from its first instruction.
+    let in_cgroup = lines
+        .iter()
+        .filter(|l| l.contains(":/berth-shim-test-"))
+        .count();
+    assert_eq!(in_cgroup, 2, "{out}");
 
     let wait = b.call(json!({"op": "wait"}));
     assert_eq!(wait["exit"]["exit_code"], 3, "{wait}");
