@@ -45,7 +45,7 @@ impl Endpoint {
     /// Resolves `host` (the registry domain of a reference, e.g. `127.0.0.1:5000`).
     pub async fn resolve(config: &RegistryConfig, host: &str) -> Result<Endpoint> {
         let ca_certificates = config.ca_certificates(host)?;
-        let insecure = config.is_insecure(host);
+        let insecure = config.is_insecure(host) || resolves_insecure(config, host).await;
         let http = http_client(&ca_certificates, insecure)?;
         let scheme = if insecure && !tls_answers(&http, host).await {
             Scheme::Http
@@ -94,5 +94,43 @@ async fn tls_answers(http: &reqwest::Client, host: &str) -> bool {
             tracing::debug!(%e, host, "TLS probe failed, falling back to plain HTTP");
             false
         }
+    }
+}
+
+/// For a host name (not an IP literal) and CIDR entries: whether an address it resolves to is insecure.
+async fn resolves_insecure(config: &RegistryConfig, host: &str) -> bool {
+    let bare = crate::settings::strip_port(host);
+    if !config.has_cidrs() || bare.parse::<std::net::IpAddr>().is_ok() {
+        return false;
+    }
+    match tokio::net::lookup_host((bare, 0)).await {
+        Ok(addrs) => addrs.into_iter().any(|a| config.is_insecure_ip(a.ip())),
+        Err(e) => {
+            tracing::debug!(%e, host, "cannot resolve registry host");
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn host_names_are_resolved_against_cidrs() {
+        let with_cidr = RegistryConfig {
+            insecure_registries: vec!["10.0.0.0/8".into()],
+            ca_dirs: vec![],
+        };
+        // /etc/hosts answers for localhost: no network traffic.
+        assert!(resolves_insecure(&with_cidr, "localhost:5000").await);
+        assert!(
+            !resolves_insecure(&RegistryConfig::default(), "localhost:5000").await,
+            "no CIDR configured: no lookup"
+        );
+        assert!(
+            !resolves_insecure(&with_cidr, "10.1.1.1:5000").await,
+            "IP literals are not looked up"
+        );
     }
 }

@@ -41,6 +41,22 @@ impl RegistryConfig {
         })
     }
 
+    /// Whether an address the host name resolved to lies in an insecure CIDR (dockerd also
+    /// resolves names: `prof:5000` is insecure when `prof` is in 10.0.0.0/8 and that CIDR is listed).
+    pub fn is_insecure_ip(&self, ip: IpAddr) -> bool {
+        ip.is_loopback()
+            || self.insecure_registries.iter().any(|entry| {
+                parse_cidr(entry).is_some_and(|(net, prefix)| cidr_contains(net, prefix, ip))
+            })
+    }
+
+    /// Whether any insecure entry is a CIDR (only then is a host name worth resolving).
+    pub(crate) fn has_cidrs(&self) -> bool {
+        self.insecure_registries
+            .iter()
+            .any(|e| parse_cidr(e).is_some())
+    }
+
     /// The PEM CA certificates configured for `host` (`host:port` as written in the reference).
     pub fn ca_certificates(&self, host: &str) -> Result<Vec<Vec<u8>>> {
         let mut certs = Vec::new();
@@ -65,7 +81,7 @@ impl RegistryConfig {
 }
 
 /// `host:port` → `host`, `[::1]:5000` → `::1`.
-fn strip_port(host: &str) -> &str {
+pub(crate) fn strip_port(host: &str) -> &str {
     if let Some(rest) = host.strip_prefix('[') {
         return rest.split(']').next().unwrap_or(rest);
     }
@@ -132,6 +148,11 @@ mod tests {
             "a host:port entry names one port"
         );
         assert!(c.is_insecure("[fd12::1]:5000"));
+        assert!(c.is_insecure_ip("10.1.2.3".parse().unwrap()));
+        assert!(c.is_insecure_ip("127.0.0.2".parse().unwrap()));
+        assert!(!c.is_insecure_ip("192.168.1.1".parse().unwrap()));
+        assert!(c.has_cidrs());
+        assert!(!RegistryConfig::default().has_cidrs());
     }
 
     #[test]
