@@ -319,3 +319,57 @@ fn bad_config_fails_the_handshake() {
     b.wait_shim_exit();
     assert!(!b.cgroup_dirs()[0].exists());
 }
+
+const DOCKER_CAPS: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+];
+
+#[test]
+fn docker_security_settings_are_applied() {
+    let mut b = Bundle::new(&[
+        "sh",
+        "-c",
+        "grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status; \
+         wc -c < /proc/timer_list; ls /sys/firmware | wc -l; \
+         (echo x > /proc/sys/kernel/hostname) 2>&1 | grep -c 'Read-only'; \
+         (touch /rootfile) 2>&1 | grep -c 'Read-only'",
+    ]);
+    b.spec["process"]["capabilities"] =
+        json!({"bounding": DOCKER_CAPS, "effective": DOCKER_CAPS, "permitted": DOCKER_CAPS});
+    b.spec["process"]["noNewPrivileges"] = json!(true);
+    b.spec["root"]["readonly"] = json!(true);
+    b.spec["linux"]["maskedPaths"] =
+        json!(["/proc/timer_list", "/sys/firmware", "/proc/does-not-exist"]);
+    b.spec["linux"]["readonlyPaths"] = json!(["/proc/sysrq-trigger", "/proc/sys"]);
+    assert_eq!(b.create(&[])["ok"], true);
+    let (_, mut attach) = b.request(json!({"op": "attach", "stdout": true, "stderr": true}));
+    assert_eq!(b.call(json!({"op": "start"}))["ok"], true);
+    let (out, err) = read_frames(&mut attach);
+    let lines: Vec<&str> = out.lines().map(str::trim).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "CapEff:\t00000000a80425fb",
+            "CapBnd:\t00000000a80425fb",
+            "NoNewPrivs:\t1",
+            "0",
+            "0",
+            "1",
+            "1"
+        ],
+        "err={err}"
+    );
+}
