@@ -55,24 +55,25 @@ pub async fn copy_output(reader: &mut ReadHalf<HijackedStream>, tty: bool) -> Re
 }
 
 /// Forwards the signals a user sends to `berth` to the container, as docker's `--sig-proxy`
-/// does for non-TTY runs.
+/// does for non-TTY runs. The handlers are installed before this returns, so a signal that
+/// arrives right after is already forwarded rather than killing us.
 pub fn spawn_signal_proxy(client: Client, id: String) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
-        let kinds = [
-            (SignalKind::interrupt(), "INT"),
-            (SignalKind::terminate(), "TERM"),
-            (SignalKind::hangup(), "HUP"),
-            (SignalKind::quit(), "QUIT"),
-            (SignalKind::user_defined1(), "USR1"),
-            (SignalKind::user_defined2(), "USR2"),
-        ];
-        let mut streams = Vec::new();
-        for (kind, name) in kinds {
-            if let Ok(stream) = signal(kind) {
-                streams.push((stream, name));
-            }
+    use tokio::signal::unix::{signal, SignalKind};
+    let kinds = [
+        (SignalKind::interrupt(), "INT"),
+        (SignalKind::terminate(), "TERM"),
+        (SignalKind::hangup(), "HUP"),
+        (SignalKind::quit(), "QUIT"),
+        (SignalKind::user_defined1(), "USR1"),
+        (SignalKind::user_defined2(), "USR2"),
+    ];
+    let mut streams = Vec::new();
+    for (kind, name) in kinds {
+        if let Ok(stream) = signal(kind) {
+            streams.push((stream, name));
         }
+    }
+    tokio::spawn(async move {
         if streams.is_empty() {
             return;
         }
@@ -93,12 +94,13 @@ pub fn spawn_signal_proxy(client: Client, id: String) -> JoinHandle<()> {
 
 /// Sends our terminal size now and on every SIGWINCH.
 pub fn spawn_resize_tracker(client: Client, id: String) -> JoinHandle<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let winch = signal(SignalKind::window_change());
     tokio::spawn(async move {
-        use tokio::signal::unix::{signal, SignalKind};
         if let Some((rows, cols)) = window_size() {
             let _ = client.resize_container(&id, rows, cols).await;
         }
-        let Ok(mut winch) = signal(SignalKind::window_change()) else {
+        let Ok(mut winch) = winch else {
             return;
         };
         while winch.recv().await.is_some() {
