@@ -414,7 +414,9 @@ impl RegistryClient {
             return Ok(e.clone());
         }
         let endpoint = Endpoint::resolve(&self.config, host).await?;
-        lock(&self.endpoints).insert(host.to_string(), endpoint.clone());
+        if endpoint.confirmed {
+            lock(&self.endpoints).insert(host.to_string(), endpoint.clone());
+        }
         Ok(endpoint)
     }
 

@@ -34,6 +34,8 @@ pub(crate) struct Endpoint {
     pub insecure: bool,
     pub ca_certificates: Vec<Vec<u8>>,
     pub http: reqwest::Client,
+    /// The scheme was seen to answer; an unconfirmed choice (registry down) is not cached.
+    pub confirmed: bool,
 }
 
 impl Endpoint {
@@ -47,10 +49,11 @@ impl Endpoint {
         let ca_certificates = config.ca_certificates(host)?;
         let insecure = config.is_insecure(host) || resolves_insecure(config, host).await;
         let http = http_client(&ca_certificates, insecure)?;
-        let scheme = if insecure && !tls_answers(&http, host).await {
-            Scheme::Http
+        // Secure registries are HTTPS only; insecure ones are HTTPS if TLS answers.
+        let (scheme, confirmed) = if !insecure || answers(&http, Scheme::Https, host).await {
+            (Scheme::Https, true)
         } else {
-            Scheme::Https
+            (Scheme::Http, answers(&http, Scheme::Http, host).await)
         };
         tracing::debug!(
             host,
@@ -64,6 +67,7 @@ impl Endpoint {
             insecure,
             ca_certificates,
             http,
+            confirmed,
         })
     }
 }
@@ -85,13 +89,14 @@ fn http_client(ca_certificates: &[Vec<u8>], insecure: bool) -> Result<reqwest::C
         .map_err(|e| RegistryError::Registry(format!("cannot build HTTP client: {e}")))
 }
 
-/// Whether `https://host/v2/` answers at all (any status): a plain-HTTP registry fails the handshake.
-async fn tls_answers(http: &reqwest::Client, host: &str) -> bool {
-    let url = format!("https://{host}/v2/");
+/// Whether `<scheme>://host/v2/` answers at all (any status): a plain-HTTP registry fails the
+/// TLS handshake, and a down registry fails both.
+async fn answers(http: &reqwest::Client, scheme: Scheme, host: &str) -> bool {
+    let url = format!("{}://{host}/v2/", scheme.as_str());
     match http.get(&url).timeout(PROBE_TIMEOUT).send().await {
         Ok(_) => true,
         Err(e) => {
-            tracing::debug!(%e, host, "TLS probe failed, falling back to plain HTTP");
+            tracing::debug!(%e, host, scheme = scheme.as_str(), "registry probe failed");
             false
         }
     }
