@@ -69,12 +69,15 @@ fn name_conflict_is_409() {
     let d = Daemon::with_busybox();
     assert_eq!(d.docker(&["create", "--name", "dup", "busybox", "true"]).status.code(), Some(0));
     let out = d.docker(&["create", "--name", "dup", "busybox", "true"]);
-    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("is already in use"), "{}", stderr(&out));
     let body = br#"{"Image":"busybox","Cmd":["true"]}"#;
     let r = d.request("POST", "/v1.41/containers/create?name=dup", Some(("application/json", body))).unwrap();
     assert_eq!(r.status, 409);
     let r = d.request("POST", "/v1.41/containers/create?name=bad%20name", Some(("application/json", body))).unwrap();
+    assert_eq!(r.status, 400);
+    // Docker's name pattern needs two characters at least.
+    let r = d.request("POST", "/v1.41/containers/create?name=x", Some(("application/json", body))).unwrap();
     assert_eq!(r.status, 400);
 }
 
@@ -82,16 +85,16 @@ fn name_conflict_is_409() {
 fn rm_running_without_force_is_409_and_kill_stopped_is_409() {
     require_root!();
     let d = Daemon::with_busybox();
-    assert_eq!(d.docker(&["run", "-d", "--name", "r", "busybox", "sleep", "30"]).status.code(), Some(0));
-    let r = d.request("DELETE", "/v1.41/containers/r", None).unwrap();
+    assert_eq!(d.docker(&["run", "-d", "--name", "rr", "busybox", "sleep", "30"]).status.code(), Some(0));
+    let r = d.request("DELETE", "/v1.41/containers/rr", None).unwrap();
     assert_eq!(r.status, 409);
-    let stop = d.request("POST", "/v1.41/containers/r/stop?t=0", None).unwrap();
+    let stop = d.request("POST", "/v1.41/containers/rr/stop?t=0", None).unwrap();
     assert_eq!(stop.status, 204);
-    let again = d.request("POST", "/v1.41/containers/r/stop", None).unwrap();
+    let again = d.request("POST", "/v1.41/containers/rr/stop", None).unwrap();
     assert_eq!(again.status, 304);
-    let kill = d.request("POST", "/v1.41/containers/r/kill", None).unwrap();
+    let kill = d.request("POST", "/v1.41/containers/rr/kill", None).unwrap();
     assert_eq!(kill.status, 409);
-    let del = d.request("DELETE", "/v1.41/containers/r", None).unwrap();
+    let del = d.request("DELETE", "/v1.41/containers/rr", None).unwrap();
     assert_eq!(del.status, 204);
 }
 

@@ -18,13 +18,13 @@ const TICKER: &str = "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; d
 fn detached_logs_ps_stop_rm_with_docker() {
     require_root!();
     let d = Daemon::with_busybox();
-    let out = d.docker(&["run", "-d", "--name", "w", "busybox", "sh", "-c", TICKER]);
+    let out = d.docker(&["run", "-d", "--name", "ticker", "busybox", "sh", "-c", TICKER]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let id = stdout(&out).trim().to_string();
     assert_eq!(id.len(), 64, "run -d prints the full id: {id:?}");
 
-    assert!(eventually(Duration::from_secs(5), || stdout(&d.docker(&["logs", "w"])).lines().count() >= 3));
-    let tail = stdout(&d.docker(&["logs", "--tail", "2", "w"]));
+    assert!(eventually(Duration::from_secs(5), || stdout(&d.docker(&["logs", "ticker"])).lines().count() >= 3));
+    let tail = stdout(&d.docker(&["logs", "--tail", "2", "ticker"]));
     let lines: Vec<&str> = tail.lines().collect();
     assert_eq!(lines.len(), 2, "tail 2: {tail:?}");
     assert!(lines.iter().all(|l| l.starts_with("tick ")));
@@ -36,19 +36,19 @@ fn detached_logs_ps_stop_rm_with_docker() {
     }
     let row = ps.lines().find(|l| l.contains(&id[..12])).expect("container in ps");
     assert!(row.contains("Up "), "{row}");
-    assert!(row.trim_end().ends_with(" w"), "{row}");
+    assert!(row.trim_end().ends_with(" ticker"), "{row}");
 
-    let out = d.docker(&["stop", "-t", "1", "w"]);
+    let out = d.docker(&["stop", "-t", "1", "ticker"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(stdout(&out).trim(), "w");
+    assert_eq!(stdout(&out).trim(), "ticker");
     let ps = stdout(&d.docker(&["ps", "-a"]));
     let row = ps.lines().find(|l| l.contains(&id[..12])).expect("container in ps -a");
     assert!(row.contains("Exited (137)") || row.contains("Exited (143)"), "{row}");
     assert!(!stdout(&d.docker(&["ps", "-q"])).contains(&id[..12]));
 
     // Stopping again is not an error (304).
-    assert_eq!(d.docker(&["stop", "w"]).status.code(), Some(0));
-    assert_eq!(d.docker(&["rm", "w"]).status.code(), Some(0));
+    assert_eq!(d.docker(&["stop", "ticker"]).status.code(), Some(0));
+    assert_eq!(d.docker(&["rm", "ticker"]).status.code(), Some(0));
     assert_eq!(stdout(&d.docker(&["ps", "-aq"])).trim(), "");
 }
 
@@ -56,24 +56,24 @@ fn detached_logs_ps_stop_rm_with_docker() {
 fn detached_lifecycle_with_berth() {
     require_root!();
     let d = Daemon::with_busybox();
-    let out = d.berth(&["run", "-d", "--name", "b", "busybox", "sh", "-c", TICKER]);
+    let out = d.berth(&["run", "-d", "--name", "bt", "busybox", "sh", "-c", TICKER]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(eventually(Duration::from_secs(5), || stdout(&d.berth(&["logs", "b"])).lines().count() >= 3));
-    assert_eq!(stdout(&d.berth(&["logs", "--tail", "1", "b"])).lines().count(), 1);
-    assert!(stdout(&d.berth(&["ps"])).contains(" b\n") || stdout(&d.berth(&["ps"])).trim_end().ends_with(" b"));
+    assert!(eventually(Duration::from_secs(5), || stdout(&d.berth(&["logs", "bt"])).lines().count() >= 3));
+    assert_eq!(stdout(&d.berth(&["logs", "--tail", "1", "bt"])).lines().count(), 1);
+    assert!(stdout(&d.berth(&["ps"])).lines().any(|l| l.trim_end().ends_with(" bt")));
 
     // rm of a running container without -f is refused.
-    let out = d.berth(&["rm", "b"]);
+    let out = d.berth(&["rm", "bt"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("You cannot remove a running container"), "{}", stderr(&out));
 
-    assert_eq!(d.berth(&["kill", "b"]).status.code(), Some(0));
-    let code = stdout(&d.berth(&["wait", "b"])).trim().to_string();
+    assert_eq!(d.berth(&["kill", "bt"]).status.code(), Some(0));
+    let code = stdout(&d.berth(&["wait", "bt"])).trim().to_string();
     assert_eq!(code, "137");
-    assert_eq!(d.berth(&["restart", "-t", "1", "b"]).status.code(), Some(0));
-    let state = stdout(&d.berth(&["inspect", "-f", "{{.State.Status}}", "b"]));
+    assert_eq!(d.berth(&["restart", "-t", "1", "bt"]).status.code(), Some(0));
+    let state = stdout(&d.berth(&["inspect", "-f", "{{.State.Status}}", "bt"]));
     assert_eq!(state.trim(), "running", "inspect: {state}");
-    assert_eq!(d.berth(&["rm", "-f", "b"]).status.code(), Some(0));
+    assert_eq!(d.berth(&["rm", "-f", "bt"]).status.code(), Some(0));
     assert_eq!(stdout(&d.berth(&["ps", "-aq"])).trim(), "");
 }
 
@@ -81,16 +81,16 @@ fn detached_lifecycle_with_berth() {
 fn create_then_start_attach() {
     require_root!();
     let d = Daemon::with_busybox();
-    let out = d.docker(&["create", "--name", "c", "busybox", "echo", "created"]);
+    let out = d.docker(&["create", "--name", "cr", "busybox", "echo", "created"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let status = stdout(&d.docker(&["inspect", "-f", "{{.State.Status}}", "c"]));
+    let status = stdout(&d.docker(&["inspect", "-f", "{{.State.Status}}", "cr"]));
     assert_eq!(status.trim(), "created");
-    let out = d.docker(&["start", "-a", "c"]);
+    let out = d.docker(&["start", "-a", "cr"]);
     assert_eq!(stdout(&out), "created\n", "{}", stderr(&out));
     // An exited container can start again; its log keeps both runs.
-    let out = d.docker(&["start", "-a", "c"]);
+    let out = d.docker(&["start", "-a", "cr"]);
     assert_eq!(stdout(&out), "created\n", "{}", stderr(&out));
-    assert_eq!(stdout(&d.docker(&["logs", "c"])), "created\ncreated\n");
+    assert_eq!(stdout(&d.docker(&["logs", "cr"])), "created\ncreated\n");
 }
 
 #[test]

@@ -69,7 +69,9 @@ impl ImageStore {
         let mut records = Vec::new();
         let mut removed_repository_ref = false;
         if !is_id_prefix(&id, name) {
-            if let (Some(user), false) = (user_of(&id), force) {
+            // Only the last tag of a used image is protected: with other tags left the image stays.
+            let single_reference = state.references_of(&id).len() == 1;
+            if let (Some(user), false, true) = (user_of(&id), force, single_reference) {
                 return Err(ImageError::Conflict(format!(
                     "conflict: unable to remove repository reference \"{name}\" (must force) - container {} is using its referenced image {}",
                     short(&user.container_id),

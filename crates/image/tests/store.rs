@@ -508,3 +508,24 @@ fn a_layer_that_rewrites_its_own_file_imports_but_cannot_be_exported() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotImplemented, "{err}");
 }
+
+#[test]
+fn removing_one_of_several_tags_of_a_used_image_only_untags() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ImageStore::open(dir.path()).unwrap();
+    let id = store.import(rootfs_tar("used").as_slice(), "", &[], Some(&r("first:v1"))).unwrap();
+    store.tag(id.as_str(), &r("second:v2")).unwrap();
+    let used = |_: &ImageId| {
+        Some(ImageUser {
+            container_id: "d".repeat(64),
+            running: true,
+        })
+    };
+    assert_eq!(
+        store.delete("second:v2", false, &used).unwrap(),
+        [DeleteItem::Untagged("second:v2".into())]
+    );
+    // Now "first:v1" is the last reference: removing it needs force.
+    let err = store.delete("first:v1", false, &used).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+}
