@@ -52,15 +52,17 @@ fn pids_limit_stops_a_fork_bomb() {
     let d = Daemon::with_busybox();
     let out = d.docker(&[
         "run", "-d", "--pids-limit", "20", "busybox", "sh", "-c",
-        "for i in $(seq 1 60); do sleep 60 & done; echo spawned; sleep 60",
+        // The inner shell dies when fork fails; the outer one then execs (no fork needed) and keeps the
+        // container, its cgroup and the surviving sleeps alive for the checks.
+        "sh -c 'for i in $(seq 1 60); do sleep 60 & done; echo spawned'; exec sleep 60",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let id = stdout(&out).trim().to_string();
-    assert_eq!(read_trim(&cgroup_file(&d, "pids", &id, "pids.max")), "20");
     assert!(eventually(Duration::from_secs(10), || {
         let logs = d.docker(&["logs", &id]);
         stdout(&logs).contains("spawned") || stderr(&logs).contains("fork")
     }));
+    assert_eq!(read_trim(&cgroup_file(&d, "pids", &id, "pids.max")), "20");
     let current: u64 = read_trim(&cgroup_file(&d, "pids", &id, "pids.current")).parse().unwrap();
     assert!(current <= 20, "pids.current = {current}");
     let logs = d.docker(&["logs", &id]);
