@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use api::{Config, ContainerCreateBody, HostConfig, RestartPolicy};
+use api::{Config, ContainerCreateBody, HostConfig, PortMap, RestartPolicy};
 use clap::Args;
 
+use crate::ports::{parse_expose, parse_publish};
 use crate::units::{parse_memory_swap, parse_nano_cpus, parse_ram_bytes};
 
 /// Container configuration flags with docker's names. `-h` is `--hostname` here, so the
@@ -69,6 +70,24 @@ pub struct ContainerFlags {
     /// Timeout (in seconds) to stop a container
     #[arg(long = "stop-timeout", allow_hyphen_values = true)]
     pub stop_timeout: Option<i64>,
+    /// Publish a container's port(s) to the host ([ip:][hostPort:]containerPort[/proto])
+    #[arg(short = 'p', long = "publish")]
+    pub publish: Vec<String>,
+    /// Expose a port or a range of ports
+    #[arg(long = "expose")]
+    pub expose: Vec<String>,
+    /// Add a custom host-to-IP mapping (host:ip)
+    #[arg(long = "add-host")]
+    pub add_host: Vec<String>,
+    /// Set custom DNS servers
+    #[arg(long = "dns")]
+    pub dns: Vec<String>,
+    /// Mount a tmpfs directory (/path[:options])
+    #[arg(long = "tmpfs")]
+    pub tmpfs: Vec<String>,
+    /// Size of /dev/shm (e.g. 64m)
+    #[arg(long = "shm-size")]
+    pub shm_size: Option<String>,
     /// Bind mount a volume (host-src:container-dest[:options])
     #[arg(short = 'v', long = "volume")]
     pub volume: Vec<String>,
@@ -182,7 +201,61 @@ impl ContainerFlags {
             return Err("conflicting options: cannot specify both --restart and --rm".to_string());
         }
 
+        let mut exposed: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+        for spec in &self.expose {
+            for key in parse_expose(spec)? {
+                exposed.insert(key, serde_json::json!({}));
+            }
+        }
+        let mut port_bindings: PortMap = BTreeMap::new();
+        for spec in &self.publish {
+            for (key, binding) in parse_publish(spec)? {
+                exposed.insert(key.clone(), serde_json::json!({}));
+                port_bindings
+                    .entry(key)
+                    .or_insert_with(|| Some(Vec::new()))
+                    .get_or_insert_with(Vec::new)
+                    .push(binding);
+            }
+        }
+        let mut tmpfs = BTreeMap::new();
+        for spec in &self.tmpfs {
+            let (path, options) = spec.split_once(':').unwrap_or((spec.as_str(), ""));
+            tmpfs.insert(path.to_string(), options.to_string());
+        }
+        let shm_size = self
+            .shm_size
+            .as_deref()
+            .map(|m| parse_ram_bytes(m).map_err(|e| flag_error(m, "--shm-size", &e)))
+            .transpose()?
+            .unwrap_or(0);
+        let config = Config {
+            exposed_ports: if exposed.is_empty() {
+                None
+            } else {
+                Some(exposed)
+            },
+            ..config
+        };
+
         let host_config = HostConfig {
+            port_bindings: if port_bindings.is_empty() {
+                None
+            } else {
+                Some(port_bindings)
+            },
+            extra_hosts: if self.add_host.is_empty() {
+                None
+            } else {
+                Some(self.add_host.clone())
+            },
+            dns: if self.dns.is_empty() {
+                None
+            } else {
+                Some(self.dns.clone())
+            },
+            tmpfs: if tmpfs.is_empty() { None } else { Some(tmpfs) },
+            shm_size,
             binds: if self.volume.is_empty() {
                 None
             } else {
@@ -387,6 +460,51 @@ mod tests {
         assert!(flags
             .to_create_request("busybox", &[], false, &env)
             .is_err());
+    }
+
+    #[test]
+    fn ports_hosts_tmpfs_and_shm() {
+        let flags = ContainerFlags {
+            publish: vec!["8080:80".into(), "127.0.0.1:9090:90/udp".into()],
+            expose: vec!["443".into()],
+            add_host: vec!["db:10.0.0.2".into()],
+            tmpfs: vec!["/run:size=1m".into(), "/scratch".into()],
+            shm_size: Some("128m".into()),
+            ..ContainerFlags::default()
+        };
+        let req = flags.to_create_request("busybox", &[], true, &env).unwrap();
+        let exposed = req.body.config.exposed_ports.unwrap();
+        assert_eq!(
+            exposed.keys().collect::<Vec<_>>(),
+            ["443/tcp", "80/tcp", "90/udp"]
+        );
+        let h = &req.body.host_config;
+        let bindings = h.port_bindings.as_ref().unwrap();
+        let b80 = bindings["80/tcp"].as_ref().unwrap();
+        assert_eq!(
+            (b80[0].host_ip.as_str(), b80[0].host_port.as_str()),
+            ("", "8080")
+        );
+        let b90 = bindings["90/udp"].as_ref().unwrap();
+        assert_eq!(b90[0].host_ip, "127.0.0.1");
+        assert_eq!(
+            h.extra_hosts.as_deref(),
+            Some(&["db:10.0.0.2".to_string()][..])
+        );
+        let tmpfs = h.tmpfs.as_ref().unwrap();
+        assert_eq!(tmpfs["/run"], "size=1m");
+        assert_eq!(tmpfs["/scratch"], "");
+        assert_eq!(h.shm_size, 128 << 20);
+
+        let bad = ContainerFlags {
+            publish: vec!["notaport".into()],
+            ..ContainerFlags::default()
+        };
+        assert_eq!(
+            bad.to_create_request("busybox", &[], true, &env)
+                .unwrap_err(),
+            "invalid containerPort: notaport"
+        );
     }
 
     #[test]

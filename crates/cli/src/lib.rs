@@ -9,6 +9,7 @@ pub mod humanize;
 pub mod json_indent;
 pub mod list_format;
 pub mod output;
+pub mod ports;
 pub mod reference;
 pub mod session;
 pub mod table;
