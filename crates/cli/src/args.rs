@@ -59,6 +59,8 @@ pub enum Command {
     Images(ImagesArgs),
     /// Import the contents from a tarball to create a filesystem image
     Import(ImportArgs),
+    /// Download an image from a registry
+    Pull(PullArgs),
     /// Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
     Tag(TagArgs),
     /// Remove one or more images
@@ -98,6 +100,7 @@ pub enum ImageCommand {
     #[command(name = "rm", alias = "remove")]
     Rm(RmiArgs),
     Import(ImportArgs),
+    Pull(PullArgs),
     Tag(TagArgs),
     Inspect(InspectArgs),
 }
@@ -348,6 +351,19 @@ pub struct ImportArgs {
     pub source: String,
     /// REPOSITORY[:TAG]
     pub reference: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Suppress verbose output
+    #[arg(short = 'q', long = "quiet")]
+    pub quiet: bool,
+    /// Set platform if server is multi-platform capable
+    #[arg(long = "platform")]
+    pub platform: Option<String>,
+    /// NAME[:TAG|@DIGEST]
+    #[arg(value_name = "NAME[:TAG|@DIGEST]")]
+    pub reference: String,
 }
 
 #[derive(Debug, Args)]

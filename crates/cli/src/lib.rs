@@ -107,6 +107,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<i32, CliError> {
         Command::Wait(a) => wait::run(ctx, a).await,
         Command::Images(a) => images::run(ctx, a).await,
         Command::Import(a) => import::run(ctx, a).await,
+        Command::Pull(a) => pull::run(ctx, a).await,
         Command::Tag(a) => tag::run(ctx, a).await,
         Command::Rmi(a) => rmi::run(ctx, a).await,
         Command::Container(c) => match c {
@@ -127,6 +128,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<i32, CliError> {
             ImageCommand::Ls(a) => images::run(ctx, a).await,
             ImageCommand::Rm(a) => rmi::run(ctx, a).await,
             ImageCommand::Import(a) => import::run(ctx, a).await,
+            ImageCommand::Pull(a) => pull::run(ctx, a).await,
             ImageCommand::Tag(a) => tag::run(ctx, a).await,
             ImageCommand::Inspect(a) => inspect::run(ctx, a, Some("image")).await,
         },

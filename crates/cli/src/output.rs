@@ -131,8 +131,12 @@ pub async fn follow_progress(
     Ok(last_status)
 }
 
-/// Prints a progress message the way docker's `jsonmessage` does without a terminal.
+/// Prints a progress message the way docker's `jsonmessage` does without a terminal: progress
+/// bar updates ("Downloading [==>  ]") are skipped, everything else is one line.
 pub fn print_progress_line(message: &ProgressMessage, to_stderr: bool) {
+    if message.progress.as_ref().is_some_and(|p| !p.is_empty()) {
+        return;
+    }
     let text = if let Some(stream) = &message.stream {
         stream.clone()
     } else if let Some(status) = &message.status {
@@ -142,10 +146,6 @@ pub fn print_progress_line(message: &ProgressMessage, to_stderr: bool) {
             line.push_str(": ");
         }
         line.push_str(status);
-        if let Some(progress) = message.progress.as_ref().filter(|p| !p.is_empty()) {
-            line.push(' ');
-            line.push_str(progress);
-        }
         line.push('\n');
         line
     } else {

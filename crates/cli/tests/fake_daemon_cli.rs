@@ -132,6 +132,16 @@ async fn handle(req: Request<Incoming>, fake: Arc<Fake>) -> Result<Response<Body
             StatusCode::OK,
             r#"[{"Id":"fc65055a18285712b1beebed2d4e0543ce00d12de91045ec22a95e411fa3a684","Names":["/exited1"],"Image":"busybox","ImageID":"sha256:e5","Command":"true","Created":1,"Ports":[],"Labels":{},"State":"exited","Status":"Exited (0) 1 second ago","HostConfig":{"NetworkMode":"default"},"NetworkSettings":{"Networks":{}},"Mounts":[]}]"#,
         ),
+        "/v1.41/images/create" => full(
+            StatusCode::OK,
+            concat!(
+                "{\"status\":\"Pulling from demo/busybox\",\"id\":\"v1\"}\r\n",
+                "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":1,\"total\":2},",
+                "\"progress\":\"[=>  ] 1B/2B\",\"id\":\"3c9e43fd4ed8\"}\r\n",
+                "{\"status\":\"Digest: sha256:6910\"}\r\n",
+                "{\"status\":\"Status: Downloaded newer image for 127.0.0.1:5000/demo/busybox:v1\"}\r\n"
+            ),
+        ),
         "/v1.41/containers/a/stop" => full(StatusCode::NO_CONTENT, ""),
         "/v1.41/containers/c0ffee/kill" => {
             fake.killed.notify_one();
@@ -383,5 +393,25 @@ async fn interrupt_is_forwarded_to_the_container() {
     assert!(
         seen.contains(&"POST /v1.41/containers/c0ffee/kill?signal=INT".to_string()),
         "{seen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_prints_status_lines_and_the_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let (host, fake) = start(&dir, Behaviour::OutErrExit3).await;
+    let out = berth(&host, &["pull", "127.0.0.1:5000/demo/busybox:v1"], None).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "v1: Pulling from demo/busybox\n\
+         Digest: sha256:6910\n\
+         Status: Downloaded newer image for 127.0.0.1:5000/demo/busybox:v1\n\
+         127.0.0.1:5000/demo/busybox:v1\n"
+    );
+    let seen = fake.seen.lock().unwrap().clone();
+    assert_eq!(
+        seen,
+        ["POST /v1.41/images/create?fromImage=127.0.0.1%3A5000%2Fdemo%2Fbusybox&tag=v1"]
     );
 }

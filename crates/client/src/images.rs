@@ -28,9 +28,17 @@ impl Client {
             .await
     }
 
-    /// `POST /images/create?fromImage=&tag=` (pull): a JSON progress stream.
-    pub async fn pull_image(&self, from_image: &str, tag: &str) -> Result<ByteStream, ClientError> {
-        let query = Query::new().push("fromImage", from_image).push("tag", tag);
+    /// `POST /images/create?fromImage=&tag=[&platform=]` (pull): a JSON progress stream.
+    pub async fn pull_image(
+        &self,
+        from_image: &str,
+        tag: &str,
+        platform: Option<&str>,
+    ) -> Result<ByteStream, ClientError> {
+        let query = Query::new()
+            .push("fromImage", from_image)
+            .push("tag", tag)
+            .opt("platform", platform);
         self.stream(Method::POST, "/images/create", &query, RequestBody::Empty)
             .await
     }

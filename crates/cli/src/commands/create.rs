@@ -126,7 +126,7 @@ async fn pull_image(ctx: &Ctx, image: &str, verb: &str) -> Result<(), CliError> 
         .unwrap_or_else(|| reference.tag.clone());
     let stream = ctx
         .client
-        .pull_image(&reference.full_repository(), &tag)
+        .pull_image(&reference.full_repository(), &tag, None)
         .await
         .map_err(|e| run_error(verb, &e))?;
     match follow_progress(stream, |m| print_progress_line(m, true)).await {

@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod kill;
 pub mod logs;
 pub mod ps;
+pub mod pull;
 pub mod restart;
 pub mod rm;
 pub mod rmi;
