@@ -8,7 +8,7 @@ use std::sync::Arc;
 use api::{ContainerCreateBody, ContainerCreateResponse, ContainerState};
 use storage::ContainerFs;
 
-use crate::atomic::write_atomic;
+use crate::atomic::{sync_durably, write_renamed};
 use crate::cleanup::remove_dir_all;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
@@ -131,26 +131,43 @@ impl Engine {
         }
         tracing::debug!(elapsed = ?t0.elapsed(), "create: bundle prepared");
         let socket = self.paths().shim_socket(id);
-        let spawned = spawn_shim(&ShimArgs {
+        // The shim starts while the bundle's metadata is flushed: both must finish before 201.
+        let sync = {
+            let files = ContainerFiles(&dir);
+            let (spec, rec) = (files.spec(), files.record());
+            tokio::task::spawn_blocking(move || sync_durably(&[&spec, &rec]))
+        };
+        let shim_args = ShimArgs {
             shim: &self.config().shim_path,
             id,
             bundle: &dir,
             socket: &socket,
             stdin: record.config.open_stdin,
             stdin_once: record.config.stdin_once,
-        })
-        .await;
-        if let Err(e) = spawned {
-            discard_dir(&dir);
-            let _ = std::fs::remove_file(&socket);
-            crate::cleanup::remove_cgroup(&record.cgroups_path);
-            return Err(match e {
-                EngineError::StartFailed(m) => EngineError::Internal(m),
-                other => other,
-            });
-        }
+        };
+        let (spawned, synced) = tokio::join!(spawn_shim(&shim_args), sync);
+        let spawned = match synced {
+            Ok(Ok(())) => spawned,
+            Ok(Err(e)) => spawned.and(Err(EngineError::io("sync container metadata", e))),
+            Err(e) => spawned.and(Err(EngineError::Internal(e.to_string()))),
+        };
+        let pid = match spawned {
+            Ok(pid) => pid,
+            Err(e) => {
+                // A shim that did come up must not outlive its container's directory.
+                let _ = crate::shim_client::kill(&socket, crate::signal::SIGKILL, true).await;
+                discard_dir(&dir);
+                let _ = std::fs::remove_file(&socket);
+                crate::cleanup::remove_cgroup(&record.cgroups_path);
+                return Err(match e {
+                    EngineError::StartFailed(m) => EngineError::Internal(m),
+                    other => other,
+                });
+            }
+        };
         tracing::debug!(elapsed = ?t0.elapsed(), "create: shim ready");
         let handle = Arc::new(ContainerHandle::new(record.clone(), true));
+        handle.entry.lock().await.created_pid = Some(pid);
         self.inner.registry.insert(handle);
         self.emit("create", &record);
         Ok(ContainerCreateResponse {
@@ -215,8 +232,8 @@ fn prepare_bundle(dir: &Path, record: &ContainerRecord, layers: &[PathBuf]) -> R
         tty: record.config.tty,
     })?;
     let files = ContainerFiles(dir);
-    write_atomic(&files.spec(), &spec).map_err(|e| EngineError::io("write config.json", e))?;
-    record.save(&files.record())
+    write_renamed(&files.spec(), &spec).map_err(|e| EngineError::io("write config.json", e))?;
+    record.save_renamed(&files.record())
 }
 
 /// The init's environment: PATH and HOSTNAME defaults, then `Config.Env`, then HOME if unset.

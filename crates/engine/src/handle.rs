@@ -23,6 +23,8 @@ pub struct Entry {
     pub shim_ready: bool,
     /// A removal is in progress; further operations fail.
     pub removing: bool,
+    /// Host pid of the created init, from the shim's handshake (while `shim_ready`).
+    pub created_pid: Option<i64>,
 }
 
 #[derive(Debug)]
@@ -49,6 +51,7 @@ impl ContainerHandle {
                 record,
                 shim_ready,
                 removing: false,
+                created_pid: None,
             }),
             status: watch::channel(status).0,
         }

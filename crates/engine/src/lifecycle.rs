@@ -59,6 +59,7 @@ impl Engine {
         let socket = self.paths().shim_socket(&h.id);
         let started = shim_client::start(&socket).await;
         entry.shim_ready = false;
+        entry.created_pid = None;
         match started {
             Ok(Ok(())) => {
                 let st = &mut entry.record.state;
@@ -72,7 +73,7 @@ impl Engine {
                 st.exit_code = 0;
                 st.error.clear();
                 st.started_at = now_rfc3339();
-                self.save(&entry)?;
+                self.persist(&entry)?;
                 h.set_running(0);
                 self.emit("start", &entry.record);
                 drop(entry);
@@ -97,6 +98,9 @@ impl Engine {
     pub(crate) async fn ensure_shim(&self, h: &ContainerHandle, entry: &mut Entry) -> Result<i64> {
         let socket = self.paths().shim_socket(&h.id);
         if entry.shim_ready {
+            if let Some(pid) = entry.created_pid {
+                return Ok(pid);
+            }
             if let Ok(reply) = shim_client::state(&socket).await {
                 if reply.status.as_deref() == Some("created") {
                     return Ok(reply.pid.unwrap_or(0));
@@ -115,6 +119,7 @@ impl Engine {
         })
         .await?;
         entry.shim_ready = true;
+        entry.created_pid = Some(pid);
         Ok(pid)
     }
 
@@ -124,6 +129,7 @@ impl Engine {
         let auto_remove = {
             let mut entry = h.entry.lock().await;
             entry.shim_ready = false;
+            entry.created_pid = None;
             let st = &mut entry.record.state;
             st.status = "exited".into();
             st.running = false;
@@ -131,7 +137,7 @@ impl Engine {
             st.exit_code = code;
             st.error = message.to_string();
             st.finished_at = now_rfc3339();
-            if let Err(e) = self.save(&entry) {
+            if let Err(e) = self.persist(&entry) {
                 tracing::warn!("save {}: {e}", h.id);
             }
             self.emit_with("die", &entry.record, exit_attrs(code));
@@ -145,9 +151,19 @@ impl Engine {
         }
     }
 
-    pub(crate) fn save(&self, entry: &Entry) -> Result<()> {
+    /// Writes the record (atomically, under the caller's lock, so writes land in order) and
+    /// makes it durable in the background: fsync is ~10 ms and restore reconciles a record that
+    /// lags behind the shim.
+    pub(crate) fn persist(&self, entry: &Entry) -> Result<()> {
         let dir = self.paths().container_dir(&entry.record.id);
-        entry.record.save(&ContainerFiles(&dir).record())
+        let path = ContainerFiles(&dir).record();
+        entry.record.save_renamed(&path)?;
+        tokio::task::spawn_blocking(move || {
+            if let Err(e) = crate::atomic::sync_durably(&[&path]) {
+                tracing::debug!("sync {}: {e}", path.display());
+            }
+        });
+        Ok(())
     }
 
     /// Watches the shim until init exits, then records it.
@@ -190,11 +206,16 @@ impl Engine {
             } else {
                 exit.finished_at.clone()
             };
-            if let Err(e) = self.save(&entry) {
-                tracing::warn!("save {}: {e}", h.id);
+            let auto_remove = entry.record.host_config.auto_remove && !entry.removing;
+            // An auto-removed container's record is deleted next; if the daemon dies first,
+            // restore reads the exit from the shim's exit.json.
+            if !auto_remove {
+                if let Err(e) = self.persist(&entry) {
+                    tracing::warn!("save {}: {e}", h.id);
+                }
             }
             self.emit_with("die", &entry.record, exit_attrs(code));
-            entry.record.host_config.auto_remove && !entry.removing
+            auto_remove
         };
         h.set_exited(code);
         if auto_remove {

@@ -5,7 +5,7 @@ use std::path::Path;
 use api::{Config, ContainerState, HostConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::atomic::write_atomic;
+use crate::atomic::write_renamed;
 use crate::error::{EngineError, Result};
 
 /// Everything the engine knows about a container that must survive a daemon restart.
@@ -41,10 +41,14 @@ impl ContainerRecord {
             .map_err(|e| EngineError::Internal(format!("parse {}: {e}", path.display())))
     }
 
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let bytes = serde_json::to_vec_pretty(self)
-            .map_err(|e| EngineError::Internal(format!("encode container record: {e}")))?;
-        write_atomic(path, &bytes)
+    fn encode(&self) -> Result<Vec<u8>> {
+        serde_json::to_vec_pretty(self)
+            .map_err(|e| EngineError::Internal(format!("encode container record: {e}")))
+    }
+
+    /// Writes the record atomically; the caller makes it durable with `atomic::sync_durably`.
+    pub fn save_renamed(&self, path: &Path) -> Result<()> {
+        write_renamed(path, &self.encode()?)
             .map_err(|e| EngineError::io(format!("write {}", path.display()), e))
     }
 
@@ -76,7 +80,7 @@ mod tests {
             cgroups_path: "/berth/a".into(),
         };
         let p = dir.path().join("container.json");
-        rec.save(&p).unwrap();
+        rec.save_renamed(&p).unwrap();
         assert_eq!(ContainerRecord::load(&p).unwrap(), rec);
         assert_eq!(rec.bare_name(), "web");
     }

@@ -38,6 +38,14 @@ impl Engine {
         let socket = self.paths().shim_socket(&record.id);
         let shim = shim_client::state(&socket).await.ok();
         let shim_status = shim.as_ref().and_then(|s| s.status.clone());
+        let mut record = record;
+        // The record is made durable after the start answer; the shim knows better.
+        if !record.state.running && shim_status.as_deref() == Some("running") {
+            record.state.status = "running".into();
+            record.state.running = true;
+            record.state.pid = shim.as_ref().and_then(|s| s.pid).unwrap_or(0);
+            record.state.started_at = crate::human::now_rfc3339();
+        }
         let was_running = record.state.running;
         let shim_ready = !was_running && shim_status.as_deref() == Some("created");
         if self
