@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     /// Keeps the container's mount namespace alive until the waiters are answered, so the
     /// overlay unmount (a sync of the upper filesystem) is not on the exit path.
     pub mount_ns: Mutex<Option<File>>,
+    /// (device, inode) of our socket file; removed at exit only if still ours.
+    pub socket_identity: Option<(u64, u64)>,
     pub new_pid_ns: bool,
     pub lifecycle: Mutex<Lifecycle>,
     pub changed: Condvar,

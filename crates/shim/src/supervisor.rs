@@ -24,11 +24,8 @@ use crate::protocol::{ExitInfo, Status};
 use crate::shared::{lock, Lifecycle, Shared};
 use crate::{connection, stdcopy, ShimOptions};
 
-/// How long the shim stays after the init exited, for clients still reading answers.
+/// How long the shim may stay after the init exited for connections still being served.
 const LINGER_MAX: Duration = Duration::from_secs(2);
-/// Minimum stay after exit, so a client that connects right after the exit still gets
-/// `state`/`wait` answers from the shim rather than a vanished socket.
-const LINGER_MIN: Duration = Duration::from_millis(100);
 
 /// Runs the shim; returns the process exit code. Must be called while single-threaded.
 pub fn run(opts: ShimOptions) -> i32 {
@@ -61,6 +58,7 @@ pub fn run(opts: ShimOptions) -> i32 {
         container: Mutex::new(container),
         cgroup,
         mount_ns: Mutex::new(mount_ns),
+        socket_identity: socket_identity(&opts.socket),
         new_pid_ns,
         lifecycle: Mutex::new(Lifecycle {
             status: Status::Created,
@@ -213,6 +211,14 @@ fn create(opts: &ShimOptions) -> Result<Created, String> {
     })
 }
 
+/// (device, inode) of the socket file at `path`, to recognise our own socket later.
+pub(crate) fn socket_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()))
+}
+
 fn bind(socket: &Path) -> std::io::Result<UnixListener> {
     if let Some(dir) = socket.parent() {
         std::fs::create_dir_all(dir)?;
@@ -303,9 +309,9 @@ fn reap(shared: Arc<Shared>) {
             l = guard;
         }
     }
-    if let Some(rest) = LINGER_MIN.checked_sub(exited_at.elapsed()) {
-        std::thread::sleep(rest);
+    // A new shim for the same container (restart) may already have bound the path.
+    if socket_identity(&shared.opts.socket) == shared.socket_identity {
+        let _ = std::fs::remove_file(&shared.opts.socket);
     }
-    let _ = std::fs::remove_file(&shared.opts.socket);
     std::process::exit(0);
 }

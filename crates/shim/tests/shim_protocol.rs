@@ -161,6 +161,8 @@ fn kill_reports_signal_exit() {
     assert_eq!(b.create(&[])["ok"], true);
     assert_eq!(b.call(json!({"op": "start"}))["ok"], true);
     assert_eq!(b.call(json!({"op": "state"}))["status"], "running");
+    // A connection accepted before the exit is still served after it.
+    let mut late = std::os::unix::net::UnixStream::connect(b.socket()).unwrap();
     assert_eq!(
         b.call(json!({"op": "kill", "signal": 9})),
         json!({"ok": true})
@@ -168,8 +170,10 @@ fn kill_reports_signal_exit() {
     let exit = b.call(json!({"op": "wait"}))["exit"].clone();
     assert_eq!(exit["exit_code"], 137);
     assert_eq!(exit["signal"], 9);
-    let state = b.call(json!({"op": "state"}));
+    late.write_all(b"{\"op\":\"state\"}\n").unwrap();
+    let state: Value = serde_json::from_str(&common::read_line(&mut late)).unwrap();
     assert_eq!(state["status"], "stopped");
+    assert_eq!(state["exit"]["exit_code"], 137);
 }
 
 #[test]
