@@ -166,12 +166,21 @@ struct Versioned {
     manifests: Option<Vec<Descriptor>>,
 }
 
+/// Docker's limit on manifest size; anything larger is refused rather than parsed.
+pub const MANIFEST_SIZE_LIMIT: usize = 4 << 20;
+
 /// Parses manifest bytes; `reference` only names the image in errors.
 pub(crate) fn parse_document(bytes: &[u8], reference: &str) -> Result<Document> {
     let invalid = |reason: String| RegistryError::InvalidManifest {
         reference: reference.to_string(),
         reason,
     };
+    if bytes.len() > MANIFEST_SIZE_LIMIT {
+        return Err(invalid(format!(
+            "{} bytes is over the {MANIFEST_SIZE_LIMIT}-byte limit",
+            bytes.len()
+        )));
+    }
     let v: Versioned = serde_json::from_slice(bytes).map_err(|e| invalid(e.to_string()))?;
     if v.schema_version == 1 {
         return Err(RegistryError::Schema1 {
@@ -277,6 +286,14 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, RegistryError::Schema1 { .. }));
         assert!(err.to_string().contains("host/x:1"));
+        let huge = format!(
+            r#"{{"schemaVersion":2,"x":"{}"}}"#,
+            "a".repeat(MANIFEST_SIZE_LIMIT)
+        );
+        assert!(parse_document(huge.as_bytes(), "r")
+            .unwrap_err()
+            .to_string()
+            .contains("limit"));
         let err = parse_document(b"<html>", "r").unwrap_err();
         assert!(matches!(err, RegistryError::InvalidManifest { .. }));
         let err = parse_document(
