@@ -33,13 +33,23 @@ impl Response {
 }
 
 /// Sends one request with `Connection: close` and reads the whole response.
-pub fn request(socket: &Path, method: &str, path: &str, body: Option<(&str, &[u8])>) -> Result<Response> {
-    let mut stream = UnixStream::connect(socket).with_context(|| format!("connect {}", socket.display()))?;
+pub fn request(
+    socket: &Path,
+    method: &str,
+    path: &str,
+    body: Option<(&str, &[u8])>,
+) -> Result<Response> {
+    let mut stream =
+        UnixStream::connect(socket).with_context(|| format!("connect {}", socket.display()))?;
     stream.set_read_timeout(Some(Duration::from_secs(60)))?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: api.moby.localhost\r\nConnection: close\r\n");
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: api.moby.localhost\r\nConnection: close\r\n");
     match body {
         Some((content_type, data)) => {
-            head.push_str(&format!("Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n", data.len()));
+            head.push_str(&format!(
+                "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+                data.len()
+            ));
             stream.write_all(head.as_bytes())?;
             stream.write_all(data)?;
         }
@@ -70,9 +80,9 @@ fn parse_response(raw: &[u8], head_only: bool) -> Result<Response> {
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect();
     let rest = &raw[split + 4..];
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
+    let chunked = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
     let body = if head_only {
         Vec::new()
     } else if chunked {
@@ -80,13 +90,16 @@ fn parse_response(raw: &[u8], head_only: bool) -> Result<Response> {
     } else {
         rest.to_vec()
     };
-    Ok(Response { status, headers, body })
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
 }
 
 fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    loop {
-        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else { break };
+    while let Some(eol) = data.windows(2).position(|w| w == b"\r\n") {
         let size_text = String::from_utf8_lossy(&data[..eol]).into_owned();
         let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
             .with_context(|| format!("bad chunk size {size_text:?}"))?;
