@@ -21,7 +21,10 @@ fn ping_and_version_headers() {
     assert_eq!(version.json()["ApiVersion"], "1.41");
     let too_new = d.request("GET", "/v1.99/version", None).unwrap();
     assert_eq!(too_new.status, 400);
-    assert!(too_new.json()["message"].as_str().unwrap().contains("client version 1.99 is too new"));
+    assert!(too_new.json()["message"]
+        .as_str()
+        .unwrap()
+        .contains("client version 1.99 is too new"));
     let out = d.docker(&["version"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
@@ -30,7 +33,9 @@ fn ping_and_version_headers() {
 fn unknown_objects_are_404_with_docker_messages() {
     require_root!();
     let d = Daemon::with_busybox();
-    let r = d.request("GET", "/v1.41/containers/nope/json", None).unwrap();
+    let r = d
+        .request("GET", "/v1.41/containers/nope/json", None)
+        .unwrap();
     assert_eq!(r.status, 404);
     assert_eq!(r.json()["message"], "No such container: nope");
     let r = d.request("GET", "/v1.41/images/nope/json", None).unwrap();
@@ -40,26 +45,48 @@ fn unknown_objects_are_404_with_docker_messages() {
     assert_eq!(r.status, 404);
     assert_eq!(r.json()["message"], "page not found");
     let body = br#"{"Image":"nope","Cmd":["true"]}"#;
-    let r = d.request("POST", "/v1.41/containers/create", Some(("application/json", body))).unwrap();
+    let r = d
+        .request(
+            "POST",
+            "/v1.41/containers/create",
+            Some(("application/json", body)),
+        )
+        .unwrap();
     assert_eq!(r.status, 404);
     assert_eq!(r.json()["message"], "No such image: nope:latest");
 
     let out = d.docker(&["rm", "nope"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("No such container: nope"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("No such container: nope"),
+        "{}",
+        stderr(&out)
+    );
     let out = d.berth(&["stop", "nope"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("No such container: nope"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("No such container: nope"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn bad_json_is_400_and_creates_nothing() {
     require_root!();
     let d = Daemon::with_busybox();
-    let r = d.request("POST", "/v1.41/containers/create", Some(("application/json", b"{not json"))).unwrap();
+    let r = d
+        .request(
+            "POST",
+            "/v1.41/containers/create",
+            Some(("application/json", b"{not json")),
+        )
+        .unwrap();
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(r.json()["message"].is_string());
-    let list = d.request("GET", "/v1.41/containers/json?all=1", None).unwrap();
+    let list = d
+        .request("GET", "/v1.41/containers/json?all=1", None)
+        .unwrap();
     assert_eq!(list.json(), serde_json::json!([]));
 }
 
@@ -67,17 +94,44 @@ fn bad_json_is_400_and_creates_nothing() {
 fn name_conflict_is_409() {
     require_root!();
     let d = Daemon::with_busybox();
-    assert_eq!(d.docker(&["create", "--name", "dup", "busybox", "true"]).status.code(), Some(0));
+    assert_eq!(
+        d.docker(&["create", "--name", "dup", "busybox", "true"])
+            .status
+            .code(),
+        Some(0)
+    );
     let out = d.docker(&["create", "--name", "dup", "busybox", "true"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("is already in use"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is already in use"),
+        "{}",
+        stderr(&out)
+    );
     let body = br#"{"Image":"busybox","Cmd":["true"]}"#;
-    let r = d.request("POST", "/v1.41/containers/create?name=dup", Some(("application/json", body))).unwrap();
+    let r = d
+        .request(
+            "POST",
+            "/v1.41/containers/create?name=dup",
+            Some(("application/json", body)),
+        )
+        .unwrap();
     assert_eq!(r.status, 409);
-    let r = d.request("POST", "/v1.41/containers/create?name=bad%20name", Some(("application/json", body))).unwrap();
+    let r = d
+        .request(
+            "POST",
+            "/v1.41/containers/create?name=bad%20name",
+            Some(("application/json", body)),
+        )
+        .unwrap();
     assert_eq!(r.status, 400);
     // Docker's name pattern needs two characters at least.
-    let r = d.request("POST", "/v1.41/containers/create?name=x", Some(("application/json", body))).unwrap();
+    let r = d
+        .request(
+            "POST",
+            "/v1.41/containers/create?name=x",
+            Some(("application/json", body)),
+        )
+        .unwrap();
     assert_eq!(r.status, 400);
 }
 
@@ -85,14 +139,25 @@ fn name_conflict_is_409() {
 fn rm_running_without_force_is_409_and_kill_stopped_is_409() {
     require_root!();
     let d = Daemon::with_busybox();
-    assert_eq!(d.docker(&["run", "-d", "--name", "rr", "busybox", "sleep", "30"]).status.code(), Some(0));
+    assert_eq!(
+        d.docker(&["run", "-d", "--name", "rr", "busybox", "sleep", "30"])
+            .status
+            .code(),
+        Some(0)
+    );
     let r = d.request("DELETE", "/v1.41/containers/rr", None).unwrap();
     assert_eq!(r.status, 409);
-    let stop = d.request("POST", "/v1.41/containers/rr/stop?t=0", None).unwrap();
+    let stop = d
+        .request("POST", "/v1.41/containers/rr/stop?t=0", None)
+        .unwrap();
     assert_eq!(stop.status, 204);
-    let again = d.request("POST", "/v1.41/containers/rr/stop", None).unwrap();
+    let again = d
+        .request("POST", "/v1.41/containers/rr/stop", None)
+        .unwrap();
     assert_eq!(again.status, 304);
-    let kill = d.request("POST", "/v1.41/containers/rr/kill", None).unwrap();
+    let kill = d
+        .request("POST", "/v1.41/containers/rr/kill", None)
+        .unwrap();
     assert_eq!(kill.status, 409);
     let del = d.request("DELETE", "/v1.41/containers/rr", None).unwrap();
     assert_eq!(del.status, 204);
@@ -104,10 +169,23 @@ fn failed_start_leaves_an_exited_container_with_127() {
     let d = Daemon::with_busybox();
     let out = d.docker(&["run", "--name", "bad", "busybox", "/no/such/binary"]);
     assert_eq!(out.status.code(), Some(127), "{}", stderr(&out));
-    let state = String::from_utf8_lossy(&d.docker(&["inspect", "-f", "{{.State.Running}} {{.State.ExitCode}}", "bad"]).stdout).into_owned();
+    let state = String::from_utf8_lossy(
+        &d.docker(&[
+            "inspect",
+            "-f",
+            "{{.State.Running}} {{.State.ExitCode}}",
+            "bad",
+        ])
+        .stdout,
+    )
+    .into_owned();
     // Docker leaves a container whose start failed in "created" with the exit code of the failure.
     assert_eq!(state.trim(), "false 127");
     let out = d.docker(&["run", "--rm", "busybox", "/no/such/binary"]);
     assert_eq!(out.status.code(), Some(127));
-    assert!(stderr(&out).contains("no such file or directory"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no such file or directory"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -16,8 +16,15 @@ fn docker_import_with_changes_then_run_uses_cmd() {
     let d = Daemon::start();
     let tar = write_scratch(&d, "rootfs.tar", busybox_rootfs_tar());
     let out = d.docker(&[
-        "import", "-c", "CMD [\"echo\", \"from-cmd\"]", "-c", "ENV GREETING=hello", "-m", "imported",
-        tar.to_str().unwrap(), "bb:1",
+        "import",
+        "-c",
+        "CMD [\"echo\", \"from-cmd\"]",
+        "-c",
+        "ENV GREETING=hello",
+        "-m",
+        "imported",
+        tar.to_str().unwrap(),
+        "bb:1",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let id = stdout(&out).trim().to_string();
@@ -41,23 +48,51 @@ fn images_tag_and_rmi() {
     for column in ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"] {
         assert!(header.contains(column), "{header}");
     }
-    assert!(images.lines().any(|l| l.starts_with("busybox ") && l.contains("latest")), "{images}");
+    assert!(
+        images
+            .lines()
+            .any(|l| l.starts_with("busybox ") && l.contains("latest")),
+        "{images}"
+    );
 
-    assert_eq!(d.docker(&["tag", "busybox", "localhost:5000/team/app:1.0"]).status.code(), Some(0));
+    assert_eq!(
+        d.docker(&["tag", "busybox", "localhost:5000/team/app:1.0"])
+            .status
+            .code(),
+        Some(0)
+    );
     let images = stdout(&d.berth(&["images"]));
-    assert!(images.lines().any(|l| l.starts_with("localhost:5000/team/app") && l.contains("1.0")), "{images}");
+    assert!(
+        images
+            .lines()
+            .any(|l| l.starts_with("localhost:5000/team/app") && l.contains("1.0")),
+        "{images}"
+    );
     let ids = stdout(&d.docker(&["images", "-q"]));
     assert_eq!(ids.lines().count(), 2);
-    assert_eq!(ids.lines().next(), ids.lines().nth(1), "both tags name one image");
+    assert_eq!(
+        ids.lines().next(),
+        ids.lines().nth(1),
+        "both tags name one image"
+    );
 
     // rmi of one tag only untags.
     let out = d.docker(&["rmi", "localhost:5000/team/app:1.0"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("Untagged: localhost:5000/team/app:1.0"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Untagged: localhost:5000/team/app:1.0"),
+        "{}",
+        stdout(&out)
+    );
     assert!(!stdout(&out).contains("Deleted"));
 
     // An image used by a container is refused without force.
-    assert_eq!(d.docker(&["create", "--name", "user", "busybox", "true"]).status.code(), Some(0));
+    assert_eq!(
+        d.docker(&["create", "--name", "user", "busybox", "true"])
+            .status
+            .code(),
+        Some(0)
+    );
     let out = d.docker(&["rmi", "busybox"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("conflict"), "{}", stderr(&out));
@@ -66,11 +101,19 @@ fn images_tag_and_rmi() {
     // The last tag deletes the image.
     let out = d.berth(&["rmi", "busybox"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).contains("Deleted: sha256:"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("Deleted: sha256:"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(stdout(&d.docker(&["images", "-q"])).trim(), "");
     let out = d.docker(&["run", "--rm", "--pull", "never", "busybox", "true"]);
     assert_eq!(out.status.code(), Some(125));
-    assert!(stderr(&out).contains("No such image: busybox:latest"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("No such image: busybox:latest"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -84,7 +127,8 @@ fn berth_import_from_stdin_and_inspect() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let inspect: serde_json::Value = serde_json::from_slice(&d.berth(&["image", "inspect", "fromstdin"]).stdout).unwrap();
+    let inspect: serde_json::Value =
+        serde_json::from_slice(&d.berth(&["image", "inspect", "fromstdin"]).stdout).unwrap();
     assert_eq!(inspect[0]["RepoTags"][0], "fromstdin:latest");
     assert_eq!(inspect[0]["RootFS"]["Type"], "layers");
     assert_eq!(inspect[0]["RootFS"]["Layers"].as_array().unwrap().len(), 1);

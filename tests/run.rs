@@ -22,7 +22,14 @@ fn docker_run_echo_prints_and_exit_code_propagates() {
     assert_eq!(stdout(&out), "hi\n", "stderr: {}", stderr(&out));
     assert_eq!(out.status.code(), Some(0));
 
-    let out = d.docker(&["run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3"]);
+    let out = d.docker(&[
+        "run",
+        "--rm",
+        "busybox",
+        "sh",
+        "-c",
+        "echo out; echo err >&2; exit 3",
+    ]);
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(stdout(&out), "out\n");
     assert_eq!(stderr(&out), "err\n");
@@ -37,7 +44,14 @@ fn berth_run_echo_prints_and_exit_code_propagates() {
     assert_eq!(stdout(&out), "hi\n", "stderr: {}", stderr(&out));
     assert_eq!(out.status.code(), Some(0));
 
-    let out = d.berth(&["run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3"]);
+    let out = d.berth(&[
+        "run",
+        "--rm",
+        "busybox",
+        "sh",
+        "-c",
+        "echo out; echo err >&2; exit 3",
+    ]);
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(stdout(&out), "out\n");
     assert_eq!(stderr(&out), "err\n");
@@ -51,8 +65,17 @@ fn piped_stdin_reaches_the_container() {
         d.docker_cmd(&["run", "--rm", "-i", "busybox", "cat"]),
         d.berth_cmd(&["run", "--rm", "-i", "busybox", "cat"]),
     ] {
-        let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(b"line1\nline2\n").unwrap();
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"line1\nline2\n")
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         assert_eq!(stdout(&out), "line1\nline2\n");
         assert_eq!(out.status.code(), Some(0));
@@ -70,7 +93,10 @@ fn container_sees_only_its_own_processes() {
         let text = stdout(&out);
         let rows: Vec<&str> = text.lines().skip(1).collect();
         assert_eq!(rows.len(), 1, "expected only ps itself, got:\n{text}");
-        assert_eq!(rows[0].split_whitespace().collect::<Vec<_>>(), ["1", "ps", "-o", "pid,args"]);
+        assert_eq!(
+            rows[0].split_whitespace().collect::<Vec<_>>(),
+            ["1", "ps", "-o", "pid,args"]
+        );
     }
 }
 
@@ -80,7 +106,9 @@ fn hostname_is_the_short_id() {
     let d = Daemon::with_busybox();
     let out = d.docker(&["run", "--name", "hn", "busybox", "cat", "/etc/hostname"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let id = stdout(&d.docker(&["inspect", "-f", "{{.Id}}", "hn"])).trim().to_string();
+    let id = stdout(&d.docker(&["inspect", "-f", "{{.Id}}", "hn"]))
+        .trim()
+        .to_string();
     assert_eq!(id.len(), 64);
     assert_eq!(stdout(&out).trim(), &id[..12]);
     let uts = stdout(&d.docker(&["run", "--rm", "busybox", "hostname"]));
@@ -92,14 +120,24 @@ fn files_written_in_a_container_stay_inside_and_go_with_rm() {
     require_root!();
     let d = Daemon::with_busybox();
     let marker = "berth-e2e-marker-file";
-    let out = d.docker(&["run", "--name", "w1", "busybox", "sh", "-c", &format!("echo x > /{marker} && cat /{marker}")]);
+    let out = d.docker(&[
+        "run",
+        "--name",
+        "w1",
+        "busybox",
+        "sh",
+        "-c",
+        &format!("echo x > /{marker} && cat /{marker}"),
+    ]);
     assert_eq!(stdout(&out), "x\n", "{}", stderr(&out));
     assert!(!std::path::Path::new(&format!("/{marker}")).exists());
     // A new container from the same image does not see it.
     let out = d.docker(&["run", "--rm", "busybox", "ls", &format!("/{marker}")]);
     assert_ne!(out.status.code(), Some(0));
     // The writable layer lives under the data root and is gone after rm.
-    let id = stdout(&d.docker(&["inspect", "-f", "{{.Id}}", "w1"])).trim().to_string();
+    let id = stdout(&d.docker(&["inspect", "-f", "{{.Id}}", "w1"]))
+        .trim()
+        .to_string();
     let container_dir = d.data_root.join("containers").join(&id);
     assert!(container_dir.exists());
     assert_eq!(d.docker(&["rm", "w1"]).status.code(), Some(0));
@@ -110,11 +148,19 @@ fn files_written_in_a_container_stay_inside_and_go_with_rm() {
 fn run_rm_leaves_no_container_behind() {
     require_root!();
     let d = Daemon::with_busybox();
-    assert_eq!(d.docker(&["run", "--rm", "busybox", "true"]).status.code(), Some(0));
-    assert_eq!(d.berth(&["run", "--rm", "busybox", "true"]).status.code(), Some(0));
+    assert_eq!(
+        d.docker(&["run", "--rm", "busybox", "true"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        d.berth(&["run", "--rm", "busybox", "true"]).status.code(),
+        Some(0)
+    );
     let all = stdout(&d.docker(&["ps", "-aq"]));
     assert_eq!(all.trim(), "", "containers left: {all}");
-    let dirs = std::fs::read_dir(d.data_root.join("containers")).map(|r| r.count()).unwrap_or(0);
+    let dirs = std::fs::read_dir(d.data_root.join("containers"))
+        .map(|r| r.count())
+        .unwrap_or(0);
     assert_eq!(dirs, 0);
 }
 
@@ -122,11 +168,37 @@ fn run_rm_leaves_no_container_behind() {
 fn env_workdir_user_and_entrypoint_apply() {
     require_root!();
     let d = Daemon::with_busybox();
-    let out = d.docker(&["run", "--rm", "-e", "FOO=bar", "-w", "/tmp/newdir", "-u", "65534:65534", "busybox", "sh", "-c", "echo $FOO; pwd; id -u; id -g"]);
-    assert_eq!(stdout(&out), "bar\n/tmp/newdir\n65534\n65534\n", "{}", stderr(&out));
+    let out = d.docker(&[
+        "run",
+        "--rm",
+        "-e",
+        "FOO=bar",
+        "-w",
+        "/tmp/newdir",
+        "-u",
+        "65534:65534",
+        "busybox",
+        "sh",
+        "-c",
+        "echo $FOO; pwd; id -u; id -g",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "bar\n/tmp/newdir\n65534\n65534\n",
+        "{}",
+        stderr(&out)
+    );
     let out = d.berth(&["run", "--rm", "-u", "nobody", "busybox", "id", "-u"]);
     assert_eq!(stdout(&out), "65534\n", "{}", stderr(&out));
-    let out = d.docker(&["run", "--rm", "--entrypoint", "echo", "busybox", "from", "entrypoint"]);
+    let out = d.docker(&[
+        "run",
+        "--rm",
+        "--entrypoint",
+        "echo",
+        "busybox",
+        "from",
+        "entrypoint",
+    ]);
     assert_eq!(stdout(&out), "from entrypoint\n");
 }
 
@@ -136,7 +208,11 @@ fn missing_executable_exits_127() {
     let d = Daemon::with_busybox();
     let out = d.docker(&["run", "--rm", "busybox", "nope-not-here"]);
     assert_eq!(out.status.code(), Some(127), "stderr: {}", stderr(&out));
-    assert!(stderr(&out).contains("executable file not found"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("executable file not found"),
+        "{}",
+        stderr(&out)
+    );
     let out = d.berth(&["run", "--rm", "busybox", "nope-not-here"]);
     assert_eq!(out.status.code(), Some(127), "stderr: {}", stderr(&out));
 }
@@ -145,11 +221,45 @@ fn missing_executable_exits_127() {
 fn network_none_has_only_loopback_and_host_shares_the_host() {
     require_root!();
     let d = Daemon::with_busybox();
-    let out = d.docker(&["run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net"]);
-    assert_eq!(stdout(&out).split_whitespace().collect::<Vec<_>>(), ["lo"], "{}", stderr(&out));
-    let out = d.docker(&["run", "--rm", "--network", "none", "busybox", "cat", "/sys/class/net/lo/operstate"]);
+    let out = d.docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "busybox",
+        "ls",
+        "/sys/class/net",
+    ]);
+    assert_eq!(
+        stdout(&out).split_whitespace().collect::<Vec<_>>(),
+        ["lo"],
+        "{}",
+        stderr(&out)
+    );
+    let out = d.docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "busybox",
+        "cat",
+        "/sys/class/net/lo/operstate",
+    ]);
     assert_ne!(stdout(&out).trim(), "down", "lo must be up");
     let host_links = std::fs::read_dir("/sys/class/net").unwrap().count();
-    let out = d.docker(&["run", "--rm", "--network", "host", "busybox", "ls", "/sys/class/net"]);
-    assert_eq!(stdout(&out).split_whitespace().count(), host_links, "{}", stderr(&out));
+    let out = d.docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "busybox",
+        "ls",
+        "/sys/class/net",
+    ]);
+    assert_eq!(
+        stdout(&out).split_whitespace().count(),
+        host_links,
+        "{}",
+        stderr(&out)
+    );
 }
