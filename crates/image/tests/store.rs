@@ -513,7 +513,9 @@ fn a_layer_that_rewrites_its_own_file_imports_but_cannot_be_exported() {
 fn removing_one_of_several_tags_of_a_used_image_only_untags() {
     let dir = tempfile::tempdir().unwrap();
     let store = ImageStore::open(dir.path()).unwrap();
-    let id = store.import(rootfs_tar("used").as_slice(), "", &[], Some(&r("first:v1"))).unwrap();
+    let id = store
+        .import(rootfs_tar("used").as_slice(), "", &[], Some(&r("first:v1")))
+        .unwrap();
     store.tag(id.as_str(), &r("second:v2")).unwrap();
     let used = |_: &ImageId| {
         Some(ImageUser {
