@@ -98,6 +98,20 @@ impl Client {
         body: RequestBody,
         upgrade: bool,
     ) -> Result<Response<Incoming>, ClientError> {
+        self.send_with_headers(method, path, query, body, upgrade, &[])
+            .await
+    }
+
+    /// [`Client::send`] with extra request headers (`X-Registry-Auth`).
+    pub async fn send_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        query: &Query,
+        body: RequestBody,
+        upgrade: bool,
+        headers: &[(&str, String)],
+    ) -> Result<Response<Incoming>, ClientError> {
         let mut uri = if path == "/_ping" {
             path.to_string()
         } else {
@@ -117,6 +131,9 @@ impl Client {
                 .header(hyper::header::CONNECTION, "Upgrade")
                 .header(hyper::header::UPGRADE, "tcp")
                 .header(hyper::header::CONTENT_TYPE, "text/plain");
+        }
+        for (name, value) in headers {
+            builder = builder.header(*name, value.as_str());
         }
         let body = match body {
             RequestBody::Empty => Empty::new().map_err(|never| match never {}).boxed(),
@@ -192,6 +209,21 @@ impl Client {
         body: RequestBody,
     ) -> Result<ByteStream, ClientError> {
         let response = self.request(method, path, query, body).await?;
+        Ok(ByteStream::new(response.into_body()))
+    }
+
+    /// [`Client::stream`] for a bodyless request with extra headers.
+    pub async fn stream_with_headers(
+        &self,
+        method: Method,
+        path: &str,
+        query: &Query,
+        headers: &[(&str, String)],
+    ) -> Result<ByteStream, ClientError> {
+        let response = self
+            .send_with_headers(method, path, query, RequestBody::Empty, false, headers)
+            .await?;
+        let response = check_status(response).await?;
         Ok(ByteStream::new(response.into_body()))
     }
 
