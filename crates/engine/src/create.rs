@@ -25,7 +25,7 @@ use crate::spec::{build_spec, is_host_network, SpecInput};
 use crate::user::resolve_user;
 
 impl Engine {
-    pub async fn create_container(
+    pub(crate) async fn create_container_now(
         &self,
         name: Option<String>,
         body: ContainerCreateBody,

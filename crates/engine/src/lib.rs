@@ -5,6 +5,7 @@
 mod atomic;
 mod cleanup;
 mod create;
+mod detached;
 mod engine;
 pub mod error;
 pub mod events;

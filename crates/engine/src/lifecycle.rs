@@ -35,7 +35,7 @@ pub fn start_failure_exit_code(message: &str) -> i64 {
 }
 
 impl Engine {
-    pub async fn start_container(&self, name: &str) -> Result<()> {
+    pub(crate) async fn start_container_now(&self, name: &str) -> Result<()> {
         let h = self.inner.registry.resolve(name)?;
         let mut entry = h.entry.lock().await;
         if entry.removing {
@@ -225,7 +225,7 @@ impl Engine {
         }
     }
 
-    pub async fn stop_container(&self, name: &str, timeout: Option<i64>) -> Result<()> {
+    pub(crate) async fn stop_container_now(&self, name: &str, timeout: Option<i64>) -> Result<()> {
         let h = self.inner.registry.resolve(name)?;
         let (signal, default_timeout) = {
             let entry = h.entry.lock().await;
@@ -292,18 +292,26 @@ impl Engine {
         }
     }
 
-    pub async fn restart_container(&self, name: &str, timeout: Option<i64>) -> Result<()> {
-        match self.stop_container(name, timeout).await {
+    pub(crate) async fn restart_container_now(
+        &self,
+        name: &str,
+        timeout: Option<i64>,
+    ) -> Result<()> {
+        match self.stop_container_now(name, timeout).await {
             Ok(()) | Err(EngineError::NotModified) => {}
             Err(e) => return Err(e),
         }
-        match self.start_container(name).await {
+        match self.start_container_now(name).await {
             Ok(()) | Err(EngineError::NotModified) => Ok(()),
             Err(e) => Err(e),
         }
     }
 
-    pub async fn kill_container(&self, name: &str, signal: Option<String>) -> Result<()> {
+    pub(crate) async fn kill_container_now(
+        &self,
+        name: &str,
+        signal: Option<String>,
+    ) -> Result<()> {
         let h = self.inner.registry.resolve(name)?;
         let sig = match signal.as_deref() {
             None | Some("") => SIGKILL,
@@ -325,7 +333,12 @@ impl Engine {
         shim_client::kill(&socket, sig, false).await
     }
 
-    pub async fn remove_container(&self, name: &str, force: bool, _volumes: bool) -> Result<()> {
+    pub(crate) async fn remove_container_now(
+        &self,
+        name: &str,
+        force: bool,
+        _volumes: bool,
+    ) -> Result<()> {
         let h = self.inner.registry.resolve(name)?;
         self.remove_handle(&h, force).await
     }
