@@ -16,11 +16,14 @@ use crate::init_config::InitConfig;
 use crate::report_pipe::{read_report, Report};
 use crate::{init, RuntimeError, StartError};
 
-/// The init's standard streams (the container's ends of the supervisor's pipes).
+/// The init's standard streams (the container's ends of the supervisor's pipes, or three
+/// handles of one pty slave).
 pub struct InitStdio {
     pub stdin: OwnedFd,
     pub stdout: OwnedFd,
     pub stderr: OwnedFd,
+    /// stdin is a terminal that becomes the container's controlling terminal.
+    pub terminal: bool,
 }
 
 /// A container whose init is set up and blocked just before execve.

@@ -83,12 +83,17 @@ fn setup(cfg: &InitConfig, stdio: InitStdio) -> Result<(), String> {
     nix::unistd::dup2_stdin(stdio.stdin.as_fd()).map_err(|e| format!("dup2 stdin: {e}"))?;
     nix::unistd::dup2_stdout(stdio.stdout.as_fd()).map_err(|e| format!("dup2 stdout: {e}"))?;
     nix::unistd::dup2_stderr(stdio.stderr.as_fd()).map_err(|e| format!("dup2 stderr: {e}"))?;
+    let terminal = stdio.terminal;
     drop(stdio);
     // The supervisor ignores these; ignored dispositions would survive execve.
     for sig in [Signal::SIGPIPE, Signal::SIGHUP] {
         sys::reset_signal_default(sig).map_err(|e| format!("resetting {sig}: {e}"))?;
     }
     let _ = nix::unistd::setsid();
+    if terminal {
+        sys::set_controlling_terminal(std::io::stdin().as_fd())
+            .map_err(|e| format!("TIOCSCTTY: {e}"))?;
+    }
 
     for (flag, path) in &cfg.join_namespaces {
         let ns =

@@ -46,6 +46,7 @@ fn handle(shared: &Shared, stream: UnixStream) -> std::io::Result<()> {
         Request::Start => answer(&mut writer, &start(shared)),
         Request::Kill { signal, all } => answer(&mut writer, &kill(shared, signal, all)),
         Request::State => answer(&mut writer, &state(shared)),
+        Request::Resize { width, height } => answer(&mut writer, &resize(shared, width, height)),
         Request::Wait => {
             let exit = {
                 let mut l = shared.lifecycle();
@@ -114,6 +115,16 @@ fn kill(shared: &Shared, signal: i32, all: bool) -> Value {
     match nix::sys::signal::kill(Pid::from_raw(shared.pid), sig) {
         Ok(()) | Err(nix::Error::ESRCH) => protocol::ok(),
         Err(e) => protocol::error(format!("kill: {e}")),
+    }
+}
+
+fn resize(shared: &Shared, width: u16, height: u16) -> Value {
+    let Some(tty) = &shared.tty else {
+        return protocol::error("the container has no terminal");
+    };
+    match sys::set_window_size(std::os::fd::AsFd::as_fd(tty), height, width) {
+        Ok(()) => protocol::ok(),
+        Err(e) => protocol::error(format!("resize: {e}")),
     }
 }
 

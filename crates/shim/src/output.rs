@@ -18,9 +18,10 @@ struct Client {
 }
 
 /// The attached clients; closed for good once all output has ended.
-#[derive(Default)]
 pub(crate) struct AttachRegistry {
     inner: Mutex<Registry>,
+    /// TTY containers send raw bytes (Docker does not frame a terminal's output).
+    raw: bool,
 }
 
 #[derive(Default)]
@@ -30,6 +31,13 @@ struct Registry {
 }
 
 impl AttachRegistry {
+    pub fn new(raw: bool) -> Self {
+        AttachRegistry {
+            inner: Mutex::new(Registry::default()),
+            raw,
+        }
+    }
+
     /// Adds a client; returns false (and closes it) when the output has already ended.
     pub fn add(&self, stream: UnixStream, stdout: bool, stderr: bool) -> bool {
         let mut r = lock(&self.inner);
@@ -50,7 +58,11 @@ impl AttachRegistry {
         if r.clients.is_empty() {
             return;
         }
-        let frame = stdcopy::frame(stream_id, data);
+        let frame = if self.raw {
+            data.to_vec()
+        } else {
+            stdcopy::frame(stream_id, data)
+        };
         r.clients.retain_mut(|c| {
             let wanted = if stream_id == stdcopy::STDOUT {
                 c.stdout
@@ -90,6 +102,8 @@ pub(crate) fn pump(
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // A pty master reads EIO once every slave handle is closed: that is its EOF.
+            Err(e) if e.raw_os_error() == Some(nix::libc::EIO) => break,
             Err(e) => {
                 eprintln!("berth-shim: reading container {name}: {e}");
                 break;

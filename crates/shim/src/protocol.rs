@@ -13,6 +13,11 @@ pub enum Request {
     },
     State,
     Wait,
+    /// Window size of a TTY container.
+    Resize {
+        width: u16,
+        height: u16,
+    },
     Attach {
         #[serde(default)]
         stdin: bool,

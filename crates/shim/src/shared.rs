@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     pub lifecycle: Mutex<Lifecycle>,
     pub changed: Condvar,
     pub attach: AttachRegistry,
+    /// The pty master of a TTY container (for resize).
+    pub tty: Option<File>,
     /// Write end of the container's stdin pipe (None without `--stdin` or once closed).
     pub stdin: Mutex<Option<File>>,
 }

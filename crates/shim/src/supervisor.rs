@@ -44,6 +44,7 @@ pub fn run(opts: ShimOptions) -> i32 {
         stdout,
         stderr,
         stdin,
+        tty,
         listener,
     } = created;
     let pid = container.pid().as_raw();
@@ -64,11 +65,12 @@ pub fn run(opts: ShimOptions) -> i32 {
             status: Status::Created,
             exit: None,
             start_error: None,
-            outputs_open: 2,
+            outputs_open: if stderr.is_some() { 2 } else { 1 },
             connections: 0,
         }),
         changed: Condvar::new(),
-        attach: AttachRegistry::default(),
+        attach: AttachRegistry::new(tty.is_some()),
+        tty,
         stdin: Mutex::new(stdin),
     });
 
@@ -83,7 +85,11 @@ pub fn run(opts: ShimOptions) -> i32 {
     } else {
         None
     };
-    for (pipe, id) in [(stdout, stdcopy::STDOUT), (stderr, stdcopy::STDERR)] {
+    let outputs = [
+        Some((stdout, stdcopy::STDOUT)),
+        stderr.map(|e| (e, stdcopy::STDERR)),
+    ];
+    for (pipe, id) in outputs.into_iter().flatten() {
         let (shared, log) = (shared.clone(), log.clone());
         std::thread::spawn(move || pump(shared, pipe, id, log));
     }
@@ -141,9 +147,12 @@ fn handshake(value: &serde_json::Value) {
 struct Created {
     container: runtime::CreatedContainer,
     new_pid_ns: bool,
+    /// Container output: the stdout pipe, or the pty master of a TTY container.
     stdout: File,
-    stderr: File,
+    /// None for a TTY container (one stream).
+    stderr: Option<File>,
     stdin: Option<File>,
+    tty: Option<File>,
     listener: UnixListener,
 }
 
@@ -151,14 +160,16 @@ fn pipe() -> Result<(OwnedFd, OwnedFd), String> {
     nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("pipe: {e}"))
 }
 
-fn create(opts: &ShimOptions) -> Result<Created, String> {
-    let config_path = opts.bundle.join("config.json");
-    let raw = std::fs::read(&config_path)
-        .map_err(|e| format!("reading {}: {e}", config_path.display()))?;
-    let spec: Spec = serde_json::from_slice(&raw)
-        .map_err(|e| format!("parsing {}: {e}", config_path.display()))?;
-    let cfg = InitConfig::from_spec(&spec, &opts.bundle).map_err(|e| e.to_string())?;
+/// The shim's ends of the container's stdio.
+struct Streams {
+    stdout: File,
+    stderr: Option<File>,
+    stdin: Option<File>,
+    tty: Option<File>,
+}
 
+/// Pipes: stdout and stderr read by the shim, stdin fed by attach clients or /dev/null.
+fn pipe_stdio(opts: &ShimOptions) -> Result<(InitStdio, Streams), String> {
     let (out_r, out_w) = pipe()?;
     let (err_r, err_w) = pipe()?;
     let (stdin_child, stdin_ours) = if opts.stdin {
@@ -172,6 +183,77 @@ fn create(opts: &ShimOptions) -> Result<Created, String> {
         stdin: stdin_child,
         stdout: out_w,
         stderr: err_w,
+        terminal: false,
+    };
+    let streams = Streams {
+        stdout: File::from(out_r),
+        stderr: Some(File::from(err_r)),
+        stdin: stdin_ours,
+        tty: None,
+    };
+    Ok((stdio, streams))
+}
+
+/// A pty: the slave becomes the init's stdin/stdout/stderr and controlling terminal; the
+/// master carries output one way and stdin the other.
+fn terminal_stdio(
+    opts: &ShimOptions,
+    size: Option<oci_spec::runtime::Box>,
+) -> Result<(InitStdio, Streams), String> {
+    let winsize = size.map(|s| nix::pty::Winsize {
+        ws_row: u16::try_from(s.height()).unwrap_or(u16::MAX),
+        ws_col: u16::try_from(s.width()).unwrap_or(u16::MAX),
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    });
+    let pty = nix::pty::openpty(winsize.as_ref(), None).map_err(|e| format!("openpty: {e}"))?;
+    for fd in [&pty.master, &pty.slave] {
+        nix::fcntl::fcntl(
+            fd,
+            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+        )
+        .map_err(|e| format!("pty: {e}"))?;
+    }
+    let dup = |fd: &OwnedFd| fd.try_clone().map_err(|e| format!("dup pty: {e}"));
+    let stdio = InitStdio {
+        stdin: dup(&pty.slave)?,
+        stdout: dup(&pty.slave)?,
+        stderr: pty.slave,
+        terminal: true,
+    };
+    let master = File::from(pty.master);
+    let clone = |f: &File| f.try_clone().map_err(|e| format!("dup pty: {e}"));
+    let streams = Streams {
+        stdout: clone(&master)?,
+        stderr: None,
+        stdin: if opts.stdin {
+            Some(clone(&master)?)
+        } else {
+            None
+        },
+        tty: Some(master),
+    };
+    Ok((stdio, streams))
+}
+
+fn create(opts: &ShimOptions) -> Result<Created, String> {
+    let config_path = opts.bundle.join("config.json");
+    let raw = std::fs::read(&config_path)
+        .map_err(|e| format!("reading {}: {e}", config_path.display()))?;
+    let spec: Spec = serde_json::from_slice(&raw)
+        .map_err(|e| format!("parsing {}: {e}", config_path.display()))?;
+    let cfg = InitConfig::from_spec(&spec, &opts.bundle).map_err(|e| e.to_string())?;
+
+    let terminal = spec
+        .process()
+        .as_ref()
+        .and_then(|p| p.terminal())
+        .unwrap_or(false);
+    let (stdio, streams) = if terminal {
+        let size = spec.process().as_ref().and_then(|p| p.console_size());
+        terminal_stdio(opts, size)?
+    } else {
+        pipe_stdio(opts)?
     };
     let container = runtime::create(&cfg, stdio).map_err(|e| e.to_string())?;
 
@@ -204,9 +286,10 @@ fn create(opts: &ShimOptions) -> Result<Created, String> {
     Ok(Created {
         container,
         new_pid_ns: cfg.new_pid_ns,
-        stdout: File::from(out_r),
-        stderr: File::from(err_r),
-        stdin: stdin_ours,
+        stdout: streams.stdout,
+        stderr: streams.stderr,
+        stdin: streams.stdin,
+        tty: streams.tty,
         listener,
     })
 }

@@ -31,6 +31,7 @@ fn output_reaches_attach_and_log_and_exit_code_propagates() {
     assert_eq!(state["status"], "created");
     let (ok, mut attach) = b.request(json!({"op": "attach", "stdout": true, "stderr": true}));
     assert_eq!(ok["ok"], true);
+    let waiter = b.waiter();
     assert_eq!(b.call(json!({"op": "start"})), json!({"ok": true}));
     let (out, err) = read_frames(&mut attach);
     assert_eq!(err, "oops\n");
@@ -50,7 +51,7 @@ fn output_reaches_attach_and_log_and_exit_code_propagates() {
         .count();
     assert_eq!(in_cgroup, 2, "{out}");
 
-    let wait = b.call(json!({"op": "wait"}));
+    let wait = json!({"exit": waiter.exit()});
     assert_eq!(wait["exit"]["exit_code"], 3, "{wait}");
     assert_eq!(wait["exit"]["oom_killed"], false);
     let exit = b.exit_json();
@@ -76,8 +77,9 @@ fn output_reaches_attach_and_log_and_exit_code_propagates() {
 fn output_before_attach_is_logged() {
     let mut b = Bundle::new(&["sh", "-c", "echo early"]);
     assert_eq!(b.create(&[])["ok"], true);
+    let waiter = b.waiter();
     assert_eq!(b.call(json!({"op": "start"}))["ok"], true);
-    assert_eq!(b.call(json!({"op": "wait"}))["exit"]["exit_code"], 0);
+    assert_eq!(waiter.exit()["exit_code"], 0);
     assert_eq!(b.log_entries()[0]["log"], "early\n");
     b.wait_shim_exit();
 }
@@ -86,12 +88,13 @@ fn output_before_attach_is_logged() {
 fn missing_executable_fails_start_like_docker() {
     let mut b = Bundle::new(&["nope"]);
     assert_eq!(b.create(&[])["ok"], true);
+    let waiter = b.waiter();
     let start = b.call(json!({"op": "start"}));
     assert_eq!(
         start,
         json!({"ok": false, "error": "exec: \"nope\": executable file not found in $PATH"})
     );
-    let exit = b.call(json!({"op": "wait"}))["exit"].clone();
+    let exit = waiter.exit();
     assert_eq!(exit["exit_code"], 127);
     assert!(exit["error"]
         .as_str()
@@ -104,6 +107,7 @@ fn missing_executable_fails_start_like_docker() {
 fn non_executable_file_is_permission_denied() {
     let mut b = Bundle::new(&["/etc/passwd"]);
     assert_eq!(b.create(&[])["ok"], true);
+    let waiter = b.waiter();
     let start = b.call(json!({"op": "start"}));
     assert_eq!(start["ok"], false);
     assert!(
@@ -113,7 +117,7 @@ fn non_executable_file_is_permission_denied() {
             .contains("permission denied"),
         "{start}"
     );
-    assert_eq!(b.call(json!({"op": "wait"}))["exit"]["exit_code"], 126);
+    assert_eq!(waiter.exit()["exit_code"], 126);
 }
 
 #[test]
@@ -127,8 +131,9 @@ fn memory_limit_gets_oom_killed() {
     assert_eq!(b.create(&[])["ok"], true);
     let limit = std::fs::read_to_string(b.cgroup_dirs()[0].join("memory.limit_in_bytes")).unwrap();
     assert_eq!(limit.trim(), (32 * 1024 * 1024).to_string());
+    let waiter = b.waiter();
     assert_eq!(b.call(json!({"op": "start"}))["ok"], true);
-    let exit = b.call(json!({"op": "wait"}))["exit"].clone();
+    let exit = waiter.exit();
     assert_eq!(exit["oom_killed"], true, "{exit}");
     assert_eq!(b.exit_json()["oom_killed"], true);
     b.wait_shim_exit();
@@ -144,6 +149,7 @@ fn pids_limit_stops_a_fork_loop() {
     b.spec["linux"]["resources"] = json!({"pids": {"limit": 10}});
     assert_eq!(b.create(&[])["ok"], true);
     let (_, mut attach) = b.request(json!({"op": "attach", "stdout": true, "stderr": true}));
+    let waiter = b.waiter();
     assert_eq!(b.call(json!({"op": "start"}))["ok"], true);
     let (out, err) = read_frames(&mut attach);
     assert!(
@@ -151,7 +157,7 @@ fn pids_limit_stops_a_fork_loop() {
         "out={out} err={err}"
     );
     // The init's exit takes the background sleeps with it (pid namespace).
-    b.call(json!({"op": "wait"}));
+    waiter.exit();
     b.wait_shim_exit();
 }
 
@@ -159,6 +165,7 @@ fn pids_limit_stops_a_fork_loop() {
 fn kill_reports_signal_exit() {
     let mut b = Bundle::new(&["sleep", "100"]);
     assert_eq!(b.create(&[])["ok"], true);
+    let waiter = b.waiter();
     assert_eq!(b.call(json!({"op": "start"}))["ok"], true);
     assert_eq!(b.call(json!({"op": "state"}))["status"], "running");
     // A connection accepted before the exit is still served after it.
@@ -167,7 +174,7 @@ fn kill_reports_signal_exit() {
         b.call(json!({"op": "kill", "signal": 9})),
         json!({"ok": true})
     );
-    let exit = b.call(json!({"op": "wait"}))["exit"].clone();
+    let exit = waiter.exit();
     assert_eq!(exit["exit_code"], 137);
     assert_eq!(exit["signal"], 9);
     late.write_all(b"{\"op\":\"state\"}\n").unwrap();
@@ -182,12 +189,13 @@ fn stdin_is_forwarded_and_half_closed() {
     assert_eq!(b.create(&["--stdin", "--stdin-once"])["ok"], true);
     let (_, mut attach) =
         b.request(json!({"op": "attach", "stdin": true, "stdout": true, "stderr": true}));
+    let waiter = b.waiter();
     assert_eq!(b.call(json!({"op": "start"}))["ok"], true);
     attach.write_all(b"ping\n").unwrap();
     attach.shutdown(Shutdown::Write).unwrap();
     let (out, _) = read_frames(&mut attach);
     assert_eq!(out, "ping\n");
-    assert_eq!(b.call(json!({"op": "wait"}))["exit"]["exit_code"], 0);
+    assert_eq!(waiter.exit()["exit_code"], 0);
 }
 
 #[test]
@@ -220,9 +228,10 @@ fn overlay_rootfs_is_mounted_inside_the_container_only() {
         "lowerdir={},upperdir={},workdir={}", lower.display(), upper.display(), work.display())});
     assert_eq!(b.create(&[])["ok"], true);
     let (_, mut attach) = b.request(json!({"op": "attach", "stdout": true}));
+    let waiter = b.waiter();
     b.call(json!({"op": "start"}));
     assert_eq!(read_frames(&mut attach).0, "written\n");
-    assert_eq!(b.call(json!({"op": "wait"}))["exit"]["exit_code"], 0);
+    assert_eq!(waiter.exit()["exit_code"], 0);
     assert_eq!(
         std::fs::read_to_string(upper.join("new-file")).unwrap(),
         "written\n"
@@ -300,9 +309,10 @@ fn shim_survives_its_parent_being_killed() {
     parent.wait().unwrap();
 
     let (_, mut attach) = b.request(json!({"op": "attach", "stdout": true}));
+    let waiter = b.waiter();
     assert_eq!(b.call(json!({"op": "start"}))["ok"], true);
     assert_eq!(read_frames(&mut attach).0, "alive\n");
-    assert_eq!(b.call(json!({"op": "wait"}))["exit"]["exit_code"], 0);
+    assert_eq!(waiter.exit()["exit_code"], 0);
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while b.socket().exists() {
         assert!(
@@ -376,4 +386,45 @@ fn docker_security_settings_are_applied() {
         ],
         "err={err}"
     );
+}
+
+#[test]
+fn terminal_containers_get_a_pty_with_raw_output_and_resize() {
+    let mut b = Bundle::new(&[
+        "sh",
+        "-c",
+        "stty size; read line; echo got $line; stty size",
+    ]);
+    b.spec["process"]["terminal"] = json!(true);
+    b.spec["process"]["consoleSize"] = json!({"height": 40, "width": 100});
+    assert_eq!(b.create(&["--stdin"])["ok"], true);
+    let (_, mut attach) = b.request(json!({"op": "attach", "stdin": true, "stdout": true}));
+    let waiter = b.waiter();
+    assert_eq!(b.call(json!({"op": "start"}))["ok"], true);
+    let mut out = Vec::new();
+    let mut byte = [0u8; 1];
+    while !out.ends_with(b"\r\n") {
+        assert_eq!(
+            std::io::Read::read(&mut attach, &mut byte).unwrap(),
+            1,
+            "{out:?}"
+        );
+        out.push(byte[0]);
+    }
+    assert_eq!(out, b"40 100\r\n");
+    let resized = b.call(json!({"op": "resize", "width": 120, "height": 50}));
+    assert_eq!(resized["ok"], true);
+    attach.write_all(b"hello\n").unwrap();
+    std::io::Read::read_to_end(&mut attach, &mut out).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    // Raw terminal output: no stdcopy headers, CRLF line ends, the typed line echoed.
+    let lines: Vec<&str> = out.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.first(), Some(&"40 100"), "{out:?}");
+    assert!(
+        lines.contains(&"hello") && lines.contains(&"got hello"),
+        "{out:?}"
+    );
+    assert_eq!(lines.last(), Some(&"50 120"), "{out:?}");
+    assert_eq!(waiter.exit()["exit_code"], 0);
+    assert!(b.log_entries().iter().all(|e| e["stream"] == "stdout"));
 }

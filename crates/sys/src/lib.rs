@@ -4,7 +4,9 @@
 mod fork;
 mod loopback;
 mod signals;
+mod terminal;
 
 pub use fork::{fork_single_threaded, thread_count, ForkError, Forked};
 pub use loopback::set_loopback_up;
 pub use signals::{ignore_signal, mark_fds_cloexec_from, reset_signal_default};
+pub use terminal::{set_controlling_terminal, set_window_size};

@@ -148,6 +148,18 @@ impl Bundle {
         )
     }
 
+    /// Sends a request without reading the answer (e.g. `wait` before `start`).
+    pub fn send(&self, req: Value) -> UnixStream {
+        let mut s = UnixStream::connect(self.socket()).unwrap();
+        s.write_all(format!("{req}\n").as_bytes()).unwrap();
+        s
+    }
+
+    /// Opens a `wait` request now; [`Waiter::exit`] reads its answer later.
+    pub fn waiter(&self) -> Waiter {
+        Waiter(self.send(json!({"op": "wait"})))
+    }
+
     pub fn call(&self, req: Value) -> Value {
         self.request(req).0
     }
@@ -176,6 +188,17 @@ impl Bundle {
         text.lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
+    }
+}
+
+pub struct Waiter(UnixStream);
+
+impl Waiter {
+    /// The `exit` of the wait answer.
+    pub fn exit(mut self) -> Value {
+        let answer: Value = serde_json::from_str(&read_line(&mut self.0)).unwrap();
+        assert_eq!(answer["ok"], true, "{answer}");
+        answer["exit"].clone()
     }
 }
 
