@@ -241,6 +241,15 @@ impl InitConfig {
         }
         // The rootfs is mounted inside the container's own mount namespace, always.
         unshare_flags |= CloneFlags::CLONE_NEWNS;
+        let hostname = spec.hostname().clone().filter(|h| !h.is_empty());
+        let own_uts = unshare_flags.contains(CloneFlags::CLONE_NEWUTS)
+            || join_namespaces
+                .iter()
+                .any(|(f, _)| *f == CloneFlags::CLONE_NEWUTS);
+        if hostname.is_some() && !own_uts {
+            // sethostname would rename the host.
+            return Err(invalid("a hostname needs a private UTS namespace"));
+        }
 
         let spec_mounts: Vec<MountSpec> = spec
             .mounts()
@@ -315,7 +324,7 @@ impl InitConfig {
             new_pid_ns,
             new_net_ns,
             join_namespaces,
-            hostname: spec.hostname().clone().filter(|h| !h.is_empty()),
+            hostname,
             mounts,
             devices,
             masked_paths: linux.masked_paths().clone().unwrap_or_default(),
@@ -346,5 +355,74 @@ fn resources_from_spec(r: &oci_spec::runtime::LinuxResources) -> cgroups::Resour
         cpu_period: cpu.and_then(|c| c.period()),
         cpu_shares: cpu.and_then(|c| c.shares()),
         pids_limit: r.pids().as_ref().map(|p| p.limit()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(value: serde_json::Value) -> Spec {
+        serde_json::from_value(value).unwrap()
+    }
+
+    fn base() -> serde_json::Value {
+        serde_json::json!({
+            "ociVersion": "1.0.2",
+            "process": {"user": {"uid": 0, "gid": 0}, "args": ["sh"], "cwd": "/"},
+            "root": {"path": "rootfs"},
+            "mounts": [
+                {"destination": "/etc/hosts", "type": "bind", "source": "/tmp/h", "options": ["rbind"]},
+                {"destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["size=1k"]}
+            ],
+            "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "uts"}]}
+        })
+    }
+
+    #[test]
+    fn defaults_fill_in_and_parents_come_first() {
+        let cfg = InitConfig::from_spec(&spec(base()), Path::new("/bundle")).unwrap();
+        assert_eq!(cfg.root, PathBuf::from("/bundle/rootfs"));
+        assert!(cfg.new_pid_ns && !cfg.new_net_ns);
+        let dests: Vec<_> = cfg
+            .mounts
+            .iter()
+            .map(|m| m.destination.to_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            dests,
+            [
+                "/proc",
+                "/dev",
+                "/sys",
+                "/dev/pts",
+                "/dev/mqueue",
+                "/etc/hosts",
+                "/dev/shm"
+            ]
+        );
+        // The spec's own /dev/shm replaces the default.
+        let shm = cfg
+            .mounts
+            .iter()
+            .find(|m| m.destination == Path::new("/dev/shm"))
+            .unwrap();
+        assert_eq!(shm.options, ["size=1k"]);
+    }
+
+    #[test]
+    fn hostname_without_uts_namespace_is_refused() {
+        let mut v = base();
+        v["hostname"] = "x".into();
+        v["linux"]["namespaces"] = serde_json::json!([{"type": "pid"}, {"type": "mount"}]);
+        assert!(InitConfig::from_spec(&spec(v), Path::new("/b")).is_err());
+    }
+
+    #[test]
+    fn empty_args_are_invalid() {
+        let mut v = base();
+        v["process"]["args"] = serde_json::json!([]);
+        let err = InitConfig::from_spec(&spec(v), Path::new("/b")).unwrap_err();
+        assert!(matches!(err, RuntimeError::InvalidSpec(_)));
     }
 }
