@@ -3,6 +3,8 @@
 pub mod args;
 pub mod commands;
 pub mod container_flags;
+pub mod container_stats;
+pub mod credentials;
 pub mod error;
 pub mod gostr;
 pub mod humanize;
@@ -10,6 +12,8 @@ pub mod json_indent;
 pub mod list_format;
 pub mod output;
 pub mod ports;
+pub mod progress_bars;
+pub mod prompt;
 pub mod reference;
 pub mod session;
 pub mod table;
@@ -20,7 +24,7 @@ pub mod units;
 use clap::Parser;
 use client::Client;
 
-use crate::args::{Cli, Command, ContainerCommand, ImageCommand};
+use crate::args::{Cli, Command, ContainerCommand, ImageCommand, SystemCommand};
 pub use crate::error::CliError;
 
 /// The version printed by `berth --version` and `berth version`.
@@ -110,6 +114,28 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<i32, CliError> {
         Command::Pull(a) => pull::run(ctx, a).await,
         Command::Tag(a) => tag::run(ctx, a).await,
         Command::Rmi(a) => rmi::run(ctx, a).await,
+        Command::Exec(a) => exec::run(ctx, a).await,
+        Command::Pause(a) => pause::run(ctx, a, true).await,
+        Command::Unpause(a) => pause::run(ctx, a, false).await,
+        Command::Top(a) => top::run(ctx, a).await,
+        Command::Rename(a) => rename::run(ctx, a).await,
+        Command::Update(a) => update::run(ctx, a).await,
+        Command::Port(a) => port::run(ctx, a).await,
+        Command::Diff(a) => diff::run(ctx, a).await,
+        Command::Export(a) => export::run(ctx, a).await,
+        Command::Stats(a) => stats::run(ctx, a).await,
+        Command::Events(a) => events::run(ctx, a).await,
+        Command::Push(a) => push::run(ctx, a).await,
+        Command::Login(a) => login::run(ctx, a).await,
+        Command::Logout(a) => logout::run(ctx, a).await,
+        Command::Save(a) => save::run(ctx, a).await,
+        Command::Load(a) => load::run(ctx, a).await,
+        Command::Commit(a) => commit::run(ctx, a).await,
+        Command::History(a) => history::run(ctx, a).await,
+        Command::System(c) => match c {
+            SystemCommand::Events(a) => events::run(ctx, a).await,
+            SystemCommand::Info(a) => info::run(ctx, a).await,
+        },
         Command::Container(c) => match c {
             ContainerCommand::Run(a) => run::run(ctx, a).await,
             ContainerCommand::Create(a) => create::run(ctx, a).await,
@@ -123,6 +149,18 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<i32, CliError> {
             ContainerCommand::Logs(a) => logs::run(ctx, a).await,
             ContainerCommand::Inspect(a) => inspect::run(ctx, a, Some("container")).await,
             ContainerCommand::Wait(a) => wait::run(ctx, a).await,
+            ContainerCommand::Exec(a) => exec::run(ctx, a).await,
+            ContainerCommand::Pause(a) => pause::run(ctx, a, true).await,
+            ContainerCommand::Unpause(a) => pause::run(ctx, a, false).await,
+            ContainerCommand::Top(a) => top::run(ctx, a).await,
+            ContainerCommand::Rename(a) => rename::run(ctx, a).await,
+            ContainerCommand::Update(a) => update::run(ctx, a).await,
+            ContainerCommand::Port(a) => port::run(ctx, a).await,
+            ContainerCommand::Diff(a) => diff::run(ctx, a).await,
+            ContainerCommand::Export(a) => export::run(ctx, a).await,
+            ContainerCommand::Stats(a) => stats::run(ctx, a).await,
+            ContainerCommand::Commit(a) => commit::run(ctx, a).await,
+            ContainerCommand::Prune(a) => container_prune::run(ctx, a).await,
         },
         Command::Image(c) => match c {
             ImageCommand::Ls(a) => images::run(ctx, a).await,
@@ -131,6 +169,11 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<i32, CliError> {
             ImageCommand::Pull(a) => pull::run(ctx, a).await,
             ImageCommand::Tag(a) => tag::run(ctx, a).await,
             ImageCommand::Inspect(a) => inspect::run(ctx, a, Some("image")).await,
+            ImageCommand::Push(a) => push::run(ctx, a).await,
+            ImageCommand::Save(a) => save::run(ctx, a).await,
+            ImageCommand::Load(a) => load::run(ctx, a).await,
+            ImageCommand::History(a) => history::run(ctx, a).await,
+            ImageCommand::Prune(a) => image_prune::run(ctx, a).await,
         },
     }
 }

@@ -175,3 +175,81 @@ fn trim_ascii(mut s: &[u8]) -> &[u8] {
     }
     s
 }
+
+/// Writes a binary body (export, save) to `path`, or to stdout when it is not a terminal. A file
+/// is written beside its final name and renamed into place once complete, as docker does, so a
+/// failed transfer never leaves a truncated archive under the requested name.
+pub async fn write_stream_to(
+    mut stream: ByteStream,
+    path: Option<&std::path::Path>,
+    command: &str,
+) -> Result<(), CliError> {
+    use std::os::fd::AsFd;
+    use tokio::io::AsyncWriteExt;
+    match path {
+        None => {
+            if crate::terminal::is_terminal(std::io::stdout().as_fd()) {
+                return Err(CliError::message(
+                    "cowardly refusing to save to a terminal. Use the -o flag or redirect",
+                ));
+            }
+            let mut out = tokio::io::stdout();
+            while let Some(chunk) = stream.next_chunk().await {
+                out.write_all(&chunk?).await?;
+            }
+            out.flush().await?;
+            Ok(())
+        }
+        Some(path) => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => std::path::PathBuf::from("."),
+            };
+            let temp = tempfile_in(&dir, command)?;
+            let (file, temp_path) = temp;
+            let mut file = tokio::fs::File::from_std(file);
+            let result = async {
+                while let Some(chunk) = stream.next_chunk().await {
+                    file.write_all(&chunk?).await?;
+                }
+                file.sync_all().await?;
+                Ok::<(), CliError>(())
+            }
+            .await;
+            if let Err(e) = result {
+                let _ = std::fs::remove_file(&temp_path);
+                return Err(e);
+            }
+            std::fs::rename(&temp_path, path).map_err(|e| {
+                let _ = std::fs::remove_file(&temp_path);
+                CliError::message(format!("failed to save to {}: {e}", path.display()))
+            })?;
+            Ok(())
+        }
+    }
+}
+
+/// A new file `.berth-<command>-<pid>-<n>` in `dir`.
+fn tempfile_in(
+    dir: &std::path::Path,
+    command: &str,
+) -> Result<(std::fs::File, std::path::PathBuf), CliError> {
+    for n in 0..100u32 {
+        let candidate = dir.join(format!(".berth-{command}-{}-{n}", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&candidate)
+        {
+            Ok(file) => return Ok((file, candidate)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(CliError::message(format!(
+                    "failed to save to {}: {e}",
+                    dir.display()
+                )))
+            }
+        }
+    }
+    Err(CliError::message("failed to create a temporary file"))
+}

@@ -16,11 +16,11 @@ use crate::CliError;
 pub fn spawn_stdin_forwarder(
     mut writer: WriteHalf<HijackedStream>,
     tty: bool,
+    mut keys: DetachKeys,
     detached: oneshot::Sender<()>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut stdin = tokio::io::stdin();
-        let mut keys = DetachKeys::default();
         let mut buf = vec![0u8; 16 * 1024];
         loop {
             let n = match stdin.read(&mut buf).await {
@@ -92,21 +92,44 @@ pub fn spawn_signal_proxy(client: Client, id: String) -> JoinHandle<()> {
     })
 }
 
+/// What a TTY size is sent to.
+#[derive(Debug, Clone)]
+pub enum ResizeTarget {
+    /// `POST /containers/{id}/resize`; on SIGWINCH docker also forwards the signal itself
+    /// (`kill?signal=WINCH`), so we do too.
+    Container(String),
+    /// `POST /exec/{id}/resize`.
+    Exec(String),
+}
+
+async fn send_size(client: &Client, target: &ResizeTarget, initial: bool) {
+    let Some((rows, cols)) = window_size() else {
+        return;
+    };
+    match target {
+        ResizeTarget::Container(id) => {
+            if !initial {
+                let _ = client.kill_container(id, Some("WINCH")).await;
+            }
+            let _ = client.resize_container(id, rows, cols).await;
+        }
+        ResizeTarget::Exec(id) => {
+            let _ = client.resize_exec(id, rows, cols).await;
+        }
+    }
+}
+
 /// Sends our terminal size now and on every SIGWINCH.
-pub fn spawn_resize_tracker(client: Client, id: String) -> JoinHandle<()> {
+pub fn spawn_resize_tracker(client: Client, target: ResizeTarget) -> JoinHandle<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let winch = signal(SignalKind::window_change());
     tokio::spawn(async move {
-        if let Some((rows, cols)) = window_size() {
-            let _ = client.resize_container(&id, rows, cols).await;
-        }
+        send_size(&client, &target, true).await;
         let Ok(mut winch) = winch else {
             return;
         };
         while winch.recv().await.is_some() {
-            if let Some((rows, cols)) = window_size() {
-                let _ = client.resize_container(&id, rows, cols).await;
-            }
+            send_size(&client, &target, false).await;
         }
     })
 }

@@ -23,6 +23,7 @@ pub fn window_size() -> Option<(u16, u16)> {
 /// the previous mode when dropped.
 pub struct RawModeGuard {
     saved: Termios,
+    on_signal: tokio::task::JoinHandle<()>,
 }
 
 impl RawModeGuard {
@@ -37,49 +38,170 @@ impl RawModeGuard {
         let mut raw = saved.clone();
         raw.make_raw();
         termios::tcsetattr(fd, OptionalActions::Now, &raw).ok()?;
-        Some(RawModeGuard { saved })
+        let on_signal = spawn_restore_on_signal(saved.clone());
+        Some(RawModeGuard { saved, on_signal })
     }
 }
 
 impl Drop for RawModeGuard {
+    fn drop(&mut self) {
+        self.on_signal.abort();
+        let stdin = std::io::stdin();
+        let _ = termios::tcsetattr(stdin.as_fd(), OptionalActions::Now, &self.saved);
+    }
+}
+
+/// Turns off echo on stdin (password prompts) and restores the mode when dropped.
+pub struct EchoOffGuard {
+    saved: Termios,
+}
+
+impl EchoOffGuard {
+    pub fn enable() -> Option<EchoOffGuard> {
+        let stdin = std::io::stdin();
+        let fd = stdin.as_fd();
+        let saved = termios::tcgetattr(fd).ok()?;
+        let mut quiet = saved.clone();
+        quiet.local_modes.remove(termios::LocalModes::ECHO);
+        termios::tcsetattr(fd, OptionalActions::Now, &quiet).ok()?;
+        Some(EchoOffGuard { saved })
+    }
+}
+
+impl Drop for EchoOffGuard {
     fn drop(&mut self) {
         let stdin = std::io::stdin();
         let _ = termios::tcsetattr(stdin.as_fd(), OptionalActions::Now, &self.saved);
     }
 }
 
-/// Finds docker's default detach sequence, ctrl-p ctrl-q, across reads.
-#[derive(Debug, Default)]
+/// Finds the detach sequence (docker's default ctrl-p ctrl-q, or `--detach-keys`) in the
+/// input, across reads.
+#[derive(Debug, Clone)]
 pub struct DetachKeys {
-    /// The previous read ended with ctrl-p.
-    pending_ctrl_p: bool,
+    sequence: Vec<u8>,
+    /// How many bytes of `sequence` the previous reads ended with (held back, not yet sent).
+    matched: usize,
 }
 
 const CTRL_P: u8 = 0x10;
 const CTRL_Q: u8 = 0x11;
 
+impl Default for DetachKeys {
+    fn default() -> DetachKeys {
+        DetachKeys {
+            sequence: vec![CTRL_P, CTRL_Q],
+            matched: 0,
+        }
+    }
+}
+
 impl DetachKeys {
+    /// docker's `term.ToBytes`: comma-separated keys, each a single character or `ctrl-X` where X
+    /// is a letter or one of `@[\]^_`. An empty spec is the default sequence.
+    pub fn parse(spec: &str) -> Result<DetachKeys, String> {
+        if spec.is_empty() {
+            return Ok(DetachKeys::default());
+        }
+        let mut sequence = Vec::new();
+        for key in spec.split(',') {
+            let key = key.trim();
+            let lower = key.to_ascii_lowercase();
+            if let Some(rest) = lower.strip_prefix("ctrl-") {
+                let code = match rest.as_bytes() {
+                    [c @ b'a'..=b'z'] => c - b'a' + 1,
+                    [b'@'] => 0,
+                    [b'['] => 27,
+                    [b'\\'] => 28,
+                    [b']'] => 29,
+                    [b'^'] => 30,
+                    [b'_'] => 31,
+                    _ => return Err(format!("Unknown character: '{key}'")),
+                };
+                sequence.push(code);
+            } else if key.len() == 1 {
+                sequence.push(key.as_bytes()[0]);
+            } else {
+                return Err(format!("Unknown character: '{key}'"));
+            }
+        }
+        Ok(DetachKeys {
+            sequence,
+            matched: 0,
+        })
+    }
+
     /// Returns the bytes to forward, and whether the detach sequence was typed (then the bytes
-    /// before it are forwarded and the rest dropped). A lone ctrl-p is held back until the next
-    /// byte shows it is not part of the sequence.
+    /// before it are forwarded and the rest dropped). A partial sequence at the end of a read is
+    /// held back until the next bytes show whether it completes.
     pub fn scan(&mut self, input: &[u8]) -> (Vec<u8>, bool) {
-        let mut out = Vec::with_capacity(input.len() + 1);
+        let mut out = Vec::with_capacity(input.len() + self.sequence.len());
         for &b in input {
-            if self.pending_ctrl_p {
-                self.pending_ctrl_p = false;
-                if b == CTRL_Q {
+            if b == self.sequence[self.matched] {
+                self.matched += 1;
+                if self.matched == self.sequence.len() {
+                    self.matched = 0;
                     return (out, true);
                 }
-                out.push(CTRL_P);
+                continue;
             }
-            if b == CTRL_P {
-                self.pending_ctrl_p = true;
+            // Not the sequence after all: release what was held back, then look at `b` afresh.
+            out.extend_from_slice(&self.sequence[..self.matched]);
+            self.matched = 0;
+            if b == self.sequence[0] {
+                self.matched = 1;
+                if self.sequence.len() == 1 {
+                    self.matched = 0;
+                    return (out, true);
+                }
             } else {
                 out.push(b);
             }
         }
         (out, false)
     }
+}
+
+/// The detach keys of `--detach-keys` (docker's default when not given), with docker's error.
+pub fn detach_keys(spec: Option<&str>) -> Result<DetachKeys, crate::CliError> {
+    DetachKeys::parse(spec.unwrap_or("")).map_err(|_| {
+        crate::CliError::message(format!(
+            "Invalid detach keys ({}) provided",
+            spec.unwrap_or("")
+        ))
+    })
+}
+
+/// Restores the terminal mode `saved` and exits when a terminating signal arrives while raw mode
+/// is on (a plain exit would leave the user's shell raw).
+pub fn spawn_restore_on_signal(saved: Termios) -> tokio::task::JoinHandle<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let kinds = [
+        (SignalKind::terminate(), 15),
+        (SignalKind::hangup(), 1),
+        (SignalKind::interrupt(), 2),
+        (SignalKind::quit(), 3),
+    ];
+    let mut streams = Vec::new();
+    for (kind, number) in kinds {
+        if let Ok(stream) = signal(kind) {
+            streams.push((stream, number));
+        }
+    }
+    tokio::spawn(async move {
+        if streams.is_empty() {
+            return;
+        }
+        let waits = streams
+            .iter_mut()
+            .map(|(stream, number)| Box::pin(async move { stream.recv().await.map(|_| *number) }));
+        let (received, _, _) = futures_util::future::select_all(waits).await;
+        if let Some(number) = received {
+            let stdin = std::io::stdin();
+            let _ = termios::tcsetattr(stdin.as_fd(), OptionalActions::Now, &saved);
+            std::process::exit(128 + number);
+        }
+    })
 }
 
 #[cfg(test)]
@@ -92,6 +214,32 @@ mod tests {
         assert_eq!(keys.scan(b"ls\r"), (b"ls\r".to_vec(), false));
         assert_eq!(keys.scan(&[b'a', CTRL_P]), (b"a".to_vec(), false));
         assert_eq!(keys.scan(&[CTRL_Q, b'z']), (Vec::new(), true));
+    }
+
+    #[test]
+    fn parses_docker_detach_key_specs() {
+        let mut keys = DetachKeys::parse("ctrl-a,b").unwrap();
+        assert_eq!(keys.sequence, vec![1, b'b']);
+        assert_eq!(keys.scan(b"x\x01y\x01b"), (b"x\x01y".to_vec(), true));
+        assert_eq!(
+            DetachKeys::parse("ctrl-@,ctrl-[").unwrap().sequence,
+            vec![0, 27]
+        );
+        assert_eq!(
+            DetachKeys::parse("").unwrap().sequence,
+            vec![CTRL_P, CTRL_Q]
+        );
+        assert!(DetachKeys::parse("ctrl-1").is_err());
+        assert!(DetachKeys::parse("abc").is_err());
+    }
+
+    #[test]
+    fn three_key_sequence_held_across_reads() {
+        let mut keys = DetachKeys::parse("a,b,c").unwrap();
+        assert_eq!(keys.scan(b"xa"), (b"x".to_vec(), false));
+        assert_eq!(keys.scan(b"b"), (Vec::new(), false));
+        assert_eq!(keys.scan(b"x"), (b"abx".to_vec(), false));
+        assert_eq!(keys.scan(b"aabc"), (b"a".to_vec(), true));
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct LogsOptions {
     /// Unix seconds (with optional fraction) or a value the daemon parses.
     pub since: Option<String>,
     pub until: Option<String>,
+    /// `--details`: the extra attributes the log driver recorded.
+    pub details: bool,
 }
 
 /// A `wait` request whose `200` headers have arrived: the daemon has registered the wait, so a
@@ -184,7 +186,8 @@ impl Client {
             .flag("timestamps", options.timestamps)
             .opt("tail", options.tail.clone())
             .opt("since", options.since.clone())
-            .opt("until", options.until.clone());
+            .opt("until", options.until.clone())
+            .flag("details", options.details);
         self.stream(Method::GET, &path, &query, RequestBody::Empty)
             .await
     }

@@ -7,12 +7,13 @@ use tokio::sync::oneshot;
 
 use crate::args::AttachArgs;
 use crate::session::{
-    copy_output, spawn_resize_tracker, spawn_signal_proxy, spawn_stdin_forwarder,
+    copy_output, spawn_resize_tracker, spawn_signal_proxy, spawn_stdin_forwarder, ResizeTarget,
 };
-use crate::terminal::RawModeGuard;
+use crate::terminal::{detach_keys, RawModeGuard};
 use crate::{CliError, Ctx};
 
 pub async fn run(ctx: &Ctx, args: AttachArgs) -> Result<i32, CliError> {
+    let keys = detach_keys(args.detach_keys.as_deref())?;
     let inspect = ctx.client.inspect_container(&args.container).await?;
     if !inspect.state.running {
         return Err(CliError::message(
@@ -35,13 +36,16 @@ pub async fn run(ctx: &Ctx, args: AttachArgs) -> Result<i32, CliError> {
         None
     };
     let stdin_task = if stdin {
-        Some(spawn_stdin_forwarder(writer, tty, detach_tx))
+        Some(spawn_stdin_forwarder(writer, tty, keys, detach_tx))
     } else {
         let _ = writer.shutdown().await;
         None
     };
     let helper = if tty {
-        Some(spawn_resize_tracker(ctx.client.clone(), id.clone()))
+        Some(spawn_resize_tracker(
+            ctx.client.clone(),
+            ResizeTarget::Container(id.clone()),
+        ))
     } else if args.sig_proxy {
         Some(spawn_signal_proxy(ctx.client.clone(), id.clone()))
     } else {

@@ -31,6 +31,7 @@ pub async fn run(ctx: &Ctx, args: LogsArgs) -> Result<i32, CliError> {
         tail: Some(args.tail.clone()),
         since,
         until,
+        details: args.details,
     };
     let stream = ctx.client.container_logs(&inspect.id, &options).await?;
     copy_log_stream(stream, inspect.config.tty).await?;

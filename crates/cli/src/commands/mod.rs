@@ -1,23 +1,41 @@
 //! One module per command.
+mod each;
 
 pub mod attach;
+pub mod commit;
+pub mod container_prune;
 pub mod create;
+pub mod diff;
+pub mod events;
+pub mod exec;
+pub mod export;
+pub mod history;
+pub mod image_prune;
 pub mod images;
 pub mod import;
 pub mod info;
 pub mod inspect;
 pub mod kill;
+pub mod load;
+pub mod login;
+pub mod logout;
 pub mod logs;
+pub mod pause;
+pub mod port;
 pub mod ps;
 pub mod pull;
+pub mod push;
+pub mod rename;
 pub mod restart;
 pub mod rm;
 pub mod rmi;
 pub mod run;
+pub mod save;
 pub mod start;
+pub mod stats;
 pub mod stop;
 pub mod tag;
+pub mod top;
+pub mod update;
 pub mod version;
 pub mod wait;
-
-mod each;

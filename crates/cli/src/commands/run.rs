@@ -15,9 +15,9 @@ use crate::commands::create::{
     build_request, create_pulling, run_error, run_error_code, split_image_command,
 };
 use crate::session::{
-    copy_output, spawn_resize_tracker, spawn_signal_proxy, spawn_stdin_forwarder,
+    copy_output, spawn_resize_tracker, spawn_signal_proxy, spawn_stdin_forwarder, ResizeTarget,
 };
-use crate::terminal::{is_terminal, window_size, RawModeGuard};
+use crate::terminal::{detach_keys, is_terminal, window_size, RawModeGuard};
 use crate::{CliError, Ctx};
 
 pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<i32, CliError> {
@@ -27,6 +27,7 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<i32, CliError> {
     if tty && flags.interactive && !args.detach && !is_terminal(std::io::stdin().as_fd()) {
         return Err(CliError::message("the input device is not a TTY"));
     }
+    let keys = detach_keys(args.detach_keys.as_deref())?;
     let mut request = build_request(flags, image, command, args.detach, "run")?;
     if tty {
         if let Some((rows, cols)) = window_size() {
@@ -68,7 +69,7 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<i32, CliError> {
         None
     };
     let stdin_task = if flags.interactive {
-        Some(spawn_stdin_forwarder(writer, tty, detach_tx))
+        Some(spawn_stdin_forwarder(writer, tty, keys, detach_tx))
     } else {
         // Nothing will ever be written: half-close at once, as docker does.
         let _ = writer.shutdown().await;
@@ -93,7 +94,7 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<i32, CliError> {
     }
 
     let helper = if tty {
-        spawn_resize_tracker(ctx.client.clone(), id.clone())
+        spawn_resize_tracker(ctx.client.clone(), ResizeTarget::Container(id.clone()))
     } else {
         spawn_signal_proxy(ctx.client.clone(), id.clone())
     };

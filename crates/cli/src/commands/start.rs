@@ -7,9 +7,9 @@ use tokio::sync::oneshot;
 use crate::args::StartArgs;
 use crate::commands::each::for_each_name;
 use crate::session::{
-    copy_output, spawn_resize_tracker, spawn_signal_proxy, spawn_stdin_forwarder,
+    copy_output, spawn_resize_tracker, spawn_signal_proxy, spawn_stdin_forwarder, ResizeTarget,
 };
-use crate::terminal::RawModeGuard;
+use crate::terminal::{detach_keys, DetachKeys, RawModeGuard};
 use crate::{CliError, Ctx};
 
 pub async fn run(ctx: &Ctx, args: StartArgs) -> Result<i32, CliError> {
@@ -19,7 +19,8 @@ pub async fn run(ctx: &Ctx, args: StartArgs) -> Result<i32, CliError> {
                 "you cannot start and attach multiple containers at once",
             ));
         }
-        return start_attached(ctx, &args.containers[0], args.interactive).await;
+        let keys = detach_keys(args.detach_keys.as_deref())?;
+        return start_attached(ctx, &args.containers[0], args.interactive, keys).await;
     }
     let failed = for_each_name(&args.containers, |name| async move {
         ctx.client.start_container(&name).await?;
@@ -37,7 +38,12 @@ pub async fn run(ctx: &Ctx, args: StartArgs) -> Result<i32, CliError> {
 }
 
 /// `start -a`: inspect (for the TTY mode), attach, wait for the next exit, start, copy output.
-async fn start_attached(ctx: &Ctx, name: &str, interactive: bool) -> Result<i32, CliError> {
+async fn start_attached(
+    ctx: &Ctx,
+    name: &str,
+    interactive: bool,
+    keys: DetachKeys,
+) -> Result<i32, CliError> {
     let inspect = ctx.client.inspect_container(name).await?;
     let id = inspect.id.clone();
     let tty = inspect.config.tty;
@@ -55,14 +61,14 @@ async fn start_attached(ctx: &Ctx, name: &str, interactive: bool) -> Result<i32,
         None
     };
     let stdin_task = if stdin {
-        Some(spawn_stdin_forwarder(writer, tty, detach_tx))
+        Some(spawn_stdin_forwarder(writer, tty, keys, detach_tx))
     } else {
         let _ = writer.shutdown().await;
         None
     };
     ctx.client.start_container(&id).await?;
     let helper = if tty {
-        spawn_resize_tracker(ctx.client.clone(), id.clone())
+        spawn_resize_tracker(ctx.client.clone(), ResizeTarget::Container(id.clone()))
     } else {
         spawn_signal_proxy(ctx.client.clone(), id.clone())
     };
