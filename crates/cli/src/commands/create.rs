@@ -117,16 +117,18 @@ fn is_missing_image(e: &ClientError) -> bool {
             .is_some_and(|m| m.starts_with("No such image"))
 }
 
-/// `POST /images/create?fromImage=&tag=`, progress to stderr as docker does for `run`.
+/// `POST /images/create?fromImage=&tag=` with the stored credentials, progress to stderr as
+/// docker does for `run`.
 async fn pull_image(ctx: &Ctx, image: &str, verb: &str) -> Result<(), CliError> {
     let reference = ImageRef::parse(image);
     let tag = reference
         .digest
         .clone()
         .unwrap_or_else(|| reference.tag.clone());
+    let auth = crate::credentials::registry_auth_header(&reference.repository);
     let stream = ctx
         .client
-        .pull_image(&reference.full_repository(), &tag, None)
+        .pull_image_with_auth(&reference.full_repository(), &tag, None, &auth)
         .await
         .map_err(|e| run_error(verb, &e))?;
     match follow_progress(stream, |m| print_progress_line(m, true)).await {
