@@ -16,14 +16,27 @@ use crate::init_config::InitConfig;
 use crate::report_pipe::{read_report, Report};
 use crate::{init, RuntimeError, StartError};
 
-/// The init's standard streams (the container's ends of the supervisor's pipes, or three
-/// handles of one pty slave).
-pub struct InitStdio {
-    pub stdin: OwnedFd,
-    pub stdout: OwnedFd,
-    pub stderr: OwnedFd,
-    /// stdin is a terminal that becomes the container's controlling terminal.
-    pub terminal: bool,
+/// How the init gets its standard streams.
+pub enum InitStdio {
+    /// Descriptors from the supervisor (pipe ends or /dev/null), installed as 0, 1 and 2.
+    Fds {
+        stdin: OwnedFd,
+        stdout: OwnedFd,
+        stderr: OwnedFd,
+    },
+    /// A pty allocated by the init from the container's own devpts (so `tty` names it, as in
+    /// Docker), which becomes its controlling terminal and stdio. The master is sent over
+    /// `socket` (SCM_RIGHTS) before the init reports ready; see [`receive_pty_master`].
+    Terminal {
+        socket: OwnedFd,
+        rows: u16,
+        cols: u16,
+    },
+}
+
+/// Receives the pty master of an [`InitStdio::Terminal`] init (after [`create`] returned).
+pub fn receive_pty_master(socket: &OwnedFd) -> std::io::Result<OwnedFd> {
+    sys::recv_fd(std::os::fd::AsFd::as_fd(socket))
 }
 
 /// A container whose init is set up and blocked just before execve.

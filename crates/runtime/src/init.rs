@@ -5,6 +5,7 @@ use std::ffi::CString;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::AsFd;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use nix::sys::resource::{getrlimit, setrlimit};
@@ -80,20 +81,32 @@ fn exec(path: &Path, cfg: &InitConfig) -> nix::Error {
 }
 
 fn setup(cfg: &InitConfig, stdio: InitStdio) -> Result<(), String> {
-    nix::unistd::dup2_stdin(stdio.stdin.as_fd()).map_err(|e| format!("dup2 stdin: {e}"))?;
-    nix::unistd::dup2_stdout(stdio.stdout.as_fd()).map_err(|e| format!("dup2 stdout: {e}"))?;
-    nix::unistd::dup2_stderr(stdio.stderr.as_fd()).map_err(|e| format!("dup2 stderr: {e}"))?;
-    let terminal = stdio.terminal;
-    drop(stdio);
+    let terminal = match stdio {
+        InitStdio::Fds {
+            stdin,
+            stdout,
+            stderr,
+        } => {
+            install_stdio(&stdin, &stdout, &stderr)?;
+            None
+        }
+        InitStdio::Terminal { socket, rows, cols } => {
+            // Until the pty exists, hold nothing of the supervisor's (its stdout is the
+            // handshake pipe).
+            let null = File::options()
+                .read(true)
+                .write(true)
+                .open("/dev/null")
+                .map_err(|e| format!("/dev/null: {e}"))?;
+            install_stdio(&null, &null, &null)?;
+            Some((socket, rows, cols))
+        }
+    };
     // The supervisor ignores these; ignored dispositions would survive execve.
     for sig in [Signal::SIGPIPE, Signal::SIGHUP] {
         sys::reset_signal_default(sig).map_err(|e| format!("resetting {sig}: {e}"))?;
     }
     let _ = nix::unistd::setsid();
-    if terminal {
-        sys::set_controlling_terminal(std::io::stdin().as_fd())
-            .map_err(|e| format!("TIOCSCTTY: {e}"))?;
-    }
 
     for (flag, path) in &cfg.join_namespaces {
         let ns =
@@ -109,6 +122,9 @@ fn setup(cfg: &InitConfig, stdio: InitStdio) -> Result<(), String> {
     mounts::prepare_rootfs(cfg)?;
     mounts::pivot_to(&cfg.root)?;
     mounts::finish_rootfs(cfg)?;
+    if let Some((socket, rows, cols)) = terminal {
+        open_terminal(&socket, rows, cols, cfg)?;
+    }
 
     if let Some(hostname) = &cfg.hostname {
         nix::unistd::sethostname(hostname).map_err(|e| format!("sethostname: {e}"))?;
@@ -144,6 +160,45 @@ fn setup(cfg: &InitConfig, stdio: InitStdio) -> Result<(), String> {
     }
     sys::mark_fds_cloexec_from(3).map_err(|e| format!("close_range: {e}"))?;
     Ok(())
+}
+
+fn install_stdio(stdin: &impl AsFd, stdout: &impl AsFd, stderr: &impl AsFd) -> Result<(), String> {
+    nix::unistd::dup2_stdin(stdin.as_fd()).map_err(|e| format!("dup2 stdin: {e}"))?;
+    nix::unistd::dup2_stdout(stdout.as_fd()).map_err(|e| format!("dup2 stdout: {e}"))?;
+    nix::unistd::dup2_stderr(stderr.as_fd()).map_err(|e| format!("dup2 stderr: {e}"))?;
+    Ok(())
+}
+
+/// Allocates a pty from the container's devpts (after pivot_root), hands the master to the
+/// supervisor and makes the slave the controlling terminal and stdio.
+fn open_terminal(
+    socket: &std::os::fd::OwnedFd,
+    rows: u16,
+    cols: u16,
+    cfg: &InitConfig,
+) -> Result<(), String> {
+    use nix::fcntl::OFlag;
+    let master = nix::pty::posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC)
+        .map_err(|e| format!("opening /dev/ptmx: {e}"))?;
+    nix::pty::grantpt(&master).map_err(|e| format!("grantpt: {e}"))?;
+    nix::pty::unlockpt(&master).map_err(|e| format!("unlockpt: {e}"))?;
+    let slave_path = nix::pty::ptsname_r(&master).map_err(|e| format!("ptsname: {e}"))?;
+    let slave = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NOCTTY)
+        .open(&slave_path)
+        .map_err(|e| format!("opening {slave_path}: {e}"))?;
+    // The container's user owns its terminal, as with runc.
+    std::os::unix::fs::fchown(&slave, Some(cfg.uid), Some(cfg.gid))
+        .map_err(|e| format!("chown {slave_path}: {e}"))?;
+    if rows > 0 && cols > 0 {
+        sys::set_window_size(master.as_fd(), rows, cols).map_err(|e| format!("TIOCSWINSZ: {e}"))?;
+    }
+    sys::send_fd(socket.as_fd(), master.as_fd()).map_err(|e| format!("sending pty master: {e}"))?;
+    drop(master);
+    sys::set_controlling_terminal(slave.as_fd()).map_err(|e| format!("TIOCSCTTY: {e}"))?;
+    install_stdio(&slave, &slave, &slave)
 }
 
 /// Applies the spec's rlimits, never above the current hard limit: raising it needs

@@ -15,7 +15,7 @@ mod mounts;
 mod path_in_root;
 mod report_pipe;
 
-pub use create::{create, CreatedContainer, InitStdio};
+pub use create::{create, receive_pty_master, CreatedContainer, InitStdio};
 pub use error::{RuntimeError, StartError};
 pub use exec_lookup::{lookup_executable, DEFAULT_PATH};
 pub use init_config::{InitConfig, MountSpec, OVERLAY_ANNOTATION};

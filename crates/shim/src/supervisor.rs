@@ -179,11 +179,10 @@ fn pipe_stdio(opts: &ShimOptions) -> Result<(InitStdio, Streams), String> {
         let null = File::open("/dev/null").map_err(|e| format!("opening /dev/null: {e}"))?;
         (OwnedFd::from(null), None)
     };
-    let stdio = InitStdio {
+    let stdio = InitStdio::Fds {
         stdin: stdin_child,
         stdout: out_w,
         stderr: err_w,
-        terminal: false,
     };
     let streams = Streams {
         stdout: File::from(out_r),
@@ -194,36 +193,40 @@ fn pipe_stdio(opts: &ShimOptions) -> Result<(InitStdio, Streams), String> {
     Ok((stdio, streams))
 }
 
-/// A pty: the slave becomes the init's stdin/stdout/stderr and controlling terminal; the
-/// master carries output one way and stdin the other.
-fn terminal_stdio(
-    opts: &ShimOptions,
-    size: Option<oci_spec::runtime::Box>,
-) -> Result<(InitStdio, Streams), String> {
-    let winsize = size.map(|s| nix::pty::Winsize {
-        ws_row: u16::try_from(s.height()).unwrap_or(u16::MAX),
-        ws_col: u16::try_from(s.width()).unwrap_or(u16::MAX),
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    });
-    let pty = nix::pty::openpty(winsize.as_ref(), None).map_err(|e| format!("openpty: {e}"))?;
-    for fd in [&pty.master, &pty.slave] {
-        nix::fcntl::fcntl(
-            fd,
-            nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
-        )
-        .map_err(|e| format!("pty: {e}"))?;
-    }
-    let dup = |fd: &OwnedFd| fd.try_clone().map_err(|e| format!("dup pty: {e}"));
-    let stdio = InitStdio {
-        stdin: dup(&pty.slave)?,
-        stdout: dup(&pty.slave)?,
-        stderr: pty.slave,
-        terminal: true,
-    };
-    let master = File::from(pty.master);
+/// A pty allocated by the init inside the container (its devpts); the master comes back over a
+/// socketpair once the container is created, see [`finish_terminal`].
+fn terminal_stdio(size: Option<oci_spec::runtime::Box>) -> Result<(InitStdio, OwnedFd), String> {
+    let (ours, theirs) = nix::sys::socket::socketpair(
+        nix::sys::socket::AddressFamily::Unix,
+        nix::sys::socket::SockType::Stream,
+        None,
+        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+    )
+    .map_err(|e| format!("socketpair: {e}"))?;
+    let (rows, cols) = size
+        .map(|s| {
+            (
+                u16::try_from(s.height()).unwrap_or(u16::MAX),
+                u16::try_from(s.width()).unwrap_or(u16::MAX),
+            )
+        })
+        .unwrap_or((0, 0));
+    Ok((
+        InitStdio::Terminal {
+            socket: theirs,
+            rows,
+            cols,
+        },
+        ours,
+    ))
+}
+
+/// The master carries the output one way and stdin (with `--stdin`) the other.
+fn finish_terminal(opts: &ShimOptions, socket: &OwnedFd) -> Result<Streams, String> {
+    let master =
+        File::from(runtime::receive_pty_master(socket).map_err(|e| format!("receiving pty: {e}"))?);
     let clone = |f: &File| f.try_clone().map_err(|e| format!("dup pty: {e}"));
-    let streams = Streams {
+    Ok(Streams {
         stdout: clone(&master)?,
         stderr: None,
         stdin: if opts.stdin {
@@ -232,8 +235,7 @@ fn terminal_stdio(
             None
         },
         tty: Some(master),
-    };
-    Ok((stdio, streams))
+    })
 }
 
 fn create(opts: &ShimOptions) -> Result<Created, String> {
@@ -249,11 +251,13 @@ fn create(opts: &ShimOptions) -> Result<Created, String> {
         .as_ref()
         .and_then(|p| p.terminal())
         .unwrap_or(false);
-    let (stdio, streams) = if terminal {
+    let (stdio, pipes, pty_socket) = if terminal {
         let size = spec.process().as_ref().and_then(|p| p.console_size());
-        terminal_stdio(opts, size)?
+        let (stdio, socket) = terminal_stdio(size)?;
+        (stdio, None, Some(socket))
     } else {
-        pipe_stdio(opts)?
+        let (stdio, streams) = pipe_stdio(opts)?;
+        (stdio, Some(streams), None)
     };
     let container = runtime::create(&cfg, stdio).map_err(|e| e.to_string())?;
 
@@ -274,6 +278,14 @@ fn create(opts: &ShimOptions) -> Result<Created, String> {
     ) {
         return Err(fail(container, format!("writing init.pid: {e}")));
     }
+    let streams = match (pipes, pty_socket) {
+        (Some(streams), _) => streams,
+        (None, Some(socket)) => match finish_terminal(opts, &socket) {
+            Ok(streams) => streams,
+            Err(e) => return Err(fail(container, e)),
+        },
+        (None, None) => return Err(fail(container, "no stdio".into())),
+    };
     let listener = match bind(&opts.socket) {
         Ok(l) => l,
         Err(e) => {

@@ -393,7 +393,7 @@ fn terminal_containers_get_a_pty_with_raw_output_and_resize() {
     let mut b = Bundle::new(&[
         "sh",
         "-c",
-        "stty size; read line; echo got $line; stty size",
+        "stty size; read line; echo got $line; tty; stty size",
     ]);
     b.spec["process"]["terminal"] = json!(true);
     b.spec["process"]["consoleSize"] = json!({"height": 40, "width": 100});
@@ -425,6 +425,8 @@ fn terminal_containers_get_a_pty_with_raw_output_and_resize() {
         "{out:?}"
     );
     assert_eq!(lines.last(), Some(&"50 120"), "{out:?}");
+    // The pty belongs to the container's own devpts.
+    assert!(lines.contains(&"/dev/pts/0"), "{out:?}");
     assert_eq!(waiter.exit()["exit_code"], 0);
     assert!(b.log_entries().iter().all(|e| e["stream"] == "stdout"));
 }
