@@ -27,6 +27,8 @@ pub(crate) struct Inner {
     pub registry: Registry,
     pub images: Arc<ImageStore>,
     pub events: EventBus,
+    /// Registry client and transfer state (pull, push, login).
+    pub distribution: crate::distribution::Distribution,
 }
 
 /// The engine. Clones share state.
@@ -47,6 +49,7 @@ impl Engine {
                 .map_err(|e| EngineError::io(format!("create {}", dir.display()), e))?;
         }
         let data_root = config.data_root.clone();
+        let data_root_for_distribution = config.data_root.clone();
         let images = tokio::task::spawn_blocking(move || ImageStore::open(&data_root))
             .await
             .map_err(|e| EngineError::Internal(e.to_string()))??;
@@ -57,6 +60,7 @@ impl Engine {
                 registry: Registry::default(),
                 images: Arc::new(images),
                 events: EventBus::default(),
+                distribution: crate::distribution::Distribution::new(&data_root_for_distribution),
             }),
         };
         engine.restore().await;

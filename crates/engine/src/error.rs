@@ -23,6 +23,9 @@ pub enum EngineError {
     Image(#[from] image::ImageError),
     #[error(transparent)]
     Storage(#[from] storage::StorageError),
+    /// A registry operation (pull, push, login) failed; the registry crate's message and kind.
+    #[error(transparent)]
+    Registry(#[from] registry::RegistryError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -63,6 +66,7 @@ impl HasKind for EngineError {
             }
             EngineError::Image(e) => e.kind(),
             EngineError::Storage(e) => e.kind(),
+            EngineError::Registry(e) => e.kind(),
             EngineError::Io { .. } | EngineError::Internal(_) => ErrorKind::Internal,
         }
     }

@@ -46,6 +46,28 @@ impl EventBus {
         self.tx.subscribe()
     }
 
+    /// Publishes an event of any type (`image`: pull, push, tag, untag, delete, load, save…).
+    pub fn publish(
+        &self,
+        kind: &str,
+        action: &str,
+        id: &str,
+        attributes: BTreeMap<String, String>,
+    ) {
+        let now = chrono::Utc::now();
+        let _ = self.tx.send(Event {
+            kind: kind.into(),
+            action: action.into(),
+            actor: EventActor {
+                id: id.into(),
+                attributes,
+            },
+            scope: "local".into(),
+            time: now.timestamp(),
+            time_nano: now.timestamp_nanos_opt().unwrap_or(0),
+        });
+    }
+
     /// Publishes a container event (`create`, `start`, `die`, `destroy`).
     pub fn container(&self, action: &str, id: &str, attributes: BTreeMap<String, String>) {
         let now = chrono::Utc::now();

@@ -27,7 +27,20 @@ mod restore;
 pub mod shim_client;
 mod shim_spawn;
 pub mod signal;
+// Images and registries (issue 4): pull, push, login, save/load, commit, history, prune.
+mod blob_sources;
+pub mod container_commit;
+mod distribution;
+pub mod image_archive;
+mod image_events;
+pub mod image_history;
+pub mod image_prune;
+pub mod login;
+pub mod progress;
+pub mod pull;
+pub mod push;
 pub mod spec;
+mod spool;
 mod system;
 pub mod user;
 
@@ -35,3 +48,4 @@ pub use engine::{Engine, EngineConfig};
 pub use error::{EngineError, Result};
 pub use logs::LogStream;
 pub use options::{AttachOptions, ImportOptions, ListOptions, LogsOptions};
+pub use pull::PullOptions;

@@ -13,6 +13,7 @@ mod diff_tar;
 mod digest;
 mod error;
 mod ingest;
+mod layer_size;
 mod layer_store;
 mod reference;
 mod rooted;

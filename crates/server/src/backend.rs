@@ -114,7 +114,81 @@ pub trait ImageBackend: Send + Sync + 'static {
         image: &str,
         tag: &str,
     ) -> impl Future<Output = BackendResult<String>> + Send;
+
+    // Registries, archives, commit, history, prune (issue 4). The defaults answer "not
+    // implemented" so that backends written for the spine (test fakes) need not provide them.
+
+    /// `POST /images/create?fromImage=`: a JSON progress stream; errors before it are returned.
+    fn pull(
+        &self,
+        _opts: PullOptions,
+    ) -> impl Future<Output = BackendResult<ProgressStream>> + Send {
+        async { Err(not_implemented("pull")) }
+    }
+    /// `POST /images/{name}/push?tag=` with the `X-Registry-Auth` header.
+    fn push(
+        &self,
+        _name: &str,
+        _tag: &str,
+        _registry_auth: &str,
+    ) -> impl Future<Output = BackendResult<ProgressStream>> + Send {
+        async { Err(not_implemented("push")) }
+    }
+    /// `POST /auth`.
+    fn login(&self, _request: LoginRequest) -> impl Future<Output = BackendResult<()>> + Send {
+        async { Err(not_implemented("login")) }
+    }
+    /// `GET /images/get`: a docker-archive tar.
+    fn save_images(
+        &self,
+        _names: Vec<String>,
+    ) -> impl Future<Output = BackendResult<ByteStream>> + Send {
+        async { Err(not_implemented("save")) }
+    }
+    /// `POST /images/load`: the `Loaded image: …` messages.
+    fn load_images(
+        &self,
+        _body: ByteStream,
+    ) -> impl Future<Output = BackendResult<Vec<ProgressMessage>>> + Send {
+        async { Err(not_implemented("load")) }
+    }
+    /// `POST /commit`: the new image id.
+    fn commit(
+        &self,
+        _request: CommitRequest,
+    ) -> impl Future<Output = BackendResult<String>> + Send {
+        async { Err(not_implemented("commit")) }
+    }
+    /// `GET /images/{name}/history`.
+    fn image_history(
+        &self,
+        _name: &str,
+    ) -> impl Future<Output = BackendResult<Vec<HistoryItem>>> + Send {
+        async { Err(not_implemented("history")) }
+    }
+    /// `POST /images/prune`.
+    fn prune_images(
+        &self,
+        _filters: Filters,
+    ) -> impl Future<Output = BackendResult<ImagePruneReport>> + Send {
+        async { Err(not_implemented("image prune")) }
+    }
 }
+
+fn not_implemented(what: &str) -> errdefs::Error {
+    errdefs::Error::new(
+        errdefs::ErrorKind::NotImplemented,
+        format!("{what} is not supported by this backend"),
+    )
+}
+
+pub use api::ProgressMessage;
+pub use engine::container_commit::CommitRequest;
+pub use engine::image_history::HistoryItem;
+pub use engine::image_prune::ImagePruneReport;
+pub use engine::login::LoginRequest;
+pub use engine::progress::ProgressStream;
+pub use engine::PullOptions;
 
 /// Everything the system router needs.
 pub trait SystemBackend: Send + Sync + 'static {

@@ -88,6 +88,46 @@ impl ImageBackend for Engine {
     async fn pull_image(&self, image: &str, tag: &str) -> BackendResult<String> {
         Engine::pull_image(self, image, tag).await.map_err(e)
     }
+    async fn pull(
+        &self,
+        opts: crate::backend::PullOptions,
+    ) -> BackendResult<crate::backend::ProgressStream> {
+        Engine::pull(self, opts).await.map_err(e)
+    }
+    async fn push(
+        &self,
+        name: &str,
+        tag: &str,
+        registry_auth: &str,
+    ) -> BackendResult<crate::backend::ProgressStream> {
+        Engine::push(self, name, tag, registry_auth)
+            .await
+            .map_err(e)
+    }
+    async fn login(&self, request: crate::backend::LoginRequest) -> BackendResult<()> {
+        Engine::login(self, request).await.map_err(e)
+    }
+    async fn save_images(&self, names: Vec<String>) -> BackendResult<ByteStream> {
+        Engine::save_images(self, names).await.map_err(e)
+    }
+    async fn load_images(
+        &self,
+        body: ByteStream,
+    ) -> BackendResult<Vec<crate::backend::ProgressMessage>> {
+        Engine::load_images(self, body).await.map_err(e)
+    }
+    async fn commit(&self, request: crate::backend::CommitRequest) -> BackendResult<String> {
+        Engine::commit_container(self, request).await.map_err(e)
+    }
+    async fn image_history(&self, name: &str) -> BackendResult<Vec<crate::backend::HistoryItem>> {
+        Engine::image_history(self, name).await.map_err(e)
+    }
+    async fn prune_images(
+        &self,
+        filters: Filters,
+    ) -> BackendResult<crate::backend::ImagePruneReport> {
+        Engine::prune_images(self, filters).await.map_err(e)
+    }
 }
 
 impl SystemBackend for Engine {

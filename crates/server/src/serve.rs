@@ -25,6 +25,7 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .merge(routes::system::routes::<B>())
         .merge(routes::containers::routes::<B>())
         .merge(routes::images::routes::<B>())
+        .merge(routes::transfer::routes::<B>())
         .fallback(|| async { ApiError::not_found("page not found") })
         .with_state(backend)
 }

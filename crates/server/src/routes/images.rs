@@ -41,6 +41,9 @@ async fn get_by_suffix<B: ImageBackend>(
     State(b): State<Arc<B>>,
     Path(rest): Path<String>,
 ) -> ApiResult<Response> {
+    if let Some(answer) = super::transfer::get_by_suffix(&*b, &rest).await {
+        return answer;
+    }
     match rest.strip_suffix("/json") {
         Some(name) if !name.is_empty() => Ok(json_ok(&b.inspect_image(name).await?)),
         _ => Err(page_not_found()),
@@ -52,7 +55,11 @@ async fn post_by_suffix<B: ImageBackend>(
     State(b): State<Arc<B>>,
     Path(rest): Path<String>,
     q: QueryParams,
+    headers: axum::http::HeaderMap,
 ) -> ApiResult<Response> {
+    if let Some(answer) = super::transfer::post_by_suffix(&*b, &rest, &q, &headers).await {
+        return answer;
+    }
     match rest.strip_suffix("/tag") {
         Some(name) if !name.is_empty() => {
             b.tag_image(
@@ -108,7 +115,7 @@ async fn create<B: ImageBackend>(
         };
         b.import_image(Box::pin(body), opts).await?
     } else if let Some(image) = q.get("fromImage") {
-        b.pull_image(image, q.get("tag").unwrap_or("")).await?
+        return super::transfer::pull(&*b, image, &q, req.headers()).await;
     } else {
         return Err(ApiError::invalid("fromImage or fromSrc is required"));
     };

@@ -1,0 +1,401 @@
+//! `POST /images/create?fromImage=`: pull an image from a registry.
+//!
+//! The manifest is resolved before anything is streamed, so an unknown tag is a plain 404. Then
+//! the config is fetched (its diff ids say which layers are already here), missing layers are
+//! downloaded in parallel (at most `max_concurrent_downloads`) into growing spool files, and
+//! applied bottom-up as soon as their parent is applied, reading each spool while it is still
+//! being written. A blob whose digest or size is wrong fails its spool's last read, so its layer
+//! is never committed; the image itself is added only after every layer is in. Spools live in
+//! `<data-root>/layers/tmp-pull-*`, which the layer store deletes on startup after a crash.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use image::{chain_ids, ImageConfig, ImageId, Reference};
+use registry::{AuthConfig, Descriptor, Platform, ResolvedManifest};
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+
+use crate::blob_sources::BlobSource;
+use crate::distribution::auth_from_header;
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::progress::{short_digest, Progress, ProgressStream, Throttle};
+use crate::spool::{Spool, SpoolWriter};
+
+/// What `POST /images/create?fromImage=…` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct PullOptions {
+    /// `fromImage`: a repository, possibly with a tag or digest.
+    pub image: String,
+    /// `tag`: a tag or a digest (`sha256:…`, as the CLI sends for `name@sha256:…`).
+    pub tag: String,
+    /// `platform`: `os/arch[/variant]`; empty = linux/amd64.
+    pub platform: String,
+    /// The `X-Registry-Auth` header, as sent.
+    pub registry_auth: String,
+}
+
+/// The reference `fromImage` and `tag` name together.
+pub fn pull_reference(image: &str, tag: &str) -> Result<Reference> {
+    let reference = if tag.is_empty() {
+        Reference::parse(image)?
+    } else if tag.starts_with("sha256:") {
+        Reference::parse(&format!("{image}@{tag}"))?
+    } else {
+        Reference::from_repo_tag(image, tag)?
+    };
+    Ok(reference.with_default_tag())
+}
+
+impl Engine {
+    /// Starts a pull. Errors before the first message (bad reference, unknown manifest, refused
+    /// credentials) are returned; later ones end the stream with an error message.
+    pub async fn pull(&self, opts: PullOptions) -> Result<ProgressStream> {
+        let reference = pull_reference(&opts.image, &opts.tag)?;
+        let auth = auth_from_header(&opts.registry_auth)?;
+        let platform = if opts.platform.is_empty() {
+            Platform::default()
+        } else {
+            Platform::parse(&opts.platform).ok_or_else(|| {
+                EngineError::InvalidArgument(format!(
+                    "\"{}\": unknown operating system or architecture: invalid argument",
+                    opts.platform
+                ))
+            })?
+        };
+        let manifest = self
+            .inner
+            .distribution
+            .client
+            .pull_manifest(&reference, &auth, &platform)
+            .await?;
+        let (progress, stream) = Progress::channel();
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let result = engine
+                .pull_content(&reference, &auth, manifest, &progress)
+                .await;
+            if let Err(e) = result {
+                progress.error(e.to_string());
+            }
+        });
+        Ok(stream)
+    }
+
+    /// Pulls and waits for the end, for callers without a client stream (`run` pulling on demand).
+    /// Returns the messages; an in-stream error becomes `Err`.
+    pub async fn pull_and_wait(&self, opts: PullOptions) -> Result<Vec<api::ProgressMessage>> {
+        let mut stream = self.pull(opts).await?;
+        let mut messages = Vec::new();
+        while let Some(m) = stream.next().await {
+            if let Some(e) = &m.error {
+                return Err(EngineError::Internal(e.clone()));
+            }
+            messages.push(m);
+        }
+        Ok(messages)
+    }
+
+    async fn pull_content(
+        &self,
+        reference: &Reference,
+        auth: &AuthConfig,
+        manifest: ResolvedManifest,
+        progress: &Progress,
+    ) -> Result<()> {
+        let dist = &self.inner.distribution;
+        let tag_or_digest = reference
+            .tag()
+            .or(reference.digest())
+            .unwrap_or("latest")
+            .to_string();
+        progress.status_id(format!("Pulling from {}", reference.path()), &tag_or_digest);
+
+        let config_bytes = dist
+            .client
+            .fetch_config(reference, auth, &manifest.config)
+            .await?;
+        let config = ImageConfig::from_bytes(&config_bytes)?;
+        let diff_ids = config.rootfs.diff_ids.clone();
+        if diff_ids.len() != manifest.layers.len() {
+            return Err(EngineError::InvalidArgument(format!(
+                "invalid manifest, layers length mismatch: expected {}, got {}",
+                diff_ids.len(),
+                manifest.layers.len()
+            )));
+        }
+        let image_id = ImageId::of_config(&config_bytes);
+        let lookup = reference.to_string();
+        let current = self
+            .blocking(move |store| Ok(store.resolve(&lookup).ok().map(|img| img.id)))
+            .await?;
+        let up_to_date = current.as_ref() == Some(&image_id);
+        if !up_to_date {
+            self.pull_layers(reference, auth, &manifest.layers, &diff_ids, progress)
+                .await?;
+        }
+
+        // The digest the reference resolved to: a manifest list's own, as dockerd records it.
+        let digest = manifest
+            .index_digest
+            .clone()
+            .unwrap_or_else(|| manifest.manifest_digest.clone());
+        let mut references = vec![reference.clone()];
+        if reference.digest().is_none() {
+            references.push(Reference::parse(&format!("{}@{digest}", reference.name()))?);
+        }
+        self.blocking(move |store| store.add_image(&config_bytes, &references))
+            .await?;
+        let sources: Vec<(String, BlobSource)> = diff_ids
+            .iter()
+            .zip(&manifest.layers)
+            .map(|(diff_id, layer)| {
+                (
+                    diff_id.clone(),
+                    BlobSource {
+                        digest: layer.digest.clone(),
+                        size: u64::try_from(layer.size).unwrap_or(0),
+                        repository: reference.name(),
+                    },
+                )
+            })
+            .collect();
+        let engine = self.clone();
+        tokio::task::spawn_blocking(move || engine.inner.distribution.sources.add(&sources))
+            .await
+            .map_err(|e| EngineError::Internal(e.to_string()))?;
+
+        self.image_event("pull", &reference.familiar());
+        progress.status(format!("Digest: {digest}"));
+        if up_to_date {
+            progress.status(format!(
+                "Status: Image is up to date for {}",
+                reference.familiar()
+            ));
+        } else {
+            progress.status(format!(
+                "Status: Downloaded newer image for {}",
+                reference.familiar()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Downloads the missing layers in parallel and applies them in order while they arrive.
+    async fn pull_layers(
+        &self,
+        reference: &Reference,
+        auth: &AuthConfig,
+        layers: &[Descriptor],
+        diff_ids: &[String],
+        progress: &Progress,
+    ) -> Result<()> {
+        let chains = chain_ids(diff_ids);
+        let present = {
+            let chains = chains.clone();
+            self.blocking(move |store| Ok(chains.iter().map(|c| store.has_layer(c)).collect()))
+                .await?
+        };
+        let present: Vec<bool> = present;
+        let ids: Vec<String> = layers.iter().map(|l| short_digest(&l.digest)).collect();
+        for (id, here) in ids.iter().zip(&present) {
+            progress.layer(
+                id,
+                if *here {
+                    "Already exists"
+                } else {
+                    "Pulling fs layer"
+                },
+            );
+        }
+        if present.iter().all(|p| *p) {
+            return Ok(());
+        }
+
+        let spool_dir = self
+            .config()
+            .data_root
+            .join("layers")
+            .join(format!("tmp-pull-{:016x}", rand::random::<u64>()));
+        std::fs::create_dir_all(&spool_dir)
+            .map_err(|e| EngineError::io(format!("create {}", spool_dir.display()), e))?;
+        let result = self
+            .download_and_apply(
+                reference, auth, layers, diff_ids, &chains, &present, &ids, &spool_dir, progress,
+            )
+            .await;
+        let dir = spool_dir.clone();
+        let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir)).await;
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn download_and_apply(
+        &self,
+        reference: &Reference,
+        auth: &AuthConfig,
+        layers: &[Descriptor],
+        diff_ids: &[String],
+        chains: &[String],
+        present: &[bool],
+        ids: &[String],
+        spool_dir: &std::path::Path,
+        progress: &Progress,
+    ) -> Result<()> {
+        let slots = Arc::new(Semaphore::new(
+            self.inner.distribution.max_concurrent_downloads,
+        ));
+        let mut spools: Vec<Option<Arc<Spool>>> = Vec::with_capacity(layers.len());
+        let mut tasks: Vec<Option<JoinHandle<Result<()>>>> = Vec::with_capacity(layers.len());
+        for (i, layer) in layers.iter().enumerate() {
+            if present[i] {
+                spools.push(None);
+                tasks.push(None);
+                continue;
+            }
+            let path = spool_dir.join(format!("{i}"));
+            let (spool, writer) = Spool::create(&path)
+                .map_err(|e| EngineError::io(format!("create {}", path.display()), e))?;
+            let permit = match slots.clone().try_acquire_owned() {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    progress.layer(&ids[i], "Waiting");
+                    None
+                }
+            };
+            let engine = self.clone();
+            let (reference, auth, layer) = (reference.clone(), auth.clone(), layer.clone());
+            let (progress, id, slots) = (progress.clone(), ids[i].clone(), slots.clone());
+            let task_spool = spool.clone();
+            tasks.push(Some(tokio::spawn(async move {
+                let _permit = match permit {
+                    Some(p) => p,
+                    None => slots
+                        .acquire_owned()
+                        .await
+                        .map_err(|e| EngineError::Internal(e.to_string()))?,
+                };
+                let mut writer = writer;
+                let result = engine
+                    .download_blob(&reference, &auth, &layer, &mut writer, &progress, &id)
+                    .await;
+                task_spool.finish(result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+                result
+            })));
+            spools.push(Some(spool));
+        }
+
+        let abort_all = |tasks: &mut Vec<Option<JoinHandle<Result<()>>>>| {
+            for t in tasks.iter().flatten() {
+                t.abort();
+            }
+        };
+        let mut parent: Option<String> = None;
+        for i in 0..layers.len() {
+            let Some(spool) = &spools[i] else {
+                parent = Some(chains[i].clone());
+                continue;
+            };
+            let total = u64::try_from(layers[i].size).unwrap_or(0);
+            let extract_progress = progress.clone();
+            let id = ids[i].clone();
+            let mut throttle = Throttle::new();
+            let reader = spool
+                .reader()
+                .map_err(|e| EngineError::io("open layer spool", e))?
+                .on_read(move |read| {
+                    if throttle.ready(read >= total) {
+                        extract_progress.layer_bytes(&id, "Extracting", read, total);
+                    }
+                });
+            let (diff_id, base) = (diff_ids[i].clone(), parent.clone());
+            let applied = self
+                .blocking(move |store| store.add_layer(reader, base.as_deref(), &diff_id))
+                .await;
+            match applied {
+                Ok(chain) => {
+                    progress.layer(&ids[i], "Pull complete");
+                    parent = Some(chain);
+                }
+                Err(apply_error) => {
+                    // The download's own error (digest mismatch, registry gone) says more than
+                    // the unpacker's failed read.
+                    let download_error = match tasks[i].take() {
+                        Some(t) => match t.await {
+                            Ok(Err(e)) => Some(e),
+                            _ => None,
+                        },
+                        None => None,
+                    };
+                    abort_all(&mut tasks);
+                    return Err(download_error.unwrap_or(apply_error));
+                }
+            }
+        }
+        for t in tasks.iter_mut() {
+            if let Some(t) = t.take() {
+                t.await
+                    .map_err(|e| EngineError::Internal(format!("download task: {e}")))??;
+            }
+        }
+        Ok(())
+    }
+
+    /// Streams one blob into its spool with `Downloading` progress; the stream's last item checks
+    /// size and digest.
+    async fn download_blob(
+        &self,
+        reference: &Reference,
+        auth: &AuthConfig,
+        layer: &Descriptor,
+        writer: &mut SpoolWriter,
+        progress: &Progress,
+        id: &str,
+    ) -> Result<()> {
+        let mut stream = self
+            .inner
+            .distribution
+            .client
+            .blob_stream(reference, auth, layer)
+            .await?;
+        let total = u64::try_from(layer.size).unwrap_or(0);
+        let mut throttle = Throttle::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            writer
+                .append(&chunk)
+                .map_err(|e| EngineError::io("write layer spool", e))?;
+            let written = writer.written();
+            if throttle.ready(written >= total) {
+                progress.layer_bytes(id, "Downloading", written, total);
+            }
+        }
+        progress.layer(id, "Verifying Checksum");
+        progress.layer(id, "Download complete");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_from_query() {
+        assert_eq!(
+            pull_reference("busybox", "").unwrap().to_string(),
+            "docker.io/library/busybox:latest"
+        );
+        assert_eq!(
+            pull_reference("127.0.0.1:5000/a/b", "1.0")
+                .unwrap()
+                .familiar(),
+            "127.0.0.1:5000/a/b:1.0"
+        );
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let r = pull_reference("127.0.0.1:5000/a/b", &digest).unwrap();
+        assert_eq!(r.digest(), Some(digest.as_str()));
+        assert!(pull_reference("UPPER/case", "").is_err());
+    }
+}

@@ -1,0 +1,174 @@
+//! Registry workflows through the real docker CLI against berthd and a real docker-registry on
+//! 127.0.0.1: push, pull, run pulling on demand, login, pull by digest, missing tags.
+
+use std::io::Write;
+use std::process::{Output, Stdio};
+
+use test_support::{require_root, Daemon, Registry};
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn ok(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+    stdout(out)
+}
+
+#[test]
+fn push_rmi_pull_run_and_push_again() {
+    require_root!();
+    let registry = Registry::start();
+    let d = Daemon::with_busybox();
+    let image = format!("{}/team/app:1.0", registry.addr());
+    ok(&d.docker(&["tag", "busybox", &image]));
+
+    let pushed = ok(&d.docker(&["push", &image]));
+    assert!(
+        pushed.contains(&format!(
+            "The push refers to repository [{}/team/app]",
+            registry.addr()
+        )),
+        "{pushed}"
+    );
+    assert!(pushed.contains(": Pushed"), "{pushed}");
+    let digest_line = pushed
+        .lines()
+        .find(|l| l.starts_with("1.0: digest: sha256:"))
+        .unwrap_or_else(|| panic!("no digest line in {pushed}"))
+        .to_string();
+    let digest = digest_line.split_whitespace().nth(2).unwrap().to_string();
+
+    // The same content again: the registry has every blob.
+    let again = ok(&d.docker(&["push", &image]));
+    assert!(again.contains(": Layer already exists"), "{again}");
+    assert!(again.contains(&digest_line), "{again}");
+
+    ok(&d.docker(&["rmi", &image]));
+    let pulled = ok(&d.docker(&["pull", &image]));
+    assert!(pulled.contains(&format!("Digest: {digest}")), "{pulled}");
+    assert!(
+        pulled.contains(&format!("Status: Image is up to date for {image}"))
+            || pulled.contains(&format!("Status: Downloaded newer image for {image}")),
+        "{pulled}"
+    );
+    let digests = ok(&d.docker(&[
+        "image",
+        "inspect",
+        "-f",
+        "{{json .RepoDigests}}",
+        &image,
+    ]));
+    assert!(
+        digests.contains(&format!("{}/team/app@{digest}", registry.addr())),
+        "{digests}"
+    );
+
+    // A fresh daemon has nothing: the pull downloads every layer, and run works.
+    let fresh = Daemon::start();
+    let pulled = ok(&fresh.docker(&["pull", &image]));
+    assert!(pulled.contains("Pull complete"), "{pulled}");
+    assert!(
+        pulled.contains(&format!("Status: Downloaded newer image for {image}")),
+        "{pulled}"
+    );
+    let out = ok(&fresh.docker(&["run", "--rm", &image, "echo", "pulled-and-ran"]));
+    assert_eq!(out, "pulled-and-ran\n");
+
+    // Pull by digest.
+    let by_digest = format!("{}/team/app@{digest}", registry.addr());
+    let other = Daemon::start();
+    ok(&other.docker(&["pull", &by_digest]));
+    let out = ok(&other.docker(&["run", "--rm", &by_digest, "echo", "by-digest"]));
+    assert_eq!(out, "by-digest\n");
+}
+
+#[test]
+fn run_pulls_a_missing_image_on_demand() {
+    require_root!();
+    let registry = Registry::start();
+    let source = Daemon::with_busybox();
+    let image = format!("{}/x:y", registry.addr());
+    ok(&source.docker(&["tag", "busybox", &image]));
+    ok(&source.docker(&["push", &image]));
+
+    let d = Daemon::start();
+    let out = d.docker(&["run", "--rm", &image, "echo", "on-demand"]);
+    assert_eq!(stdout(&out), "on-demand\n", "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("Unable to find image '{image}' locally")),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn pull_of_a_missing_tag_says_manifest_unknown() {
+    require_root!();
+    let registry = Registry::start();
+    let d = Daemon::start();
+    let out = d.docker(&["pull", &format!("{}/nope/nothing:1", registry.addr())]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("manifest unknown"), "{}", stderr(&out));
+    let images = ok(&d.docker(&["images", "-q"]));
+    assert_eq!(images.trim(), "");
+}
+
+fn login(d: &Daemon, addr: &str, user: &str, password: &str) -> Output {
+    let mut child = d
+        .docker_cmd(&["login", "-u", user, "--password-stdin", addr])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("docker login");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(password.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn login_then_push_and_pull_with_credentials() {
+    require_root!();
+    let registry = Registry::start_with_htpasswd("alice", "s3cret");
+    let d = Daemon::with_busybox();
+    let addr = registry.addr();
+    let image = format!("{addr}/fr/iut/caen/mapremiereimage:latest");
+    ok(&d.docker(&["tag", "busybox", &image]));
+
+    // Without credentials the registry refuses.
+    let out = d.docker(&["push", &image]);
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    let out = login(&d, &addr, "alice", "wrong");
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "login attempt to http://{addr}/v2/ failed with status: 401 Unauthorized"
+        )),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = login(&d, &addr, "alice", "s3cret");
+    assert!(ok(&out).contains("Login Succeeded"), "{}", stdout(&out));
+    ok(&d.docker(&["push", &image]));
+    ok(&d.docker(&["rmi", &image]));
+    ok(&d.docker(&["pull", &image]));
+    let out = ok(&d.docker(&["run", "--rm", &image, "echo", "authenticated"]));
+    assert_eq!(out, "authenticated\n");
+}
