@@ -81,8 +81,7 @@ impl Engine {
                     }
                 }
             }
-            let mut deleted = Vec::new();
-            let mut reclaimed = 0;
+            let mut candidates = Vec::new();
             for img in images {
                 let id = img.id.as_str().to_string();
                 if used.contains(&id) {
@@ -109,26 +108,43 @@ impl Engine {
                 {
                     continue;
                 }
-                let no_users = |_: &image::ImageId| None;
-                // An image another one was committed on top of stays (dockerd's conflict).
-                let Ok(items) = store.delete(&id, true, &no_users) else {
-                    continue;
-                };
-                for item in items {
-                    match item {
-                        image::DeleteItem::Untagged(r) => deleted.push(ImageDeleteResponseItem {
-                            untagged: Some(r),
-                            deleted: None,
-                        }),
-                        image::DeleteItem::Deleted(d) => {
-                            reclaimed += layer_sizes.get(&d).copied().unwrap_or(0);
-                            deleted.push(ImageDeleteResponseItem {
-                                untagged: None,
-                                deleted: Some(d),
-                            });
+                candidates.push(id);
+            }
+            let mut deleted = Vec::new();
+            let mut reclaimed = 0;
+            // An image another one was committed on top of cannot go before its child (creation
+            // times tie within a second): retry the ones refused until a pass removes nothing.
+            loop {
+                let mut refused = Vec::new();
+                let before = candidates.len();
+                for id in candidates {
+                    let no_users = |_: &image::ImageId| None;
+                    let Ok(items) = store.delete(&id, true, &no_users) else {
+                        refused.push(id);
+                        continue;
+                    };
+                    for item in items {
+                        match item {
+                            image::DeleteItem::Untagged(r) => {
+                                deleted.push(ImageDeleteResponseItem {
+                                    untagged: Some(r),
+                                    deleted: None,
+                                })
+                            }
+                            image::DeleteItem::Deleted(d) => {
+                                reclaimed += layer_sizes.get(&d).copied().unwrap_or(0);
+                                deleted.push(ImageDeleteResponseItem {
+                                    untagged: None,
+                                    deleted: Some(d),
+                                });
+                            }
                         }
                     }
                 }
+                if refused.is_empty() || refused.len() == before {
+                    break;
+                }
+                candidates = refused;
             }
             Ok(ImagePruneReport {
                 images_deleted: (!deleted.is_empty()).then_some(deleted),

@@ -1,0 +1,121 @@
+//! `docker save | docker load` between daemons, `docker commit` with changes, `docker history`
+//! and `docker image prune`, through the real docker CLI.
+
+use std::process::Output;
+
+use test_support::{require_root, Daemon};
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn ok(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout(out)
+}
+
+#[test]
+fn save_then_load_on_a_second_daemon() {
+    require_root!();
+    let a = Daemon::with_busybox();
+    ok(&a.docker(&["tag", "busybox", "moved:1"]));
+    let archive = a.scratch().join("moved.tar");
+    ok(&a.docker(&["save", "-o", archive.to_str().unwrap(), "moved:1"]));
+    let id = ok(&a.docker(&["image", "inspect", "-f", "{{.Id}}", "moved:1"]));
+
+    let b = Daemon::start();
+    let loaded = ok(&b.docker(&["load", "-i", archive.to_str().unwrap()]));
+    assert!(loaded.contains("Loaded image: moved:1"), "{loaded}");
+    assert_eq!(
+        ok(&b.docker(&["image", "inspect", "-f", "{{.Id}}", "moved:1"])),
+        id
+    );
+    assert_eq!(
+        ok(&b.docker(&["run", "--rm", "moved:1", "echo", "loaded"])),
+        "loaded\n"
+    );
+
+    // Round trip on the same daemon: save, rmi, load.
+    ok(&a.docker(&["rmi", "moved:1"]));
+    ok(&a.docker(&["load", "-i", archive.to_str().unwrap()]));
+    assert_eq!(
+        ok(&a.docker(&["image", "inspect", "-f", "{{.Id}}", "moved:1"])),
+        id
+    );
+}
+
+#[test]
+fn commit_with_changes_history_and_prune() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    ok(&d.docker(&[
+        "run",
+        "--name",
+        "src",
+        "busybox",
+        "sh",
+        "-c",
+        "echo changed > /marker",
+    ]));
+    let id = ok(&d.docker(&[
+        "commit",
+        "-c",
+        r#"CMD ["echo","committed"]"#,
+        "-m",
+        "a message",
+        "-a",
+        "someone",
+        "src",
+        "committed:1",
+    ]));
+    assert!(id.trim().starts_with("sha256:"), "{id}");
+    assert_eq!(ok(&d.docker(&["run", "--rm", "committed:1"])), "committed\n");
+    assert_eq!(
+        ok(&d.docker(&["run", "--rm", "committed:1", "cat", "/marker"])),
+        "changed\n"
+    );
+    let layers = ok(&d.docker(&[
+        "image",
+        "inspect",
+        "-f",
+        "{{len .RootFS.Layers}} {{.Author}} {{.Comment}}",
+        "committed:1",
+    ]));
+    assert_eq!(layers.trim(), "2 someone a message");
+
+    // History: newest first, the top entry has the image id and tag, the commit's comment.
+    let history = ok(&d.docker(&[
+        "history",
+        "--no-trunc",
+        "--format",
+        "{{.ID}}|{{.Comment}}|{{.CreatedBy}}",
+        "committed:1",
+    ]));
+    let lines: Vec<&str> = history.lines().collect();
+    assert!(lines.len() >= 2, "{history}");
+    assert!(lines[0].starts_with(id.trim()), "{history}");
+    assert!(lines[0].contains("|a message|"), "{history}");
+    assert!(lines[0].contains("echo changed > /marker"), "{history}");
+
+    // Prune: a dangling image goes, a tagged one used by nothing goes only with -a.
+    ok(&d.docker(&["commit", "src"]));
+    let dangling = ok(&d.docker(&["images", "-q", "--filter", "dangling=true"]));
+    assert_eq!(dangling.lines().count(), 1, "{dangling}");
+    let pruned = ok(&d.docker(&["image", "prune", "-f"]));
+    assert!(pruned.contains("deleted: sha256:"), "{pruned}");
+    assert_eq!(
+        ok(&d.docker(&["images", "-q", "--filter", "dangling=true"])).trim(),
+        ""
+    );
+    ok(&d.docker(&["rm", "src"]));
+    let pruned = ok(&d.docker(&["image", "prune", "-a", "-f"]));
+    assert!(pruned.contains("untagged: committed:1"), "{pruned}");
+    assert!(pruned.contains("Total reclaimed space"), "{pruned}");
+    assert_eq!(ok(&d.docker(&["images", "-q"])).trim(), "");
+}
