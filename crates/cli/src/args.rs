@@ -724,7 +724,7 @@ pub struct CommitArgs {
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// Print sizes and dates in human readable format
-    #[arg(short = 'H', long = "human", default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    #[arg(long = "human", default_value_t = true, action = ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
     pub human: bool,
     /// Don't truncate output
     #[arg(long = "no-trunc")]
@@ -901,6 +901,12 @@ mod tests {
             }
             other => panic!("not import: {other:?}"),
         }
+    }
+
+    #[test]
+    fn every_command_definition_is_consistent() {
+        // clap's own checks (duplicate short flags such as a `-H` clashing with the global one)
+        <Cli as clap::CommandFactory>::command().debug_assert();
     }
 
     #[test]
