@@ -168,6 +168,33 @@ pub enum ImageCommand {
 pub enum SystemCommand {
     Events(EventsArgs),
     Info(InfoArgs),
+    /// Show docker disk usage
+    Df(SystemDfArgs),
+    /// Remove unused data
+    Prune(SystemPruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SystemDfArgs {
+    /// Format output using a custom template
+    #[arg(long = "format")]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SystemPruneArgs {
+    /// Remove all unused images not just dangling ones
+    #[arg(short = 'a', long = "all")]
+    pub all: bool,
+    /// Do not prompt for confirmation
+    #[arg(short = 'f', long = "force")]
+    pub force: bool,
+    /// Prune anonymous volumes
+    #[arg(long = "volumes")]
+    pub volumes: bool,
+    /// Provide filter values (e.g. "label=<key>=<value>")
+    #[arg(long = "filter")]
+    pub filter: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -135,6 +135,8 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<i32, CliError> {
         Command::System(c) => match c {
             SystemCommand::Events(a) => events::run(ctx, a).await,
             SystemCommand::Info(a) => info::run(ctx, a).await,
+            SystemCommand::Df(a) => system_df::run(ctx, a).await,
+            SystemCommand::Prune(a) => system_prune::run(ctx, a).await,
         },
         Command::Container(c) => match c {
             ContainerCommand::Run(a) => run::run(ctx, a).await,

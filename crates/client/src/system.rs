@@ -28,3 +28,29 @@ impl Client {
         self.get_json("/info", &Query::new()).await
     }
 }
+
+impl Client {
+    /// `GET /system/df`, undecoded (images, containers, volumes, build cache).
+    pub async fn disk_usage(&self) -> Result<serde_json::Value, ClientError> {
+        self.get_json("/system/df", &Query::new()).await
+    }
+
+    /// `POST /networks/prune` or `/build/prune` (`kind`), undecoded.
+    pub async fn prune_other(
+        &self,
+        kind: &str,
+        filters: &api::Filters,
+    ) -> Result<serde_json::Value, ClientError> {
+        let mut query = Query::new();
+        if !filters.is_empty() {
+            query = query.push("filters", filters.to_json());
+        }
+        self.json(
+            hyper::Method::POST,
+            &format!("/{kind}/prune"),
+            &query,
+            RequestBody::Empty,
+        )
+        .await
+    }
+}

@@ -12,7 +12,7 @@ use crate::args::ExecArgs;
 use crate::commands::run::start_error_code;
 use crate::container_flags::parse_env_file;
 use crate::session::{copy_output, spawn_resize_tracker, spawn_stdin_forwarder, ResizeTarget};
-use crate::terminal::{detach_keys, is_terminal, window_size, RawModeGuard};
+use crate::terminal::{detach_keys, is_terminal, RawModeGuard};
 use crate::{CliError, Ctx};
 
 pub async fn run(ctx: &Ctx, args: ExecArgs) -> Result<i32, CliError> {
@@ -101,16 +101,13 @@ pub fn exec_config(args: &ExecArgs, cmd: Vec<String>) -> Result<ExecConfig, CliE
         }
     }
     let detach = args.detach;
-    let console_size = if args.tty {
-        window_size().map(|(rows, cols)| [u64::from(rows), u64::from(cols)])
-    } else {
-        None
-    };
     Ok(ExecConfig {
         user: args.user.clone().unwrap_or_default(),
         privileged: args.privileged,
         tty: args.tty,
-        console_size,
+        // API 1.41 has no exec ConsoleSize (docker leaves it out); the size follows at once
+        // with a resize.
+        console_size: None,
         attach_stdin: args.interactive && !detach,
         attach_stderr: !detach,
         attach_stdout: !detach,

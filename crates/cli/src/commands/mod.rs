@@ -34,6 +34,8 @@ pub mod save;
 pub mod start;
 pub mod stats;
 pub mod stop;
+pub mod system_df;
+pub mod system_prune;
 pub mod tag;
 pub mod top;
 pub mod update;
