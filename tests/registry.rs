@@ -85,6 +85,15 @@ fn push_rmi_pull_run_and_push_again() {
     let out = ok(&fresh.docker(&["run", "--rm", &image, "echo", "pulled-and-ran"]));
     assert_eq!(out, "pulled-and-ran\n");
 
+    // rmi of the last tag also drops the repository's digest reference, so the image goes.
+    let removed = ok(&fresh.docker(&["rmi", &image]));
+    assert!(
+        removed.contains(&format!("Untagged: {}/team/app@{digest}", registry.addr())),
+        "{removed}"
+    );
+    assert!(removed.contains("Deleted: sha256:"), "{removed}");
+    assert_eq!(ok(&fresh.docker(&["images", "-q"])).trim(), "");
+
     // Pull by digest.
     let by_digest = format!("{}/team/app@{digest}", registry.addr());
     let other = Daemon::start();

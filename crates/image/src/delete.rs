@@ -81,6 +81,18 @@ impl ImageStore {
             let reference = Reference::parse(name)?.with_default_tag();
             state.repositories.remove(&reference.to_string());
             records.push(DeleteItem::Untagged(reference.familiar()));
+            // dockerd: once the last tag of a repository goes, that repository's digest
+            // references (RepoDigests from pull/push) go with it.
+            if reference.digest().is_none() {
+                let refs = state.references_of(&id);
+                let same_repo = |r: &Reference| r.name() == reference.name();
+                if !refs.iter().any(|r| r.digest().is_none() && same_repo(r)) {
+                    for r in refs.iter().filter(|r| r.digest().is_some() && same_repo(r)) {
+                        state.repositories.remove(&r.to_string());
+                        records.push(DeleteItem::Untagged(r.familiar()));
+                    }
+                }
+            }
             if !state.references_of(&id).is_empty() {
                 self.save_repositories(&state)?;
                 return Ok(records);
