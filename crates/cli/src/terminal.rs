@@ -23,12 +23,23 @@ pub fn window_size() -> Option<(u16, u16)> {
 /// the previous mode when dropped.
 pub struct RawModeGuard {
     saved: Termios,
-    on_signal: tokio::task::JoinHandle<()>,
+    on_signal: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RawModeGuard {
-    /// `None` when stdin is not a terminal or its mode cannot be changed.
+    /// Raw mode; a terminating signal (TERM, HUP, INT, QUIT) restores the terminal and exits
+    /// 128+signal. `None` when stdin is not a terminal or its mode cannot be changed.
     pub fn enable() -> Option<RawModeGuard> {
+        RawModeGuard::enable_with(true)
+    }
+
+    /// Raw mode for `run`, whose signal proxy forwards those signals to the container instead
+    /// (berth then ends with the container and the guard restores the mode as it drops).
+    pub fn enable_with_signal_proxy() -> Option<RawModeGuard> {
+        RawModeGuard::enable_with(false)
+    }
+
+    fn enable_with(exit_on_signals: bool) -> Option<RawModeGuard> {
         let stdin = std::io::stdin();
         let fd = stdin.as_fd();
         if !is_terminal(fd) {
@@ -38,14 +49,16 @@ impl RawModeGuard {
         let mut raw = saved.clone();
         raw.make_raw();
         termios::tcsetattr(fd, OptionalActions::Now, &raw).ok()?;
-        let on_signal = spawn_restore_on_signal(saved.clone());
+        let on_signal = exit_on_signals.then(|| spawn_restore_on_signal(saved.clone()));
         Some(RawModeGuard { saved, on_signal })
     }
 }
 
 impl Drop for RawModeGuard {
     fn drop(&mut self) {
-        self.on_signal.abort();
+        if let Some(task) = &self.on_signal {
+            task.abort();
+        }
         let stdin = std::io::stdin();
         let _ = termios::tcsetattr(stdin.as_fd(), OptionalActions::Now, &self.saved);
     }

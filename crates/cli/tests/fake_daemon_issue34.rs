@@ -43,6 +43,8 @@ struct Fake {
     /// Whether the container and execs have a TTY.
     tty: bool,
     seen: Mutex<Seen>,
+    /// Signalled by a `kill` request: a TTY session whose stdin closed stays open until then.
+    killed: tokio::sync::Notify,
 }
 
 const STATS_SAMPLE: &str = r#"{"id":"712a1f5c6a836ba41e1a8487f1faf1b592d57bc3aad9f751190aa74936866e8b","name":"/statbox","cpu_stats":{"cpu_usage":{"total_usage":2000000},"system_cpu_usage":1000000000,"online_cpus":4},"precpu_stats":{"cpu_usage":{"total_usage":1000000},"system_cpu_usage":600000000},"memory_stats":{"usage":1000000,"limit":25275000000,"stats":{"total_inactive_file":356928}},"pids_stats":{"current":2},"networks":{"eth0":{"rx_bytes":586,"tx_bytes":0}}}"#;
@@ -101,6 +103,14 @@ async fn handle(mut req: Request<Incoming>, fake: Arc<Fake>) -> Result<Response<
                             break;
                         }
                     }
+                    if !fake.seen.lock().unwrap().stdin.contains(&b'q') {
+                        // `run -t` without stdin: runs until killed.
+                        let _ = tokio::time::timeout(
+                            std::time::Duration::from_secs(10),
+                            fake.killed.notified(),
+                        )
+                        .await;
+                    }
                 } else {
                     let mut input = Vec::new();
                     let _ = io.read_to_end(&mut input).await;
@@ -157,6 +167,15 @@ async fn handle(mut req: Request<Incoming>, fake: Arc<Fake>) -> Result<Response<
         "/v1.41/containers/box/pause" | "/v1.41/containers/box/rename" => {
             full(StatusCode::NO_CONTENT, "")
         }
+        "/v1.41/containers/create" => full(StatusCode::CREATED, r#"{"Id":"b0x","Warnings":[]}"#),
+        "/v1.41/containers/b0x/start" => full(StatusCode::NO_CONTENT, ""),
+        "/v1.41/containers/b0x/resize" => full(StatusCode::OK, ""),
+        "/v1.41/containers/b0x/kill" => {
+            if req_query_is_term(&line_of_last(&fake)) {
+                fake.killed.notify_one();
+            }
+            full(StatusCode::NO_CONTENT, "")
+        }
         _ => full(
             StatusCode::NOT_FOUND,
             &format!(
@@ -167,12 +186,29 @@ async fn handle(mut req: Request<Incoming>, fake: Arc<Fake>) -> Result<Response<
     })
 }
 
+/// The request line recorded last (the one being handled).
+fn line_of_last(fake: &Fake) -> String {
+    fake.seen
+        .lock()
+        .unwrap()
+        .requests
+        .last()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A `kill` that ends the fake container (anything but WINCH).
+fn req_query_is_term(line: &str) -> bool {
+    !line.contains("signal=WINCH")
+}
+
 async fn start(dir: &tempfile::TempDir, tty: bool) -> (String, Arc<Fake>) {
     let path = dir.path().join("fake.sock");
     let listener = UnixListener::bind(&path).unwrap();
     let fake = Arc::new(Fake {
         tty,
         seen: Mutex::default(),
+        killed: tokio::sync::Notify::new(),
     });
     let server_fake = fake.clone();
     tokio::spawn(async move {
@@ -521,4 +557,56 @@ async fn events_and_stats_output() {
         .unwrap()
         .requests
         .contains(&"GET /v1.41/containers/statbox/stats?stream=0".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn window_change_sends_kill_winch_then_resize() {
+    let dir = tempfile::tempdir().unwrap();
+    let (host, fake) = start(&dir, true).await;
+    // `run -t` (no stdin) in the background of a pty; then the terminal grows and gets SIGWINCH.
+    let line = format!(
+        "{} -H {host} run -t busybox top & p=$!; sleep 1; stty rows 40 cols 120; kill -WINCH $p; sleep 1; kill -TERM $p; wait $p",
+        env!("CARGO_BIN_EXE_berth")
+    );
+    let out = under_pty(&line, &[]).await;
+    let seen = fake.seen.lock().unwrap().requests.clone();
+    let winch = seen
+        .iter()
+        .position(|r| r == "POST /v1.41/containers/b0x/kill?signal=WINCH");
+    let resize = seen
+        .iter()
+        .position(|r| r == "POST /v1.41/containers/b0x/resize?h=40&w=120");
+    assert!(
+        matches!((winch, resize), (Some(w), Some(r)) if w < r),
+        "{seen:?} {}",
+        text(&out.stdout)
+    );
+    assert!(
+        seen[0].starts_with("POST /v1.41/containers/create"),
+        "{seen:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminating_signal_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let (host, _fake) = start(&dir, true).await;
+    // berth reads the pty explicitly (a background job's stdin is /dev/null otherwise); while it
+    // runs the terminal is raw, after SIGTERM it must be cooked again.
+    let line = format!(
+        "{} -H {host} exec -it box sh </dev/tty & p=$!; sleep 1; stty -a | grep -o ' -icanon' ; kill -TERM $p; wait $p; echo \"code=$?\"; stty -a",
+        env!("CARGO_BIN_EXE_berth")
+    );
+    let out = under_pty(&line, &[]).await;
+    let output = text(&out.stdout);
+    assert!(
+        output.contains(" -icanon"),
+        "not raw while attached: {output}"
+    );
+    assert!(output.contains("code=143"), "{output}");
+    let after = output.split("code=143").nth(1).unwrap_or("");
+    assert!(
+        after.contains(" icanon") && !after.contains("-icanon"),
+        "{after}"
+    );
 }

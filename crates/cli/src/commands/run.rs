@@ -64,7 +64,7 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<i32, CliError> {
     let (detach_tx, detach_rx) = oneshot::channel();
     // Raw mode only while attached; restored when the guard drops on every return path.
     let _raw = if tty && flags.interactive {
-        RawModeGuard::enable()
+        RawModeGuard::enable_with_signal_proxy()
     } else {
         None
     };
@@ -93,16 +93,19 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<i32, CliError> {
         return Err(start_error(&e));
     }
 
-    let helper = if tty {
-        spawn_resize_tracker(ctx.client.clone(), ResizeTarget::Container(id.clone()))
-    } else {
-        spawn_signal_proxy(ctx.client.clone(), id.clone())
-    };
+    // docker's run forwards signals whatever the TTY mode (the WINCH it also forwards is sent
+    // by the resize tracker, right before the new size).
+    let proxy = spawn_signal_proxy(ctx.client.clone(), id.clone());
+    let resizer =
+        tty.then(|| spawn_resize_tracker(ctx.client.clone(), ResizeTarget::Container(id.clone())));
     let detached = tokio::select! {
         copied = copy_output(&mut reader, tty) => { copied?; false }
         Ok(()) = detach_rx => true,
     };
-    helper.abort();
+    proxy.abort();
+    if let Some(task) = resizer {
+        task.abort();
+    }
     if let Some(task) = stdin_task {
         task.abort();
     }
