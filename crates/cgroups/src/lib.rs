@@ -15,6 +15,6 @@ mod v2;
 pub use error::CgroupError;
 pub use manager::{open, open_at, CgroupManager};
 pub use mode::{detect_mode, detect_mode_at, CgroupMode, DEFAULT_ROOT};
-pub use resources::{cpu_shares_to_weight, Resources, Stats};
+pub use resources::{cpu_shares_to_weight, DeviceRule, Resources, Stats};
 pub use v1::V1Manager;
 pub use v2::V2Manager;

@@ -5,11 +5,10 @@ use std::path::{Path, PathBuf};
 use crate::fsutil::{self, join_below};
 use crate::{CgroupError, CgroupManager, Resources, Stats};
 
-/// Controllers a container joins: those berth limits, accounts or freezes with. Every extra
-/// hierarchy costs a mkdir/write/rmdir on each container start, so cpuset (which also needs
-/// cpus/mems copied from its parent), blkio and devices (no limits or allowlist set yet) are
-/// left out.
-const CONTROLLERS: &[&str] = &["memory", "cpu", "cpuacct", "pids", "freezer"];
+/// Controllers a container joins: those berth limits, accounts, freezes or guards devices with.
+/// Every extra hierarchy costs a mkdir/write/rmdir on each container start, so cpuset (which
+/// also needs cpus/mems copied from its parent) and blkio (no limits yet) are left out.
+const CONTROLLERS: &[&str] = &["memory", "cpu", "cpuacct", "pids", "freezer", "devices"];
 
 pub struct V1Manager {
     /// Every available controller: (name, hierarchy root, the container's directory in it).
@@ -98,6 +97,16 @@ impl CgroupManager for V1Manager {
         if let Some(shares) = r.cpu_shares.filter(|s| *s > 0) {
             if let Some(f) = self.file("cpu", "cpu.shares") {
                 fsutil::write(&f, &shares.to_string())?;
+            }
+        }
+        for rule in &r.devices {
+            let name = if rule.allow {
+                "devices.allow"
+            } else {
+                "devices.deny"
+            };
+            if let Some(f) = self.file("devices", name) {
+                fsutil::write(&f, &rule.to_v1_line())?;
             }
         }
         if let Some(pids) = r.pids_limit {

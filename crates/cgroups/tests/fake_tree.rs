@@ -35,6 +35,22 @@ fn resources() -> Resources {
         cpu_period: Some(100_000),
         cpu_shares: Some(512),
         pids_limit: Some(20),
+        devices: vec![
+            cgroups::DeviceRule {
+                allow: false,
+                typ: 'a',
+                major: None,
+                minor: None,
+                access: "rwm".into(),
+            },
+            cgroups::DeviceRule {
+                allow: true,
+                typ: 'c',
+                major: Some(136),
+                minor: None,
+                access: "rwm".into(),
+            },
+        ],
     }
 }
 
@@ -63,6 +79,7 @@ fn v1() -> Flavor {
             "cpuacct/berth/c1",
             "pids/berth/c1",
             "freezer/berth/c1",
+            "devices/berth/c1",
         ],
         applied: &[
             ("memory/berth/c1/memory.limit_in_bytes", "33554432"),
@@ -71,6 +88,8 @@ fn v1() -> Flavor {
             ("cpu/berth/c1/cpu.cfs_period_us", "100000"),
             ("cpu/berth/c1/cpu.shares", "512"),
             ("pids/berth/c1/pids.max", "20"),
+            ("devices/berth/c1/devices.deny", "a"),
+            ("devices/berth/c1/devices.allow", "c 136:* rwm"),
         ],
         procs: &[
             "memory/berth/c1/cgroup.procs",

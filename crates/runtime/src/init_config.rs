@@ -301,11 +301,7 @@ impl InitConfig {
             .map(|r| (rlimit_resource(r.typ()), r.soft(), r.hard()))
             .collect();
 
-        let resources = linux
-            .resources()
-            .as_ref()
-            .map(resources_from_spec)
-            .unwrap_or_default();
+        let resources = resources_from_spec(linux.resources().as_ref(), &devices);
         let user = process.user();
         let cwd = if process.cwd().as_os_str().is_empty() {
             PathBuf::from("/")
@@ -345,16 +341,55 @@ impl InitConfig {
     }
 }
 
-fn resources_from_spec(r: &oci_spec::runtime::LinuxResources) -> cgroups::Resources {
-    let memory = r.memory().as_ref();
-    let cpu = r.cpu().as_ref();
+fn device_type(typ: Option<oci_spec::runtime::LinuxDeviceType>) -> char {
+    use oci_spec::runtime::LinuxDeviceType as T;
+    match typ {
+        Some(T::B) => 'b',
+        Some(T::C) | Some(T::U) => 'c',
+        Some(T::P) => 'p',
+        Some(T::A) | None => 'a',
+    }
+}
+
+/// `linux.resources` as cgroup settings. The device rules are the spec's, or Docker's defaults
+/// when it has none (with CAP_MKNOD a container could otherwise create and open any host
+/// device), plus access to every device the spec creates in /dev.
+fn resources_from_spec(
+    r: Option<&oci_spec::runtime::LinuxResources>,
+    devices: &[DeviceSpec],
+) -> cgroups::Resources {
+    let memory = r.and_then(|r| r.memory().as_ref());
+    let cpu = r.and_then(|r| r.cpu().as_ref());
+    let mut rules: Vec<cgroups::DeviceRule> = match r.and_then(|r| r.devices().as_ref()) {
+        Some(list) if !list.is_empty() => list
+            .iter()
+            .map(|d| cgroups::DeviceRule {
+                allow: d.allow(),
+                typ: device_type(d.typ()),
+                major: d.major(),
+                minor: d.minor(),
+                access: d.access().clone().unwrap_or_else(|| "rwm".to_owned()),
+            })
+            .collect(),
+        _ => cgroups::DeviceRule::docker_defaults(),
+    };
+    for d in devices.iter().filter(|d| d.typ != 'p') {
+        rules.push(cgroups::DeviceRule {
+            allow: true,
+            typ: d.typ,
+            major: i64::try_from(d.major).ok(),
+            minor: i64::try_from(d.minor).ok(),
+            access: "rwm".to_owned(),
+        });
+    }
     cgroups::Resources {
         memory_limit: memory.and_then(|m| m.limit()),
         memory_swap: memory.and_then(|m| m.swap()),
         cpu_quota: cpu.and_then(|c| c.quota()),
         cpu_period: cpu.and_then(|c| c.period()),
         cpu_shares: cpu.and_then(|c| c.shares()),
-        pids_limit: r.pids().as_ref().map(|p| p.limit()),
+        pids_limit: r.and_then(|r| r.pids().as_ref()).map(|p| p.limit()),
+        devices: rules,
     }
 }
 
@@ -408,6 +443,25 @@ mod tests {
             .find(|m| m.destination == Path::new("/dev/shm"))
             .unwrap();
         assert_eq!(shm.options, ["size=1k"]);
+    }
+
+    #[test]
+    fn device_rules_default_to_dockers_and_cover_created_devices() {
+        let mut v = base();
+        v["linux"]["devices"] =
+            serde_json::json!([{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229}]);
+        let cfg = InitConfig::from_spec(&spec(v), Path::new("/b")).unwrap();
+        let lines: Vec<String> = cfg
+            .resources
+            .devices
+            .iter()
+            .map(|d| d.to_v1_line())
+            .collect();
+        assert_eq!(lines.first().map(String::as_str), Some("a"));
+        assert!(!cfg.resources.devices[0].allow);
+        assert!(lines.contains(&"c 1:3 rwm".to_owned()));
+        assert!(lines.contains(&"c 136:* rwm".to_owned()));
+        assert_eq!(lines.last().map(String::as_str), Some("c 10:229 rwm"));
     }
 
     #[test]

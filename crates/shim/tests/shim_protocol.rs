@@ -59,9 +59,10 @@ fn output_reaches_attach_and_log_and_exit_code_propagates() {
     assert_eq!(exit["signal"], Value::Null);
     assert!(exit["finished_at"].as_str().unwrap().ends_with('Z'));
 
+    // stdout and stderr are pumped independently: order holds within a stream only.
     let log = b.log_entries();
-    assert_eq!(log[0]["log"], "hello\n");
-    assert_eq!(log[0]["stream"], "stdout");
+    let first_stdout = log.iter().find(|e| e["stream"] == "stdout").unwrap();
+    assert_eq!(first_stdout["log"], "hello\n");
     assert!(log
         .iter()
         .any(|e| e["log"] == "oops\n" && e["stream"] == "stderr"));
@@ -429,4 +430,21 @@ fn terminal_containers_get_a_pty_with_raw_output_and_resize() {
     assert!(lines.contains(&"/dev/pts/0"), "{out:?}");
     assert_eq!(waiter.exit()["exit_code"], 0);
     assert!(b.log_entries().iter().all(|e| e["stream"] == "stdout"));
+}
+
+#[test]
+fn device_cgroup_blocks_host_devices() {
+    let mut b = Bundle::new(&[
+        "sh",
+        "-c",
+        "mknod /tmp/mem c 1 1 && echo made; head -c 1 /tmp/mem; echo mem=$?; head -c 1 /dev/zero | wc -c",
+    ]);
+    assert_eq!(b.create(&[])["ok"], true);
+    let (_, mut attach) = b.request(json!({"op": "attach", "stdout": true, "stderr": true}));
+    let waiter = b.waiter();
+    assert_eq!(b.call(json!({"op": "start"}))["ok"], true);
+    let (out, err) = read_frames(&mut attach);
+    assert_eq!(out, "made\nmem=1\n1\n", "err={err}");
+    assert!(err.contains("Operation not permitted"), "{err}");
+    assert_eq!(waiter.exit()["exit_code"], 0);
 }
