@@ -19,6 +19,7 @@ pub mod session;
 pub mod table;
 pub mod template;
 pub mod terminal;
+pub mod timestamp;
 pub mod units;
 
 use clap::Parser;

@@ -7,25 +7,22 @@ use client::EventMessage;
 use serde_json::{json, Value};
 
 use crate::args::EventsArgs;
-use crate::commands::logs::parse_timestamp;
 use crate::commands::ps::parse_filters;
 use crate::template::Template;
+use crate::timestamp::get_timestamp;
 use crate::{CliError, Ctx};
 
 pub async fn run(ctx: &Ctx, args: EventsArgs) -> Result<i32, CliError> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
+    let now = chrono::Local::now();
     let since = args
         .since
         .as_deref()
-        .map(|s| parse_timestamp(s, now))
+        .map(|s| get_timestamp(s, now, "since"))
         .transpose()?;
     let until = args
         .until
         .as_deref()
-        .map(|s| parse_timestamp(s, now))
+        .map(|s| get_timestamp(s, now, "until"))
         .transpose()?;
     let filters = parse_filters(&args.filter)?;
     let printer = EventPrinter::new(args.format.as_deref())?;
