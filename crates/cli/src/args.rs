@@ -459,6 +459,9 @@ pub struct ImportArgs {
 
 #[derive(Debug, Args)]
 pub struct PullArgs {
+    /// Download all tagged images in the repository
+    #[arg(short = 'a', long = "all-tags")]
+    pub all_tags: bool,
     /// Suppress verbose output
     #[arg(short = 'q', long = "quiet")]
     pub quiet: bool,

@@ -38,6 +38,12 @@ impl ImageRef {
         }
     }
 
+    /// True when `reference` has neither a tag nor a digest (docker then says "Using default tag").
+    pub fn is_name_only(reference: &str) -> bool {
+        let last = &reference[reference.rfind('/').map_or(0, |i| i + 1)..];
+        !reference.contains('@') && !last.contains(':')
+    }
+
     /// `busybox:latest`, as in "Unable to find image 'busybox:latest' locally".
     pub fn familiar(&self) -> String {
         match &self.digest {
@@ -90,6 +96,9 @@ mod tests {
             ImageRef::parse("user/app:v2").full_repository(),
             "docker.io/user/app"
         );
+        assert!(ImageRef::is_name_only("127.0.0.1:5000/demo/app"));
+        assert!(!ImageRef::is_name_only("127.0.0.1:5000/demo/app:1"));
+        assert!(!ImageRef::is_name_only("app@sha256:abc"));
         let r = ImageRef::parse("busybox@sha256:abc");
         assert_eq!(r.digest.as_deref(), Some("sha256:abc"));
     }

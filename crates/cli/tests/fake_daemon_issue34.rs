@@ -500,7 +500,10 @@ async fn login_writes_config_json_and_push_pull_send_the_credentials() {
     )
     .await;
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stdout), "latest: Pulling from demo/nosuch\n");
+    assert_eq!(
+        text(&out.stdout),
+        "Using default tag: latest\nlatest: Pulling from demo/nosuch\n"
+    );
     assert_eq!(
         text(&out.stderr),
         "Error response from daemon: manifest unknown\n"

@@ -73,9 +73,10 @@ impl Client {
         platform: Option<&str>,
         registry_auth: &str,
     ) -> Result<ByteStream, ClientError> {
+        // An empty tag (`pull -a`) leaves the parameter out: every tag is pulled.
         let query = Query::new()
             .push("fromImage", from_image)
-            .push("tag", tag)
+            .opt("tag", (!tag.is_empty()).then_some(tag))
             .opt("platform", platform);
         let headers = [("X-Registry-Auth", registry_auth.to_string())];
         self.stream_with_headers(Method::POST, "/images/create", &query, &headers)

@@ -14,10 +14,19 @@ use crate::{CliError, Ctx};
 
 pub async fn run(ctx: &Ctx, args: PullArgs) -> Result<i32, CliError> {
     let reference = ImageRef::parse(&args.reference);
-    let tag = reference
-        .digest
-        .clone()
-        .unwrap_or_else(|| reference.tag.clone());
+    let name_only = ImageRef::is_name_only(&args.reference);
+    if args.all_tags && !name_only {
+        return Err(CliError::message("tag can't be used with --all-tags/-a"));
+    }
+    if name_only && !args.all_tags && !args.quiet {
+        println!("Using default tag: latest");
+    }
+    // `-a` asks for every tag: no `tag` parameter at all.
+    let tag = match (&reference.digest, args.all_tags) {
+        (Some(digest), _) => digest.clone(),
+        (None, true) => String::new(),
+        (None, false) => reference.tag.clone(),
+    };
     let auth = registry_auth_header(&reference.repository);
     let stream = ctx
         .client
@@ -29,8 +38,12 @@ pub async fn run(ctx: &Ctx, args: PullArgs) -> Result<i32, CliError> {
         )
         .await?;
     show_progress(stream, args.quiet).await?;
-    let separator = if reference.digest.is_some() { '@' } else { ':' };
-    println!("{}{separator}{tag}", reference.full_repository());
+    if args.all_tags {
+        println!("{}", reference.full_repository());
+    } else {
+        let separator = if reference.digest.is_some() { '@' } else { ':' };
+        println!("{}{separator}{tag}", reference.full_repository());
+    }
     Ok(0)
 }
 

@@ -14,10 +14,7 @@ pub async fn run(ctx: &Ctx, args: PushArgs) -> Result<i32, CliError> {
             "invalid reference: cannot push a digest reference",
         ));
     }
-    let name_only = !args.reference.contains('@')
-        && args.reference[args.reference.rfind('/').map_or(0, |i| i + 1)..]
-            .find(':')
-            .is_none();
+    let name_only = ImageRef::is_name_only(&args.reference);
     let tag = if args.all_tags {
         if !name_only {
             return Err(CliError::message("tag can't be used with --all-tags/-a"));
