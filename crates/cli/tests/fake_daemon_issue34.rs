@@ -613,3 +613,31 @@ async fn a_terminating_signal_restores_the_terminal() {
         "{after}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_stats_redraw_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let (host, fake) = start(&dir, false).await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(["-H", &host, "stats", "statbox"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    child.start_kill().unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    let output = text(&out.stdout);
+    let frames: Vec<&str> = output.split("\x1b[2J\x1b[H").skip(1).collect();
+    assert!(frames.len() >= 2, "{output:?}");
+    let last = frames.last().unwrap();
+    assert!(last.starts_with("CONTAINER ID   NAME"), "{last:?}");
+    assert!(last.contains("712a1f5c6a83   statbox   1.00%"), "{last:?}");
+    assert!(fake
+        .seen
+        .lock()
+        .unwrap()
+        .requests
+        .contains(&"GET /v1.41/containers/statbox/stats?stream=1".to_string()));
+}
