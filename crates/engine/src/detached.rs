@@ -50,6 +50,11 @@ impl Engine {
         detached(async move { e.kill_container_now(&name, signal).await }).await
     }
 
+    pub async fn rename_container(&self, name: &str, new_name: &str) -> Result<()> {
+        let (e, name, new_name) = (self.clone(), name.to_string(), new_name.to_string());
+        detached(async move { e.rename_container_now(&name, &new_name).await }).await
+    }
+
     pub async fn remove_container(&self, name: &str, force: bool, volumes: bool) -> Result<()> {
         let (e, name) = (self.clone(), name.to_string());
         detached(async move { e.remove_container_now(&name, force, volumes).await }).await

@@ -103,7 +103,6 @@ fn inspect_of(img: Image) -> ImageInspect {
 
 impl Engine {
     pub async fn list_images(&self, _all: bool, filters: Filters) -> Result<Vec<ImageSummary>> {
-        let users = self.image_usage();
         let before = filters.get("before").first().map(|s| s.to_string());
         let since = filters.get("since").first().map(|s| s.to_string());
         self.blocking(move |store| {
@@ -119,10 +118,8 @@ impl Engine {
                 .into_iter()
                 .filter(|img| image_matches(img, &filters, &bounds))
                 .map(|img| ImageSummary {
-                    containers: users
-                        .get(img.id.as_str())
-                        .map(|u| u.len() as i64)
-                        .unwrap_or(0),
+                    // dockerd computes this only for `system df`; the list says -1.
+                    containers: -1,
                     created: img.created_unix(),
                     id: img.id.as_str().to_string(),
                     labels: img.config.config.labels.clone(),

@@ -333,6 +333,31 @@ impl Engine {
         shim_client::kill(&socket, sig, false).await
     }
 
+    pub(crate) async fn rename_container_now(&self, name: &str, new_name: &str) -> Result<()> {
+        let bare = crate::names::validate_name(new_name)?;
+        let h = self.inner.registry.resolve(name)?;
+        let mut entry = h.entry.lock().await;
+        let old = entry.record.bare_name().to_string();
+        if old == bare {
+            return Err(EngineError::Conflict(
+                "Renaming a container with the same name as its current name".to_string(),
+            ));
+        }
+        self.inner.registry.rename(&old, &bare, &h.id)?;
+        entry.record.name = format!("/{bare}");
+        if let Err(e) = self.persist(&entry) {
+            self.inner.registry.rename(&bare, &old, &h.id).ok();
+            entry.record.name = format!("/{old}");
+            return Err(e);
+        }
+        self.emit_with(
+            "rename",
+            &entry.record,
+            BTreeMap::from([("oldName".to_string(), format!("/{old}"))]),
+        );
+        Ok(())
+    }
+
     pub(crate) async fn remove_container_now(
         &self,
         name: &str,

@@ -260,7 +260,7 @@ impl Engine {
                 .await
                 .unwrap_or(false)
             {
-                progress.layer(id, &format!("Mounted from {from}"));
+                progress.layer(id, format!("Mounted from {from}"));
                 self.remember(diff_id, &source.digest, source.size, &repository)
                     .await;
                 return Ok(PushedBlob {

@@ -67,6 +67,13 @@ impl Registry {
         Ok(())
     }
 
+    /// Moves `id` from `old` to `new` (both bare); fails if `new` is taken.
+    pub fn rename(&self, old: &str, new: &str, id: &str) -> Result<()> {
+        self.reserve_name(new, id)?;
+        self.release_name(old, id);
+        Ok(())
+    }
+
     pub fn release_name(&self, name: &str, id: &str) {
         let mut maps = self.write();
         if maps

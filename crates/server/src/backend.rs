@@ -49,6 +49,7 @@ pub trait ContainerBackend: Send + Sync + 'static {
         name: &str,
         signal: Option<String>,
     ) -> impl Future<Output = BackendResult<()>> + Send;
+    fn rename(&self, name: &str, new_name: &str) -> impl Future<Output = BackendResult<()>> + Send;
     fn remove(
         &self,
         name: &str,

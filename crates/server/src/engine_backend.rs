@@ -37,6 +37,9 @@ impl ContainerBackend for Engine {
     async fn kill(&self, name: &str, signal: Option<String>) -> BackendResult<()> {
         self.kill_container(name, signal).await.map_err(e)
     }
+    async fn rename(&self, name: &str, new_name: &str) -> BackendResult<()> {
+        self.rename_container(name, new_name).await.map_err(e)
+    }
     async fn remove(&self, name: &str, force: bool, volumes: bool) -> BackendResult<()> {
         self.remove_container(name, force, volumes).await.map_err(e)
     }

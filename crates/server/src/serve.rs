@@ -27,6 +27,7 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .merge(routes::images::routes::<B>())
         .merge(routes::transfer::routes::<B>())
         .fallback(|| async { ApiError::not_found("page not found") })
+        .method_not_allowed_fallback(|| async { ApiError::not_found("page not found") })
         .with_state(backend)
 }
 

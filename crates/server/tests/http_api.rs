@@ -64,6 +64,13 @@ impl ContainerBackend for Fake {
     async fn kill(&self, _name: &str, _s: Option<String>) -> BackendResult<()> {
         Ok(())
     }
+    async fn rename(&self, _name: &str, new_name: &str) -> BackendResult<()> {
+        if new_name == "taken" {
+            Err(errdefs::Error::conflict("name taken"))
+        } else {
+            Ok(())
+        }
+    }
     async fn remove(&self, _name: &str, force: bool, _v: bool) -> BackendResult<()> {
         if force {
             Ok(())
@@ -266,6 +273,17 @@ async fn version_prefix_and_errors() {
     assert!(
         status(&request(&h, "DELETE /containers/x?force=True HTTP/1.1", b"").await).contains("204")
     );
+    assert!(
+        status(&request(&h, "POST /containers/x/rename?name=new HTTP/1.1", b"").await)
+            .contains("204")
+    );
+    assert!(
+        status(&request(&h, "POST /containers/x/rename?name=taken HTTP/1.1", b"").await)
+            .contains("409")
+    );
+    let r = request(&h, "GET /v1.41/containers/create HTTP/1.1", b"").await;
+    assert_eq!(status(&r), "HTTP/1.1 404 Not Found");
+    assert_eq!(body(&r), "{\"message\":\"page not found\"}\n");
 }
 
 #[tokio::test]

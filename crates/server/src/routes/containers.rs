@@ -26,6 +26,7 @@ pub fn routes<B: ContainerBackend>() -> Router<Arc<B>> {
         .route("/containers/{id}/stop", post(stop::<B>))
         .route("/containers/{id}/restart", post(restart::<B>))
         .route("/containers/{id}/kill", post(kill::<B>))
+        .route("/containers/{id}/rename", post(rename::<B>))
         .route("/containers/{id}/wait", post(wait::<B>))
         .route("/containers/{id}/attach", post(attach::<B>))
         .route("/containers/{id}/logs", get(logs::<B>))
@@ -98,6 +99,16 @@ async fn kill<B: ContainerBackend>(
         .filter(|s| !s.is_empty())
         .map(str::to_string);
     b.kill(&id, signal).await?;
+    Ok(empty(StatusCode::NO_CONTENT))
+}
+
+async fn rename<B: ContainerBackend>(
+    State(b): State<Arc<B>>,
+    Path(id): Path<String>,
+    q: QueryParams,
+) -> ApiResult<Response> {
+    let new_name = q.get("name").unwrap_or("");
+    b.rename(&id, new_name).await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
