@@ -37,7 +37,7 @@ pub async fn run(ctx: &Ctx, args: ImagesArgs) -> Result<i32, CliError> {
     let now = now_unix_nanos();
     let rows: Vec<Value> = images
         .iter()
-        .flat_map(|i| image_rows(i, truncate, now))
+        .flat_map(|i| image_rows(i, truncate, args.digests, now))
         .collect();
     let default = if args.digests {
         DEFAULT_TABLE_DIGESTS
@@ -70,24 +70,84 @@ fn image_id(id: &str, truncate: bool) -> String {
     }
 }
 
-/// One row per repository tag; an untagged image is one `<none>`/`<none>` row.
-pub fn image_rows(image: &ImageSummary, truncate: bool, now_nanos: i128) -> Vec<Value> {
-    let tags: Vec<(String, String)> = match image.repo_tags.as_deref() {
-        Some(tags) if !tags.is_empty() && tags.iter().any(|t| t != "<none>:<none>") => tags
-            .iter()
-            .map(|t| {
-                let r = ImageRef::parse(t);
-                (r.repository, r.tag)
-            })
-            .collect(),
-        _ => vec![("<none>".to_string(), "<none>".to_string())],
-    };
-    let digest = image
-        .repo_digests
-        .as_ref()
-        .and_then(|d| d.first())
-        .and_then(|d| d.split_once('@').map(|(_, digest)| digest.to_string()))
-        .unwrap_or_else(|| "<none>".to_string());
+/// docker's familiar repository name (`docker.io/library/busybox` → `busybox`).
+fn familiar(repository: &str) -> &str {
+    repository
+        .strip_prefix("docker.io/library/")
+        .or_else(|| repository.strip_prefix("docker.io/"))
+        .unwrap_or(repository)
+}
+
+/// (repository, tag, digest) rows as docker's image formatter builds them: one per repository
+/// tag (and per digest of that repository with `--digests`), then the repositories known only
+/// by digest with tag `<none>`; an image with neither is one `<none>`/`<none>` row.
+pub fn tag_digest_rows(image: &ImageSummary, digests: bool) -> Vec<(String, String, String)> {
+    let none = || "<none>".to_string();
+    let mut repo_tags: Vec<(String, Vec<String>)> = Vec::new();
+    for tag in image.repo_tags.iter().flatten() {
+        if tag == "<none>:<none>" {
+            continue;
+        }
+        let r = ImageRef::parse(tag);
+        let repo = familiar(&r.repository).to_string();
+        match repo_tags.iter_mut().find(|(name, _)| *name == repo) {
+            Some((_, tags)) => tags.push(r.tag),
+            None => repo_tags.push((repo, vec![r.tag])),
+        }
+    }
+    let mut repo_digests: Vec<(String, Vec<String>)> = Vec::new();
+    for reference in image.repo_digests.iter().flatten() {
+        let Some((repo, digest)) = reference.split_once('@') else {
+            continue;
+        };
+        if repo == "<none>" {
+            continue;
+        }
+        let repo = familiar(repo).to_string();
+        match repo_digests.iter_mut().find(|(name, _)| *name == repo) {
+            Some((_, list)) => list.push(digest.to_string()),
+            None => repo_digests.push((repo, vec![digest.to_string()])),
+        }
+    }
+    let mut rows = Vec::new();
+    for (repo, tags) in &repo_tags {
+        let position = repo_digests.iter().position(|(name, _)| name == repo);
+        let own = position
+            .map(|i| repo_digests.remove(i).1)
+            .unwrap_or_default();
+        let own = if digests { own } else { Vec::new() };
+        for tag in tags {
+            if own.is_empty() {
+                rows.push((repo.clone(), tag.clone(), none()));
+            }
+            for digest in &own {
+                rows.push((repo.clone(), tag.clone(), digest.clone()));
+            }
+        }
+    }
+    for (repo, list) in repo_digests {
+        if digests {
+            for digest in list {
+                rows.push((repo.clone(), none(), digest));
+            }
+        } else {
+            rows.push((repo, none(), none()));
+        }
+    }
+    if rows.is_empty() {
+        rows.push((none(), none(), none()));
+    }
+    rows
+}
+
+/// The template fields of each row of an image.
+pub fn image_rows(
+    image: &ImageSummary,
+    truncate: bool,
+    digests: bool,
+    now_nanos: i128,
+) -> Vec<Value> {
+    let tags = tag_digest_rows(image, digests);
     let shared = |n: i64| {
         if n < 0 {
             "N/A".to_string()
@@ -96,7 +156,7 @@ pub fn image_rows(image: &ImageSummary, truncate: bool, now_nanos: i128) -> Vec<
         }
     };
     tags.into_iter()
-        .map(|(repository, tag)| {
+        .map(|(repository, tag, digest)| {
             json!({
                 "Repository": repository,
                 "Tag": tag,
@@ -131,7 +191,7 @@ mod tests {
             ..ImageSummary::default()
         };
         let now = (1_795_340_478i128 + 70) * 1_000_000_000;
-        let rows = image_rows(&image, true, now);
+        let rows = image_rows(&image, true, false, now);
         let text = render_list(None, DEFAULT_TABLE, &rows, &header).unwrap();
         assert_eq!(
             text,
@@ -142,12 +202,45 @@ mod tests {
     }
 
     #[test]
+    fn digests_belong_to_their_repository() {
+        let image = ImageSummary {
+            id: "sha256:46e9786eded2".into(),
+            repo_tags: Some(vec![
+                "busybox:latest".into(),
+                "127.0.0.1:5077/demo/busybox:v1".into(),
+            ]),
+            repo_digests: Some(vec![
+                "127.0.0.1:5077/demo/busybox@sha256:ccef".into(),
+                "127.0.0.1:5077/other@sha256:aaaa".into(),
+            ]),
+            ..ImageSummary::default()
+        };
+        let row = |r: &str, t: &str, d: &str| (r.to_string(), t.to_string(), d.to_string());
+        assert_eq!(
+            tag_digest_rows(&image, true),
+            vec![
+                row("busybox", "latest", "<none>"),
+                row("127.0.0.1:5077/demo/busybox", "v1", "sha256:ccef"),
+                row("127.0.0.1:5077/other", "<none>", "sha256:aaaa"),
+            ]
+        );
+        assert_eq!(
+            tag_digest_rows(&image, false),
+            vec![
+                row("busybox", "latest", "<none>"),
+                row("127.0.0.1:5077/demo/busybox", "v1", "<none>"),
+                row("127.0.0.1:5077/other", "<none>", "<none>"),
+            ]
+        );
+    }
+
+    #[test]
     fn untagged_images_show_none() {
         let image = ImageSummary {
             id: "sha256:abcdef0123456789".into(),
             ..ImageSummary::default()
         };
-        let rows = image_rows(&image, true, 0);
+        let rows = image_rows(&image, true, false, 0);
         assert_eq!(rows[0]["Repository"], "<none>");
         assert_eq!(rows[0]["Tag"], "<none>");
         assert_eq!(rows[0]["ID"], "abcdef012345");
