@@ -167,6 +167,10 @@ async fn handle(mut req: Request<Incoming>, fake: Arc<Fake>) -> Result<Response<
         "/v1.41/containers/box/pause" | "/v1.41/containers/box/rename" => {
             full(StatusCode::NO_CONTENT, "")
         }
+        "/v1.41/containers/prune" => full(
+            StatusCode::OK,
+            r#"{"ContainersDeleted":["a1","b2"],"SpaceReclaimed":2048}"#,
+        ),
         "/v1.41/containers/create" => full(StatusCode::CREATED, r#"{"Id":"b0x","Warnings":[]}"#),
         "/v1.41/containers/b0x/start" => full(StatusCode::NO_CONTENT, ""),
         "/v1.41/containers/b0x/resize" => full(StatusCode::OK, ""),
@@ -640,4 +644,34 @@ async fn live_stats_redraw_the_table() {
         .unwrap()
         .requests
         .contains(&"GET /v1.41/containers/statbox/stats?stream=1".to_string()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn container_prune_asks_first_and_reports_like_docker() {
+    let dir = tempfile::tempdir().unwrap();
+    let (host, fake) = start(&dir, false).await;
+    let out = berth(&host, dir.path(), &["container", "prune"], Some(b"n\n")).await;
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] "
+    );
+    assert!(fake.seen.lock().unwrap().requests.is_empty());
+
+    let out = berth(
+        &host,
+        dir.path(),
+        &["container", "prune", "-f", "--filter", "until=1h"],
+        None,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "Deleted Containers:\na1\nb2\n\nTotal reclaimed space: 2.048kB\n"
+    );
+    assert_eq!(
+        fake.seen.lock().unwrap().requests,
+        ["POST /v1.41/containers/prune?filters=%7B%22until%22%3A%7B%221h%22%3Atrue%7D%7D"]
+    );
 }

@@ -7,7 +7,7 @@ pub async fn run(ctx: &Ctx, args: RenameArgs) -> Result<i32, CliError> {
     let new_name = args.new_name.trim();
     if new_name.is_empty() {
         return Err(CliError::message(
-            "Error: neither old nor new names may be empty",
+            "Error: Neither old nor new names may be empty",
         ));
     }
     ctx.client
