@@ -224,6 +224,10 @@ pub async fn write_stream_to(
                 let _ = std::fs::remove_file(&temp_path);
                 CliError::message(format!("failed to save to {}: {e}", path.display()))
             })?;
+            // The rename itself survives a crash only once the directory is synced.
+            if let Ok(dir) = std::fs::File::open(&dir) {
+                let _ = dir.sync_all();
+            }
             Ok(())
         }
     }
