@@ -1,5 +1,7 @@
 //! `berth image prune [-a] [-f] [--filter]`: dangling images, or every unused one with `-a`.
 
+use api::Filters;
+
 use crate::args::ImagePruneArgs;
 use crate::commands::ps::parse_filters;
 use crate::humanize::human_size;
@@ -7,8 +9,7 @@ use crate::prompt::confirm;
 use crate::{CliError, Ctx};
 
 pub async fn run(ctx: &Ctx, args: ImagePruneArgs) -> Result<i32, CliError> {
-    let mut filters = parse_filters(&args.filter)?;
-    filters.add("dangling", if args.all { "false" } else { "true" });
+    let filters = prune_filters(args.all, &args.filter)?;
     let warning = if args.all {
         "WARNING! This will remove all images without at least one container associated to them."
     } else {
@@ -35,4 +36,30 @@ pub async fn run(ctx: &Ctx, args: ImagePruneArgs) -> Result<i32, CliError> {
         human_size(report.space_reclaimed as f64)
     );
     Ok(0)
+}
+
+/// The user's filters plus `dangling=true`, or `dangling=false` with `-a`.
+pub fn prune_filters(all: bool, flags: &[String]) -> Result<Filters, CliError> {
+    let mut filters = parse_filters(flags)?;
+    filters.add("dangling", if all { "false" } else { "true" });
+    Ok(filters)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_like_the_docker_cli() {
+        // transcript 17: `image prune -a -f --filter until=1h`
+        let filters = prune_filters(true, &["until=1h".to_string()]).unwrap();
+        assert_eq!(
+            filters.to_json(),
+            r#"{"dangling":{"false":true},"until":{"1h":true}}"#
+        );
+        assert_eq!(
+            prune_filters(false, &[]).unwrap().to_json(),
+            r#"{"dangling":{"true":true}}"#
+        );
+    }
 }

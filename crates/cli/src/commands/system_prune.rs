@@ -3,6 +3,7 @@
 //! Endpoints this daemon does not have (404) are skipped.
 
 use crate::args::SystemPruneArgs;
+use crate::commands::image_prune::prune_filters;
 use crate::commands::ps::parse_filters;
 use crate::humanize::human_size;
 use crate::prompt::confirm;
@@ -42,8 +43,7 @@ pub async fn run(ctx: &Ctx, args: SystemPruneArgs) -> Result<i32, CliError> {
         }
     }
 
-    let mut image_filters = filters.clone();
-    image_filters.add("dangling", if args.all { "false" } else { "true" });
+    let image_filters = prune_filters(args.all, &args.filter)?;
     let images = ctx.client.prune_images(&image_filters).await?;
     reclaimed += images.space_reclaimed;
     let images_deleted = images.images_deleted.unwrap_or_default();
