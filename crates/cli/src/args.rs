@@ -176,6 +176,9 @@ pub enum SystemCommand {
 
 #[derive(Debug, Args)]
 pub struct SystemDfArgs {
+    /// Show detailed information on space usage
+    #[arg(short = 'v', long = "verbose")]
+    pub verbose: bool,
     /// Format output using a custom template
     #[arg(long = "format")]
     pub format: Option<String>,

@@ -148,11 +148,12 @@ pub fn image_rows(
     now_nanos: i128,
 ) -> Vec<Value> {
     let tags = tag_digest_rows(image, digests);
+    // docker's image formatter: SIZE has 3 significant digits, SHARED/UNIQUE SIZE 4.
     let shared = |n: i64| {
         if n < 0 {
             "N/A".to_string()
         } else {
-            human_size_with_precision(n as f64, 3)
+            crate::humanize::human_size(n as f64)
         }
     };
     tags.into_iter()

@@ -4,7 +4,9 @@
 use serde_json::{json, Value};
 
 use crate::args::SystemDfArgs;
-use crate::humanize::human_size;
+use crate::commands::images::image_rows;
+use crate::commands::ps::container_row;
+use crate::humanize::{human_size, human_size_with_precision, now_unix_nanos};
 use crate::list_format::render_list;
 use crate::template::default_header;
 use crate::{CliError, Ctx};
@@ -14,6 +16,10 @@ const DEFAULT_TABLE: &str =
 
 pub async fn run(ctx: &Ctx, args: SystemDfArgs) -> Result<i32, CliError> {
     let usage = ctx.client.disk_usage().await?;
+    if args.verbose {
+        print!("{}", verbose(&usage, now_unix_nanos())?);
+        return Ok(0);
+    }
     let rows = summary_rows(&usage);
     print!(
         "{}",
@@ -137,6 +143,115 @@ pub fn summary_rows(usage: &Value) -> Vec<Value> {
     vec![image_row, container_row, volume_row, cache_row]
 }
 
+const IMAGES_TABLE: &str = "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}";
+const CONTAINERS_TABLE: &str = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}";
+const VOLUMES_TABLE: &str = "table {{.Name}}\t{{.Links}}\t{{.Size}}";
+const CACHE_TABLE: &str = "table {{.ID}}\t{{.CacheType}}\t{{.Size}}\t{{.CreatedSince}}\t{{.LastUsedSince}}\t{{.UsageCount}}\t{{.Shared}}";
+
+fn verbose_header(field: &str) -> String {
+    match field {
+        "ID" => "ID".to_string(),
+        "CreatedSince" | "RunningFor" => "CREATED".to_string(),
+        "Name" => "VOLUME NAME".to_string(),
+        "LastUsedSince" => "LAST USED".to_string(),
+        "UsageCount" => "USAGE".to_string(),
+        other => default_header(other),
+    }
+}
+
+/// `system df -v`: one table per kind, as docker prints them.
+pub fn verbose(usage: &Value, now_nanos: i128) -> Result<String, CliError> {
+    let mut out = String::new();
+    let images: Vec<Value> = list(usage, "Images")
+        .iter()
+        .filter_map(|i| serde_json::from_value::<api::ImageSummary>(i.clone()).ok())
+        .flat_map(|i| image_rows(&i, true, false, now_nanos))
+        .collect();
+    out.push_str("Images space usage:\n\n");
+    out.push_str(&render_list(None, IMAGES_TABLE, &images, &|f| match f {
+        "ID" => "IMAGE ID".to_string(),
+        "CreatedSince" => "CREATED".to_string(),
+        other => default_header(other),
+    })?);
+
+    let containers: Vec<Value> = list(usage, "Containers")
+        .iter()
+        .filter_map(|c| serde_json::from_value::<api::ContainerSummary>(c.clone()).ok())
+        .map(|c| {
+            let mut row = container_row(&c, true, now_nanos);
+            row["Size"] = json!(human_size_with_precision(c.size_rw.unwrap_or(0) as f64, 3));
+            row
+        })
+        .collect();
+    out.push_str("\nContainers space usage:\n\n");
+    out.push_str(&render_list(
+        None,
+        CONTAINERS_TABLE,
+        &containers,
+        &|f| match f {
+            "ID" => "CONTAINER ID".to_string(),
+            other => verbose_header(other),
+        },
+    )?);
+
+    let volumes: Vec<Value> = list(usage, "Volumes")
+        .iter()
+        .map(|v| {
+            let data = v.get("UsageData");
+            let number = |key: &str| {
+                data.and_then(|d| d.get(key))
+                    .and_then(Value::as_i64)
+                    .unwrap_or(-1)
+            };
+            let size = number("Size");
+            json!({
+                "Name": v.get("Name").and_then(Value::as_str).unwrap_or(""),
+                "Links": number("RefCount").to_string(),
+                "Size": if size < 0 { "N/A".to_string() } else { human_size(size as f64) },
+            })
+        })
+        .collect();
+    out.push_str("\nLocal Volumes space usage:\n\n");
+    out.push_str(&render_list(
+        None,
+        VOLUMES_TABLE,
+        &volumes,
+        &verbose_header,
+    )?);
+
+    let caches = list(usage, "BuildCache");
+    let cache_size: i64 = caches.iter().map(|c| i64_of(c, "Size")).sum();
+    out.push_str(&format!(
+        "\nBuild cache usage: {}\n\n",
+        human_size(cache_size as f64)
+    ));
+    let cache_rows: Vec<Value> = caches
+        .iter()
+        .map(|c| {
+            json!({
+                "ID": c.get("ID").and_then(Value::as_str).unwrap_or(""),
+                "CacheType": c.get("Type").and_then(Value::as_str).unwrap_or(""),
+                "Size": human_size(i64_of(c, "Size") as f64),
+                "CreatedSince": c.get("CreatedAt").and_then(Value::as_str).unwrap_or(""),
+                "LastUsedSince": c.get("LastUsedAt").and_then(Value::as_str).unwrap_or(""),
+                "UsageCount": i64_of(c, "UsageCount").to_string(),
+                "Shared": c.get("Shared").and_then(Value::as_bool).unwrap_or(false).to_string(),
+            })
+        })
+        .collect();
+    out.push_str(&render_list(
+        None,
+        CACHE_TABLE,
+        &cache_rows,
+        &|f| match f {
+            "ID" => "CACHE ID".to_string(),
+            "CacheType" => "CACHE TYPE".to_string(),
+            other => verbose_header(other),
+        },
+    )?);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +276,19 @@ mod tests {
             "BuildCache": []
         });
         let out = render_list(None, DEFAULT_TABLE, &summary_rows(&usage), &header).unwrap();
+        let verbose_text = verbose(&usage, 0).unwrap();
+        assert!(verbose_text.starts_with("Images space usage:\n\nREPOSITORY   TAG       IMAGE ID   CREATED                  SIZE      SHARED SIZE   UNIQUE SIZE   CONTAINERS\n"), "{verbose_text}");
+        // transcript 17: SIZE 3 digits, SHARED SIZE 4, UNIQUE SIZE the difference
+        assert!(
+            verbose_text.contains("1.98MB    1.984MB       29B           0\n"),
+            "{verbose_text}"
+        );
+        assert!(verbose_text.contains("\nContainers space usage:\n\nCONTAINER ID   IMAGE     COMMAND   LOCAL VOLUMES   SIZE "), "{verbose_text}");
+        assert!(
+            verbose_text.contains("\nLocal Volumes space usage:\n\nVOLUME NAME   LINKS     SIZE\n"),
+            "{verbose_text}"
+        );
+        assert!(verbose_text.ends_with("\nBuild cache usage: 0B\n\nCACHE ID   CACHE TYPE   SIZE      CREATED   LAST USED   USAGE     SHARED\n"), "{verbose_text}");
         assert_eq!(
             out,
             "TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE\n\
