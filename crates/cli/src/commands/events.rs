@@ -31,15 +31,21 @@ pub async fn run(ctx: &Ctx, args: EventsArgs) -> Result<i32, CliError> {
         .events(since.as_deref(), until.as_deref(), &filters)
         .await?;
     let mut pending: Vec<u8> = Vec::new();
-    while let Some(chunk) = stream.next_chunk().await {
-        pending.extend_from_slice(&chunk?);
-        while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = pending.drain(..=pos).collect();
-            printer.print_line(&line)?;
+    let result = async {
+        while let Some(chunk) = stream.next_chunk().await {
+            pending.extend_from_slice(&chunk?);
+            while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = pending.drain(..=pos).collect();
+                printer.print_line(&line)?;
+            }
         }
+        printer.print_line(&pending)
     }
-    printer.print_line(&pending)?;
-    Ok(0)
+    .await;
+    match result {
+        Ok(()) | Err(CliError::Exit { code: 0, .. }) => Ok(0),
+        Err(e) => Err(e),
+    }
 }
 
 /// How each event is printed.
@@ -72,8 +78,14 @@ impl EventPrinter {
             .map_err(|e| CliError::message(format!("error decoding event: {e}")))?;
         let text = self.render(&message);
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes());
-        let _ = out.flush();
+        // A reader that went away (`| head -1`) ends the stream.
+        if out
+            .write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            return Err(CliError::silent(0));
+        }
         Ok(())
     }
 

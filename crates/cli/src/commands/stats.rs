@@ -73,9 +73,20 @@ pub async fn run(ctx: &Ctx, args: StatsArgs) -> Result<i32, CliError> {
             Err(_) => Vec::new(),
         };
         let text = render_list(format.as_deref(), STATS_TABLE, &rows, &stats_header)?;
-        // Clear the screen and go home, then draw: docker's live redraw.
-        print!("\x1b[2J\x1b[H{text}");
-        let _ = std::io::Write::flush(&mut std::io::stdout());
+        // Clear the screen and go home, then draw: docker's live redraw. A reader that went
+        // away ends the command.
+        let mut out = std::io::stdout().lock();
+        let frame = format!("\x1b[2J\x1b[H{text}");
+        if std::io::Write::write_all(&mut out, frame.as_bytes())
+            .and_then(|()| std::io::Write::flush(&mut out))
+            .is_err()
+        {
+            for task in watched.values() {
+                task.abort();
+            }
+            return Ok(0);
+        }
+        drop(out);
         tokio::time::sleep(REFRESH).await;
     }
 }
