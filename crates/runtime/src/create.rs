@@ -39,17 +39,17 @@ pub fn receive_pty_master(socket: &OwnedFd) -> std::io::Result<OwnedFd> {
     sys::recv_fd(std::os::fd::AsFd::as_fd(socket))
 }
 
-/// A container whose init is set up and blocked just before execve.
+/// A container whose init (or an exec process) is set up and blocked just before execve.
 pub struct CreatedContainer {
-    pid: Pid,
+    pub(crate) pid: Pid,
     /// Writing one byte releases the init; dropping it unstarted makes the init exit.
-    start_pipe: Option<File>,
-    report_pipe: File,
-    cgroup: Option<Arc<dyn CgroupManager>>,
+    pub(crate) start_pipe: Option<File>,
+    pub(crate) report_pipe: File,
+    pub(crate) cgroup: Option<Arc<dyn CgroupManager>>,
     /// Whether the init has been moved into `cgroup` (always before it may exec).
-    in_cgroup: bool,
+    pub(crate) in_cgroup: bool,
     /// A reference to the container's mount namespace, see [`CreatedContainer::take_mount_ns`].
-    mount_ns: Option<File>,
+    pub(crate) mount_ns: Option<File>,
 }
 
 impl std::fmt::Debug for CreatedContainer {
@@ -84,15 +84,32 @@ pub fn create(cfg: &InitConfig, stdio: InitStdio) -> Result<CreatedContainer, Ru
         }
         None => None,
     };
-    match fork_init(cfg, stdio) {
-        Ok((pid, start_pipe, report_pipe, mount_ns)) => Ok(CreatedContainer {
-            pid,
-            start_pipe: Some(start_pipe),
-            report_pipe,
-            in_cgroup: cgroup.is_none(),
-            cgroup,
-            mount_ns: Some(mount_ns),
-        }),
+    let pid_ns = if cfg.new_pid_ns {
+        PidNamespace::New
+    } else {
+        PidNamespace::Inherit
+    };
+    match fork_init(cfg, init::Entry::Create, stdio, pid_ns) {
+        Ok((pid, start_pipe, report_pipe)) => {
+            let mount_ns = match File::open(format!("/proc/{pid}/ns/mnt")) {
+                Ok(f) => f,
+                Err(e) => {
+                    kill_and_reap(pid);
+                    if let Some(mgr) = &cgroup {
+                        let _ = mgr.remove();
+                    }
+                    return Err(e.into());
+                }
+            };
+            Ok(CreatedContainer {
+                pid,
+                start_pipe: Some(start_pipe),
+                report_pipe,
+                in_cgroup: cgroup.is_none(),
+                cgroup,
+                mount_ns: Some(mount_ns),
+            })
+        }
         Err(e) => {
             if let Some(mgr) = &cgroup {
                 let _ = mgr.remove();
@@ -102,19 +119,44 @@ pub fn create(cfg: &InitConfig, stdio: InitStdio) -> Result<CreatedContainer, Ru
     }
 }
 
-fn fork_init(cfg: &InitConfig, stdio: InitStdio) -> Result<(Pid, File, File, File), RuntimeError> {
+/// The pid namespace the forked process lands in.
+pub(crate) enum PidNamespace {
+    /// The caller's.
+    Inherit,
+    /// A new one, whose PID 1 the forked process becomes.
+    New,
+    /// An existing one (an exec into a running container).
+    Join(File),
+}
+
+/// Forks the process that becomes `cfg`'s program and waits for its "ready" report. Returns its
+/// host pid, the start pipe and the report pipe.
+pub(crate) fn fork_init(
+    cfg: &InitConfig,
+    entry: init::Entry,
+    stdio: InitStdio,
+    pid_ns: PidNamespace,
+) -> Result<(Pid, File, File), RuntimeError> {
     let (start_r, start_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(sys_err("pipe"))?;
     let (report_r, report_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(sys_err("pipe"))?;
 
-    // A new pid namespace applies to the children of the unsharing process, so the next fork
-    // becomes its PID 1. The supervisor returns to its own namespace right after the fork,
-    // because threads cannot be created while pid_for_children differs.
-    let own_pid_ns = if cfg.new_pid_ns {
-        let ns = File::open("/proc/self/ns/pid")?;
-        nix::sched::unshare(CloneFlags::CLONE_NEWPID).map_err(sys_err("unshare(CLONE_NEWPID)"))?;
-        Some(ns)
-    } else {
-        None
+    // A pid namespace (new or joined) applies to the children of the caller, so the next fork
+    // lands in it. The supervisor returns to its own namespace right after the fork, because
+    // threads cannot be created while pid_for_children differs.
+    let own_pid_ns = match pid_ns {
+        PidNamespace::Inherit => None,
+        PidNamespace::New => {
+            let ns = File::open("/proc/self/ns/pid")?;
+            nix::sched::unshare(CloneFlags::CLONE_NEWPID)
+                .map_err(sys_err("unshare(CLONE_NEWPID)"))?;
+            Some(ns)
+        }
+        PidNamespace::Join(target) => {
+            let ns = File::open("/proc/self/ns/pid")?;
+            nix::sched::setns(&target, CloneFlags::CLONE_NEWPID)
+                .map_err(sys_err("setns(container pid namespace)"))?;
+            Some(ns)
+        }
     };
     let forked = sys::fork_single_threaded();
     if let Some(ns) = &own_pid_ns {
@@ -126,22 +168,18 @@ fn fork_init(cfg: &InitConfig, stdio: InitStdio) -> Result<(Pid, File, File, Fil
     let child = match forked? {
         sys::Forked::Child => {
             drop((start_w, report_r, own_pid_ns));
-            init::run(cfg, stdio, File::from(start_r), File::from(report_w))
+            init::run(cfg, entry, stdio, File::from(start_r), File::from(report_w))
         }
         sys::Forked::Parent { child } => child,
     };
-    drop((start_r, report_w, stdio));
+    drop((start_r, report_w, stdio, entry));
     let mut report = File::from(report_r);
     let abort = |e: RuntimeError| {
         kill_and_reap(child);
         e
     };
     match read_report(&mut report) {
-        Ok(Report::Ready) => {
-            let mount_ns =
-                File::open(format!("/proc/{child}/ns/mnt")).map_err(|e| abort(e.into()))?;
-            Ok((child, File::from(start_w), report, mount_ns))
-        }
+        Ok(Report::Ready) => Ok((child, File::from(start_w), report)),
         Ok(Report::Error(message)) => Err(abort(RuntimeError::Init(message))),
         Ok(Report::Closed) => Err(abort(RuntimeError::Init(
             "container init exited during setup".into(),
@@ -150,7 +188,7 @@ fn fork_init(cfg: &InitConfig, stdio: InitStdio) -> Result<(Pid, File, File, Fil
     }
 }
 
-fn kill_and_reap(pid: Pid) {
+pub(crate) fn kill_and_reap(pid: Pid) {
     let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
     let _ = nix::sys::wait::waitpid(pid, None);
 }

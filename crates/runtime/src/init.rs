@@ -4,10 +4,11 @@
 use std::ffi::CString;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
+use nix::sched::CloneFlags;
 use nix::sys::resource::{getrlimit, setrlimit};
 use nix::sys::signal::Signal;
 use nix::unistd::{Gid, Uid};
@@ -23,8 +24,26 @@ const EXIT_NOT_FOUND: i32 = 127;
 /// Exit code when it was found but could not be executed.
 const EXIT_CANNOT_EXEC: i32 = 126;
 
-pub(crate) fn run(cfg: &InitConfig, stdio: InitStdio, mut start: File, mut report: File) -> ! {
-    if let Err(message) = setup(cfg, stdio) {
+/// How the process gets into its container.
+pub(crate) enum Entry {
+    /// A new container: namespaces per the spec, rootfs built and pivoted to.
+    Create,
+    /// An exec: join the namespaces of a running container (already open, in this order),
+    /// then its root (`/proc/<init>/root`, opened before the mount namespace changed).
+    Join {
+        namespaces: Vec<(CloneFlags, OwnedFd)>,
+        root: OwnedFd,
+    },
+}
+
+pub(crate) fn run(
+    cfg: &InitConfig,
+    entry: Entry,
+    stdio: InitStdio,
+    mut start: File,
+    mut report: File,
+) -> ! {
+    if let Err(message) = setup(cfg, entry, stdio) {
         write_error(&mut report, &message);
         std::process::exit(1);
     }
@@ -45,6 +64,16 @@ pub(crate) fn run(cfg: &InitConfig, stdio: InitStdio, mut start: File, mut repor
             std::process::exit(EXIT_NOT_FOUND);
         }
     };
+    if cfg.no_new_privileges {
+        // With no_new_privs the filter needs no privilege, so it goes in as late as possible:
+        // nothing of the setup has to be allowed by it.
+        if let Some(filter) = &cfg.seccomp {
+            if let Err(e) = filter.install() {
+                write_error(&mut report, &format!("installing seccomp filter: {e}"));
+                std::process::exit(EXIT_CANNOT_EXEC);
+            }
+        }
+    }
     let errno = exec(&path, cfg);
     write_error(&mut report, &exec_error_message(program, errno));
     std::process::exit(if errno == nix::Error::ENOENT {
@@ -80,7 +109,7 @@ fn exec(path: &Path, cfg: &InitConfig) -> nix::Error {
     }
 }
 
-fn setup(cfg: &InitConfig, stdio: InitStdio) -> Result<(), String> {
+fn setup(cfg: &InitConfig, entry: Entry, stdio: InitStdio) -> Result<(), String> {
     let terminal = match stdio {
         InitStdio::Fds {
             stdin,
@@ -108,35 +137,34 @@ fn setup(cfg: &InitConfig, stdio: InitStdio) -> Result<(), String> {
     }
     let _ = nix::unistd::setsid();
 
-    for (flag, path) in &cfg.join_namespaces {
-        let ns =
-            File::open(path).map_err(|e| format!("opening namespace {}: {e}", path.display()))?;
-        nix::sched::setns(ns, *flag)
-            .map_err(|e| format!("joining namespace {}: {e}", path.display()))?;
+    let joined = matches!(entry, Entry::Join { .. });
+    match entry {
+        Entry::Create => enter_new_container(cfg)?,
+        Entry::Join { namespaces, root } => join_container(namespaces, root)?,
     }
-    nix::sched::unshare(cfg.unshare_flags).map_err(|e| format!("unshare: {e}"))?;
-    if cfg.new_net_ns {
-        sys::set_loopback_up().map_err(|e| format!("bringing up lo: {e}"))?;
-    }
-
-    mounts::prepare_rootfs(cfg)?;
-    mounts::pivot_to(&cfg.root)?;
-    mounts::finish_rootfs(cfg)?;
     if let Some((socket, rows, cols)) = terminal {
         open_terminal(&socket, rows, cols, cfg)?;
-    }
-
-    if let Some(hostname) = &cfg.hostname {
-        nix::unistd::sethostname(hostname).map_err(|e| format!("sethostname: {e}"))?;
     }
     set_rlimits(cfg)?;
 
     let cwd = &cfg.cwd;
-    std::fs::create_dir_all(cwd)
-        .map_err(|e| format!("creating working directory {}: {e}", cwd.display()))?;
+    if !joined {
+        std::fs::create_dir_all(cwd)
+            .map_err(|e| format!("creating working directory {}: {e}", cwd.display()))?;
+    }
     nix::unistd::chdir(cwd)
         .map_err(|e| format!("chdir to cwd {:?}: {e}", cwd.display().to_string()))?;
 
+    if !cfg.no_new_privileges {
+        // Without no_new_privs installing a filter needs CAP_SYS_ADMIN, which the user switch
+        // and the capability sets below take away: install it now (runc does the same), so
+        // the filter must allow the rest of the setup (Docker's profile does).
+        if let Some(filter) = &cfg.seccomp {
+            filter
+                .install()
+                .map_err(|e| format!("installing seccomp filter: {e}"))?;
+        }
+    }
     if let Some(caps) = &cfg.capabilities {
         capabilities::drop_bounding(caps)?;
         nix::sys::prctl::set_keepcaps(true).map_err(|e| format!("PR_SET_KEEPCAPS: {e}"))?;
@@ -159,6 +187,40 @@ fn setup(cfg: &InitConfig, stdio: InitStdio) -> Result<(), String> {
         nix::sys::prctl::set_no_new_privs().map_err(|e| format!("PR_SET_NO_NEW_PRIVS: {e}"))?;
     }
     sys::mark_fds_cloexec_from(3).map_err(|e| format!("close_range: {e}"))?;
+    Ok(())
+}
+
+/// A new container: the spec's namespaces, the rootfs, pivot_root, hostname.
+fn enter_new_container(cfg: &InitConfig) -> Result<(), String> {
+    for (flag, path) in &cfg.join_namespaces {
+        let ns =
+            File::open(path).map_err(|e| format!("opening namespace {}: {e}", path.display()))?;
+        nix::sched::setns(ns, *flag)
+            .map_err(|e| format!("joining namespace {}: {e}", path.display()))?;
+    }
+    nix::sched::unshare(cfg.unshare_flags).map_err(|e| format!("unshare: {e}"))?;
+    if cfg.new_net_ns {
+        sys::set_loopback_up().map_err(|e| format!("bringing up lo: {e}"))?;
+    }
+    mounts::prepare_rootfs(cfg)?;
+    mounts::pivot_to(&cfg.root)?;
+    mounts::finish_rootfs(cfg)?;
+    if let Some(hostname) = &cfg.hostname {
+        nix::unistd::sethostname(hostname).map_err(|e| format!("sethostname: {e}"))?;
+    }
+    Ok(())
+}
+
+/// An exec: the running container's namespaces, then its root. Joining a mount namespace
+/// leaves the root at that namespace's original root, not at the container's pivoted one, so
+/// the root comes from `/proc/<init>/root` (opened before the switch).
+fn join_container(namespaces: Vec<(CloneFlags, OwnedFd)>, root: OwnedFd) -> Result<(), String> {
+    for (flag, ns) in namespaces {
+        nix::sched::setns(&ns, flag).map_err(|e| format!("joining namespace {flag:?}: {e}"))?;
+    }
+    nix::unistd::fchdir(&root).map_err(|e| format!("fchdir to container root: {e}"))?;
+    nix::unistd::chroot(".").map_err(|e| format!("chroot to container root: {e}"))?;
+    nix::unistd::chdir("/").map_err(|e| format!("chdir /: {e}"))?;
     Ok(())
 }
 

@@ -78,6 +78,8 @@ pub struct InitConfig {
     pub no_new_privileges: bool,
     pub cgroups_path: Option<PathBuf>,
     pub resources: cgroups::Resources,
+    /// `linux.seccomp`, compiled.
+    pub seccomp: Option<crate::seccomp::SeccompProgram>,
 }
 
 /// The mounts every container gets unless the spec names the destination itself.
@@ -337,6 +339,7 @@ impl InitConfig {
             no_new_privileges: process.no_new_privileges().unwrap_or(false),
             cgroups_path: linux.cgroups_path().clone(),
             resources,
+            seccomp: None,
         })
     }
 }

@@ -7,6 +7,7 @@
 mod capabilities;
 mod create;
 mod error;
+mod exec;
 mod exec_lookup;
 mod init;
 mod init_config;
@@ -14,9 +15,11 @@ mod mount_options;
 mod mounts;
 mod path_in_root;
 mod report_pipe;
+pub mod seccomp;
 
 pub use create::{create, receive_pty_master, CreatedContainer, InitStdio};
 pub use error::{RuntimeError, StartError};
+pub use exec::exec;
 pub use exec_lookup::{lookup_executable, DEFAULT_PATH};
 pub use init_config::{InitConfig, MountSpec, OVERLAY_ANNOTATION};
 pub use path_in_root::resolve_in_root;

@@ -2,7 +2,7 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
@@ -17,17 +17,72 @@ struct Entry<'a> {
     time: String,
 }
 
+/// The json-file log of one container, rotated as Docker's json-file driver does: the live
+/// file is `<id>-json.log`, older ones `<id>-json.log.1` (newest) … `.<max_file-1>` (oldest).
 pub struct JsonLog {
     file: File,
+    path: PathBuf,
+    /// Bytes in the live file.
+    size: u64,
+    max_size: Option<u64>,
+    max_file: u32,
+}
+
+fn open_append(path: &Path) -> std::io::Result<File> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+}
+
+/// `<path>.<n>`, the name of the n-th rotated file.
+pub fn rotated_path(path: &Path, n: u32) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{n}"));
+    PathBuf::from(name)
 }
 
 impl JsonLog {
-    pub fn open(path: &Path) -> std::io::Result<Self> {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)?;
-        Ok(JsonLog { file })
+    /// Opens (appending to) the log at `path`. With `max_size`, a write that would make the
+    /// live file larger than that rotates first, keeping `max_file` files in all.
+    pub fn open(path: &Path, max_size: Option<u64>, max_file: u32) -> std::io::Result<Self> {
+        let file = open_append(path)?;
+        let size = file.metadata()?.len();
+        Ok(JsonLog {
+            file,
+            path: path.to_owned(),
+            size,
+            max_size,
+            max_file: max_file.max(1),
+        })
+    }
+
+    /// Shifts `.1`… up by one (dropping the oldest), moves the live file to `.1` and starts
+    /// an empty one. With a single file, the live file is truncated instead.
+    fn rotate(&mut self) -> std::io::Result<()> {
+        if self.max_file <= 1 {
+            self.file.set_len(0)?;
+            self.size = 0;
+            return Ok(());
+        }
+        let oldest = rotated_path(&self.path, self.max_file - 1);
+        match std::fs::remove_file(&oldest) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        for n in (1..self.max_file - 1).rev() {
+            let from = rotated_path(&self.path, n);
+            match std::fs::rename(&from, rotated_path(&self.path, n + 1)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        std::fs::rename(&self.path, rotated_path(&self.path, 1))?;
+        self.file = open_append(&self.path)?;
+        self.size = 0;
+        Ok(())
     }
 
     /// Appends one entry; `stream` is "stdout" or "stderr".
@@ -40,7 +95,14 @@ impl JsonLog {
         };
         let mut line = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
         line.push(b'\n');
-        self.file.write_all(&line)
+        if let Some(max) = self.max_size {
+            if self.size > 0 && self.size + line.len() as u64 > max {
+                self.rotate()?;
+            }
+        }
+        self.file.write_all(&line)?;
+        self.size += line.len() as u64;
+        Ok(())
     }
 }
 
@@ -91,7 +153,7 @@ mod tests {
     fn entries_have_docker_fields() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x-json.log");
-        let mut log = JsonLog::open(&path).unwrap();
+        let mut log = JsonLog::open(&path, None, 1).unwrap();
         log.write_entry("stdout", b"tick\n").unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let v: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
@@ -102,5 +164,61 @@ mod tests {
             time.ends_with('Z') && time.len() == "2026-11-22T10:00:00.123456789Z".len(),
             "{time}"
         );
+    }
+
+    #[test]
+    fn rotation_keeps_max_file_files_of_at_most_max_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c-json.log");
+        let mut log = JsonLog::open(&path, Some(1000), 3).unwrap();
+        for i in 0..200 {
+            log.write_entry("stdout", format!("line {i}\n").as_bytes())
+                .unwrap();
+        }
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["c-json.log", "c-json.log.1", "c-json.log.2"]);
+        for name in &names {
+            let len = std::fs::metadata(dir.path().join(name)).unwrap().len();
+            assert!(len <= 1000, "{name} has {len} bytes");
+        }
+        // The newest entries are in the live file, the ones just before in .1.
+        let live = std::fs::read_to_string(&path).unwrap();
+        assert!(live.contains("line 199\\n"));
+        let older = std::fs::read_to_string(rotated_path(&path, 1)).unwrap();
+        let first_live: serde_json::Value =
+            serde_json::from_str(live.lines().next().unwrap()).unwrap();
+        let last_older: serde_json::Value =
+            serde_json::from_str(older.lines().last().unwrap()).unwrap();
+        let n = |v: &serde_json::Value| -> u32 {
+            v["log"]
+                .as_str()
+                .unwrap()
+                .trim()
+                .trim_start_matches("line ")
+                .parse()
+                .unwrap()
+        };
+        assert_eq!(n(&last_older) + 1, n(&first_live));
+        // Reopening continues the live file's size accounting.
+        let mut again = JsonLog::open(&path, Some(1000), 3).unwrap();
+        again.write_entry("stdout", b"x\n").unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() <= 1000);
+    }
+
+    #[test]
+    fn a_single_file_is_truncated_instead_of_rotated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c-json.log");
+        let mut log = JsonLog::open(&path, Some(300), 1).unwrap();
+        for i in 0..50 {
+            log.write_entry("stderr", format!("{i}\n").as_bytes())
+                .unwrap();
+        }
+        assert!(std::fs::metadata(&path).unwrap().len() <= 300);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

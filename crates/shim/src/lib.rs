@@ -3,6 +3,7 @@
 
 pub mod atomic_file;
 mod connection;
+pub mod exec_options;
 pub mod json_log;
 pub mod options;
 mod output;
@@ -11,6 +12,7 @@ mod shared;
 pub mod stdcopy;
 mod supervisor;
 
+pub use exec_options::{ExecOptions, EXEC_USAGE};
 pub use options::{ShimOptions, USAGE};
 pub use protocol::{ExitInfo, Request};
-pub use supervisor::run;
+pub use supervisor::{run, run_exec};

@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
-pub const USAGE: &str = "usage: berth-shim --id ID --bundle DIR --socket PATH [--stdin] [--stdin-once] [--log-driver json-file|none]";
+pub const USAGE: &str = "usage: berth-shim --id ID --bundle DIR --socket PATH [--stdin] [--stdin-once] [--log-driver json-file|none] [--log-max-size BYTES] [--log-max-file N]";
+
+/// Docker's usual json-file rotation (`max-size=10m`, `max-file=3`), on by default here.
+pub const DEFAULT_LOG_MAX_SIZE: u64 = 10 * 1024 * 1024;
+pub const DEFAULT_LOG_MAX_FILE: u32 = 3;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShimOptions {
@@ -15,6 +19,11 @@ pub struct ShimOptions {
     pub stdin_once: bool,
     /// Whether `<bundle>/<id>-json.log` is written (`--log-driver none` turns it off).
     pub json_log: bool,
+    /// Rotate the log when it would grow past this many bytes (None: never rotate; `0` on
+    /// the command line, or `-1`, means unlimited as in Docker).
+    pub log_max_size: Option<u64>,
+    /// How many files (the live one included) rotation keeps.
+    pub log_max_file: u32,
 }
 
 impl ShimOptions {
@@ -25,6 +34,8 @@ impl ShimOptions {
         let mut stdin = false;
         let mut stdin_once = false;
         let mut json_log = true;
+        let mut log_max_size = Some(DEFAULT_LOG_MAX_SIZE);
+        let mut log_max_file = DEFAULT_LOG_MAX_FILE;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (flag, inline) = match arg.split_once('=') {
@@ -48,6 +59,22 @@ impl ShimOptions {
                     "none" => json_log = false,
                     other => return Err(format!("unsupported log driver {other:?}")),
                 },
+                "--log-max-size" => {
+                    let raw = value("--log-max-size")?;
+                    log_max_size = match raw.parse::<i64>() {
+                        Ok(n) if n > 0 => Some(n as u64),
+                        Ok(0) | Ok(-1) => None,
+                        _ => return Err(format!("invalid --log-max-size {raw:?}")),
+                    };
+                }
+                "--log-max-file" => {
+                    let raw = value("--log-max-file")?;
+                    log_max_file = raw
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .ok_or(format!("invalid --log-max-file {raw:?}"))?;
+                }
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }
@@ -62,6 +89,8 @@ impl ShimOptions {
             stdin,
             stdin_once,
             json_log,
+            log_max_size,
+            log_max_file,
         })
     }
 
@@ -87,6 +116,22 @@ mod tests {
         assert_eq!(o.id, "abc");
         assert!(o.stdin && o.stdin_once && !o.json_log);
         assert_eq!(o.log_path(), PathBuf::from("/b/abc-json.log"));
+        assert_eq!(o.log_max_size, Some(DEFAULT_LOG_MAX_SIZE));
+        assert_eq!(o.log_max_file, 3);
+        let o = ShimOptions::parse(args(
+            "--id a --bundle /b --socket /s --log-max-size 1024 --log-max-file=5",
+        ))
+        .unwrap();
+        assert_eq!((o.log_max_size, o.log_max_file), (Some(1024), 5));
+        let o =
+            ShimOptions::parse(args("--id a --bundle /b --socket /s --log-max-size -1")).unwrap();
+        assert_eq!(o.log_max_size, None);
+        assert!(
+            ShimOptions::parse(args("--id a --bundle /b --socket /s --log-max-file 0")).is_err()
+        );
+        assert!(
+            ShimOptions::parse(args("--id a --bundle /b --socket /s --log-max-size x")).is_err()
+        );
         assert!(ShimOptions::parse(args("--id abc --bundle /b")).is_err());
         assert!(ShimOptions::parse(args("--id a --bundle /b --socket /s --bogus")).is_err());
     }

@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     /// (device, inode) of our socket file; removed at exit only if still ours.
     pub socket_identity: Option<(u64, u64)>,
     pub new_pid_ns: bool,
+    /// An exec shim: no exit.json, no cgroup of its own.
+    pub exec: bool,
     pub lifecycle: Mutex<Lifecycle>,
     pub changed: Condvar,
     pub attach: AttachRegistry,

@@ -22,14 +22,14 @@ use crate::json_log::JsonLog;
 use crate::output::{pump, AttachRegistry};
 use crate::protocol::{ExitInfo, Status};
 use crate::shared::{lock, Lifecycle, Shared};
-use crate::{connection, stdcopy, ShimOptions};
+use crate::{connection, stdcopy, ExecOptions, ShimOptions};
 
 /// How long the shim may stay after the init exited for connections still being served.
 const LINGER_MAX: Duration = Duration::from_secs(2);
 
 /// Runs the shim; returns the process exit code. Must be called while single-threaded.
 pub fn run(opts: ShimOptions) -> i32 {
-    detach_from_parent(&opts);
+    detach_from_parent(&opts.bundle);
     let created = match create(&opts) {
         Ok(c) => c,
         Err(message) => {
@@ -38,6 +38,26 @@ pub fn run(opts: ShimOptions) -> i32 {
             return 1;
         }
     };
+    serve(opts, created, false)
+}
+
+/// Runs the exec shim ("The exec contract"); returns the process exit code. Must be called
+/// while single-threaded.
+pub fn run_exec(opts: ExecOptions) -> i32 {
+    detach_from_parent(&opts.bundle);
+    let created = match create_exec(&opts) {
+        Ok(c) => c,
+        Err(message) => {
+            eprintln!("berth-shim exec {}: create failed: {message}", opts.exec_id);
+            handshake(&serde_json::json!({"ok": false, "error": message}));
+            return 1;
+        }
+    };
+    serve(opts.server_options(), created, true)
+}
+
+/// After the handshake: serve the socket while threads pump output and wait for the process.
+fn serve(opts: ShimOptions, created: Created, exec: bool) -> i32 {
     let Created {
         container,
         new_pid_ns,
@@ -51,7 +71,8 @@ pub fn run(opts: ShimOptions) -> i32 {
     handshake(&serde_json::json!({"ok": true, "pid": pid}));
 
     let mut container = container;
-    let cgroup = container.cgroup();
+    // An exec neither signals the container's cgroup nor removes it.
+    let cgroup = if exec { None } else { container.cgroup() };
     let mount_ns = container.take_mount_ns();
     let shared = Arc::new(Shared {
         opts: opts.clone(),
@@ -61,6 +82,7 @@ pub fn run(opts: ShimOptions) -> i32 {
         mount_ns: Mutex::new(mount_ns),
         socket_identity: socket_identity(&opts.socket),
         new_pid_ns,
+        exec,
         lifecycle: Mutex::new(Lifecycle {
             status: Status::Created,
             exit: None,
@@ -75,7 +97,7 @@ pub fn run(opts: ShimOptions) -> i32 {
     });
 
     let log = if opts.json_log {
-        match JsonLog::open(&opts.log_path()) {
+        match JsonLog::open(&opts.log_path(), opts.log_max_size, opts.log_max_file) {
             Ok(l) => Some(Arc::new(Mutex::new(l))),
             Err(e) => {
                 eprintln!("berth-shim: opening {}: {e}", opts.log_path().display());
@@ -121,14 +143,14 @@ pub fn run(opts: ShimOptions) -> i32 {
 
 /// The shim outlives berthd: own session, stderr to `<bundle>/shim.log`, and no death by the
 /// signals a vanished parent or terminal would send.
-fn detach_from_parent(opts: &ShimOptions) {
+fn detach_from_parent(bundle: &Path) {
     let _ = nix::unistd::setsid();
     let _ = sys::ignore_signal(Signal::SIGPIPE);
     let _ = sys::ignore_signal(Signal::SIGHUP);
     if let Ok(log) = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(opts.bundle.join("shim.log"))
+        .open(bundle.join("shim.log"))
     {
         let _ = nix::unistd::dup2_stderr(log.as_fd());
     }
@@ -169,10 +191,10 @@ struct Streams {
 }
 
 /// Pipes: stdout and stderr read by the shim, stdin fed by attach clients or /dev/null.
-fn pipe_stdio(opts: &ShimOptions) -> Result<(InitStdio, Streams), String> {
+fn pipe_stdio(stdin: bool) -> Result<(InitStdio, Streams), String> {
     let (out_r, out_w) = pipe()?;
     let (err_r, err_w) = pipe()?;
-    let (stdin_child, stdin_ours) = if opts.stdin {
+    let (stdin_child, stdin_ours) = if stdin {
         let (r, w) = pipe()?;
         (r, Some(File::from(w)))
     } else {
@@ -222,82 +244,154 @@ fn terminal_stdio(size: Option<oci_spec::runtime::Box>) -> Result<(InitStdio, Ow
 }
 
 /// The master carries the output one way and stdin (with `--stdin`) the other.
-fn finish_terminal(opts: &ShimOptions, socket: &OwnedFd) -> Result<Streams, String> {
+fn finish_terminal(stdin: bool, socket: &OwnedFd) -> Result<Streams, String> {
     let master =
         File::from(runtime::receive_pty_master(socket).map_err(|e| format!("receiving pty: {e}"))?);
     let clone = |f: &File| f.try_clone().map_err(|e| format!("dup pty: {e}"));
     Ok(Streams {
         stdout: clone(&master)?,
         stderr: None,
-        stdin: if opts.stdin {
-            Some(clone(&master)?)
-        } else {
-            None
-        },
+        stdin: if stdin { Some(clone(&master)?) } else { None },
         tty: Some(master),
     })
 }
 
-fn create(opts: &ShimOptions) -> Result<Created, String> {
-    let config_path = opts.bundle.join("config.json");
+fn read_spec(bundle: &Path) -> Result<Spec, String> {
+    let config_path = bundle.join("config.json");
     let raw = std::fs::read(&config_path)
         .map_err(|e| format!("reading {}: {e}", config_path.display()))?;
-    let spec: Spec = serde_json::from_slice(&raw)
-        .map_err(|e| format!("parsing {}: {e}", config_path.display()))?;
-    let cfg = InitConfig::from_spec(&spec, &opts.bundle).map_err(|e| e.to_string())?;
+    serde_json::from_slice(&raw).map_err(|e| format!("parsing {}: {e}", config_path.display()))
+}
 
+/// The stdio of the process `spec` runs: a pty (sent back over the returned socket) or pipes.
+type Stdio = (InitStdio, Option<Streams>, Option<OwnedFd>);
+
+fn stdio_for(spec: &Spec, stdin: bool) -> Result<Stdio, String> {
     let terminal = spec
         .process()
         .as_ref()
         .and_then(|p| p.terminal())
         .unwrap_or(false);
-    let (stdio, pipes, pty_socket) = if terminal {
+    if terminal {
         let size = spec.process().as_ref().and_then(|p| p.console_size());
         let (stdio, socket) = terminal_stdio(size)?;
-        (stdio, None, Some(socket))
+        Ok((stdio, None, Some(socket)))
     } else {
-        let (stdio, streams) = pipe_stdio(opts)?;
-        (stdio, Some(streams), None)
-    };
-    let container = runtime::create(&cfg, stdio).map_err(|e| e.to_string())?;
+        let (stdio, streams) = pipe_stdio(stdin)?;
+        Ok((stdio, Some(streams), None))
+    }
+}
 
-    let fail = |container: runtime::CreatedContainer, message: String| {
-        let pid = container.pid();
-        let cgroup = container.cgroup();
-        drop(container); // closes the start pipe: the init exits
-        let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
-        let _ = waitpid(pid, None);
-        if let Some(cg) = cgroup {
-            let _ = cg.remove();
-        }
-        message
-    };
+/// Gives up on a created process: it exits (start pipe closed, SIGKILL) and is reaped; a
+/// container's cgroup goes too, an exec's (the container's) stays.
+fn abandon(container: runtime::CreatedContainer, remove_cgroup: bool, message: String) -> String {
+    let pid = container.pid();
+    let cgroup = container.cgroup();
+    drop(container); // closes the start pipe: the init exits
+    let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+    let _ = waitpid(pid, None);
+    if let (Some(cg), true) = (cgroup, remove_cgroup) {
+        let _ = cg.remove();
+    }
+    message
+}
+
+fn create(opts: &ShimOptions) -> Result<Created, String> {
+    let spec = read_spec(&opts.bundle)?;
+    let cfg = InitConfig::from_spec(&spec, &opts.bundle).map_err(|e| e.to_string())?;
+    let (stdio, pipes, pty_socket) = stdio_for(&spec, opts.stdin)?;
+    let container = runtime::create(&cfg, stdio).map_err(|e| e.to_string())?;
+    let fail = |c, message| abandon(c, true, message);
     if let Err(e) = write_atomic(
         &opts.bundle.join("init.pid"),
         container.pid().as_raw().to_string().as_bytes(),
     ) {
         return Err(fail(container, format!("writing init.pid: {e}")));
     }
+    finish_create(
+        container,
+        cfg.new_pid_ns,
+        pipes,
+        pty_socket,
+        opts.stdin,
+        &opts.socket,
+        fail,
+    )
+}
+
+/// The container's spec with its process replaced by the exec's; what the exec leaves out
+/// (rlimits, capabilities, env, no_new_privileges) is the container's.
+fn exec_spec(mut spec: Spec, mut process: oci_spec::runtime::Process) -> Spec {
+    if let Some(container) = spec.process().clone() {
+        if process.rlimits().is_none() {
+            process.set_rlimits(container.rlimits().clone());
+        }
+        if process.capabilities().is_none() {
+            process.set_capabilities(container.capabilities().clone());
+        }
+        if process.env().is_none() {
+            process.set_env(container.env().clone());
+        }
+        if process.no_new_privileges().is_none() {
+            process.set_no_new_privileges(container.no_new_privileges());
+        }
+    }
+    spec.set_process(Some(process));
+    spec
+}
+
+fn create_exec(opts: &ExecOptions) -> Result<Created, String> {
+    let spec = read_spec(&opts.bundle)?;
+    let raw = std::fs::read(&opts.process)
+        .map_err(|e| format!("reading {}: {e}", opts.process.display()))?;
+    let process: oci_spec::runtime::Process = serde_json::from_slice(&raw)
+        .map_err(|e| format!("parsing {}: {e}", opts.process.display()))?;
+    let spec = exec_spec(spec, process);
+    let cfg = InitConfig::from_spec(&spec, &opts.bundle).map_err(|e| e.to_string())?;
+    let (stdio, pipes, pty_socket) = stdio_for(&spec, opts.stdin)?;
+    let container = runtime::exec(&cfg, opts.container_pid, stdio).map_err(|e| e.to_string())?;
+    let fail = |c, message| abandon(c, false, message);
+    // The exec dies with the container's pid namespace; the shim never signals the cgroup.
+    finish_create(
+        container,
+        true,
+        pipes,
+        pty_socket,
+        opts.stdin,
+        &opts.socket,
+        fail,
+    )
+}
+
+fn finish_create(
+    container: runtime::CreatedContainer,
+    new_pid_ns: bool,
+    pipes: Option<Streams>,
+    pty_socket: Option<OwnedFd>,
+    stdin: bool,
+    socket: &Path,
+    fail: impl Fn(runtime::CreatedContainer, String) -> String,
+) -> Result<Created, String> {
     let streams = match (pipes, pty_socket) {
         (Some(streams), _) => streams,
-        (None, Some(socket)) => match finish_terminal(opts, &socket) {
+        (None, Some(pty)) => match finish_terminal(stdin, &pty) {
             Ok(streams) => streams,
             Err(e) => return Err(fail(container, e)),
         },
         (None, None) => return Err(fail(container, "no stdio".into())),
     };
-    let listener = match bind(&opts.socket) {
+    let listener = match bind(socket) {
         Ok(l) => l,
         Err(e) => {
             return Err(fail(
                 container,
-                format!("listening on {}: {e}", opts.socket.display()),
+                format!("listening on {}: {e}", socket.display()),
             ))
         }
     };
     Ok(Created {
         container,
-        new_pid_ns: cfg.new_pid_ns,
+        new_pid_ns,
         stdout: streams.stdout,
         stderr: streams.stderr,
         stdin: streams.stdin,
@@ -329,32 +423,68 @@ fn bind(socket: &Path) -> std::io::Result<UnixListener> {
 /// Waits for the init, then: drain output, read the OOM counter, write exit.json, answer
 /// waiters, close streams, remove the cgroup, and exit the process.
 fn reap(shared: Arc<Shared>) {
+    let (exit_code, signal) = wait_for_exit(&shared);
+    if shared.exec {
+        finish_exec(&shared, exit_code, signal);
+    } else {
+        finish_container(&shared, exit_code, signal);
+    }
+    linger_and_exit(&shared);
+}
+
+fn wait_for_exit(shared: &Shared) -> (i32, Option<i32>) {
     let pid = Pid::from_raw(shared.pid);
-    let (exit_code, signal) = loop {
+    loop {
         match waitpid(pid, None) {
-            Ok(WaitStatus::Exited(_, code)) => break (code, None),
-            Ok(WaitStatus::Signaled(_, sig, _)) => break (128 + sig as i32, Some(sig as i32)),
+            Ok(WaitStatus::Exited(_, code)) => return (code, None),
+            Ok(WaitStatus::Signaled(_, sig, _)) => return (128 + sig as i32, Some(sig as i32)),
             Ok(_) | Err(nix::Error::EINTR) => continue,
             Err(e) => {
                 eprintln!("berth-shim: waitpid: {e}");
-                break (255, None);
+                return (255, None);
             }
         }
+    }
+}
+
+/// Waits until every output pipe reached EOF and a start in progress has its outcome.
+fn drain_outputs(shared: &Shared) {
+    let mut l = shared.lifecycle();
+    while l.outputs_open > 0 {
+        l = shared.changed.wait(l).unwrap_or_else(|p| p.into_inner());
+    }
+    drop(l);
+    drop(lock(&shared.container));
+}
+
+/// An exec's end: output drained, then waiters answered. No exit.json (the container's), no
+/// log, no cgroup to remove.
+fn finish_exec(shared: &Shared, exit_code: i32, signal: Option<i32>) {
+    drain_outputs(shared);
+    let exit = ExitInfo {
+        exit_code,
+        signal,
+        oom_killed: false,
+        finished_at: Utc::now().to_rfc3339_opts(SecondsFormat::Nanos, true),
+        error: shared.lifecycle().start_error.clone(),
     };
+    shared.update(|l| {
+        l.status = Status::Stopped;
+        l.exit = Some(exit);
+    });
+    shared.attach.close_all();
+    lock(&shared.stdin).take();
+}
+
+fn finish_container(shared: &Shared, exit_code: i32, signal: Option<i32>) {
     // Without a pid namespace, leftover processes would keep the output pipes open forever.
     if !shared.new_pid_ns {
         if let Some(cg) = &shared.cgroup {
             let _ = cg.kill_all(Signal::SIGKILL);
         }
     }
-    {
-        let mut l = shared.lifecycle();
-        while l.outputs_open > 0 {
-            l = shared.changed.wait(l).unwrap_or_else(|p| p.into_inner());
-        }
-    }
     // A start in progress holds the container lock until its outcome is known.
-    drop(lock(&shared.container));
+    drain_outputs(shared);
     let oom_killed = shared
         .cgroup
         .as_ref()
@@ -393,6 +523,11 @@ fn reap(shared: Arc<Shared>) {
             eprintln!("berth-shim: removing cgroup: {e}");
         }
     }
+}
+
+/// Serves the connections already accepted (at most [`LINGER_MAX`]), removes the socket if it
+/// is still ours, and exits the process.
+fn linger_and_exit(shared: &Shared) -> ! {
     let exited_at = Instant::now();
     {
         let mut l = shared.lifecycle();

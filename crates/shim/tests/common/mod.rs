@@ -267,3 +267,105 @@ impl Bundle {
         }
     }
 }
+
+/// A `berth-shim exec` process for a running [`Bundle`].
+pub struct ExecShim {
+    pub socket: PathBuf,
+    pub child: Option<Child>,
+}
+
+impl Bundle {
+    /// Creates, attaches nothing, and starts the container; returns the init's host pid.
+    pub fn run_detached(&mut self) -> i32 {
+        let hs = self.create(&[]);
+        assert_eq!(hs["ok"], true, "{hs}");
+        assert_eq!(self.call(json!({"op": "start"}))["ok"], true);
+        hs["pid"].as_i64().unwrap() as i32
+    }
+
+    /// Spawns `berth-shim exec` for `process` (an OCI Process) in this running container and
+    /// returns its handshake line with the shim.
+    pub fn exec(&self, pid: i32, process: Value, extra: &[&str]) -> (Value, ExecShim) {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let process_path = self.path().join(format!("exec{n}.json"));
+        std::fs::write(&process_path, serde_json::to_vec(&process).unwrap()).unwrap();
+        let socket = self.path().join(format!("exec{n}.sock"));
+        let mut child = Command::new(SHIM)
+            .arg("exec")
+            .arg("--exec-id")
+            .arg(format!("exec{n}"))
+            .arg("--bundle")
+            .arg(self.path())
+            .arg("--container-pid")
+            .arg(pid.to_string())
+            .arg("--process")
+            .arg(&process_path)
+            .arg("--socket")
+            .arg(&socket)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let hs = serde_json::from_str(&line).unwrap_or_else(|e| panic!("handshake {line:?}: {e}"));
+        (
+            hs,
+            ExecShim {
+                socket,
+                child: Some(child),
+            },
+        )
+    }
+}
+
+impl ExecShim {
+    pub fn request(&self, req: Value) -> (Value, UnixStream) {
+        let mut s = UnixStream::connect(&self.socket).unwrap();
+        s.write_all(format!("{req}\n").as_bytes()).unwrap();
+        let answer = read_line(&mut s);
+        (
+            serde_json::from_str(&answer).unwrap_or_else(|e| panic!("answer {answer:?}: {e}")),
+            s,
+        )
+    }
+
+    pub fn call(&self, req: Value) -> Value {
+        self.request(req).0
+    }
+
+    pub fn waiter(&self) -> Waiter {
+        let mut s = UnixStream::connect(&self.socket).unwrap();
+        s.write_all(b"{\"op\":\"wait\"}\n").unwrap();
+        Waiter(s)
+    }
+
+    /// Waits for the exec shim to exit; returns its exit status code.
+    pub fn wait_exit(&mut self) -> Option<i32> {
+        let mut child = self.child.take()?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "exec shim did not exit");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl Drop for ExecShim {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
