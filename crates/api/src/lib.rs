@@ -3,6 +3,7 @@
 
 pub mod container;
 pub mod error;
+pub mod exec;
 pub mod filters;
 pub mod image;
 pub mod query;
@@ -13,6 +14,7 @@ pub mod version;
 
 pub use container::*;
 pub use error::ErrorResponse;
+pub use exec::*;
 pub use filters::Filters;
 pub use image::*;
 pub use system::*;

@@ -9,6 +9,7 @@ mod fsutil;
 mod manager;
 mod mode;
 mod resources;
+mod sample;
 mod v1;
 mod v2;
 
@@ -16,5 +17,6 @@ pub use error::CgroupError;
 pub use manager::{open, open_at, CgroupManager};
 pub use mode::{detect_mode, detect_mode_at, CgroupMode, DEFAULT_ROOT};
 pub use resources::{cpu_shares_to_weight, DeviceRule, Resources, Stats};
+pub use sample::{parse_flat_keyed, sample, sample_at, CgroupSample};
 pub use v1::V1Manager;
 pub use v2::V2Manager;

@@ -29,6 +29,8 @@ pub(crate) struct Inner {
     pub events: EventBus,
     /// Registry client and transfer state (pull, push, login).
     pub distribution: crate::distribution::Distribution,
+    /// Exec instances (in memory only, as in dockerd).
+    pub execs: crate::exec::ExecStore,
 }
 
 /// The engine. Clones share state.
@@ -61,6 +63,7 @@ impl Engine {
                 images: Arc::new(images),
                 events: EventBus::default(),
                 distribution: crate::distribution::Distribution::new(&data_root_for_distribution),
+                execs: Default::default(),
             }),
         };
         engine.restore().await;

@@ -7,6 +7,9 @@ pub enum EngineError {
     /// `No such container: <name as given>`.
     #[error("No such container: {0}")]
     NoSuchContainer(String),
+    /// `No such exec instance: <id>`.
+    #[error("No such exec instance: {0}")]
+    NoSuchExec(String),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -49,6 +52,7 @@ impl HasKind for EngineError {
     fn kind(&self) -> ErrorKind {
         match self {
             EngineError::NoSuchContainer(_) => ErrorKind::NotFound,
+            EngineError::NoSuchExec(_) => ErrorKind::NotFound,
             EngineError::Conflict(_) => ErrorKind::Conflict,
             EngineError::InvalidArgument(_) => ErrorKind::InvalidArgument,
             EngineError::NotModified => ErrorKind::NotModified,

@@ -1,13 +1,25 @@
 //! The events bus: container lifecycle events for `/events` subscribers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
 
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+/// How many past events `/events?since=` can replay (dockerd keeps 1024 too).
+pub const HISTORY_LEN: usize = 1024;
+
 /// One event, in dockerd's `events.Message` shape.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
+    /// Legacy fields dockerd still sends for container and image events: status = Action,
+    /// id = Actor.ID, from = the image.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub from: String,
     #[serde(rename = "Type")]
     pub kind: String,
     #[serde(rename = "Action")]
@@ -31,12 +43,16 @@ pub struct EventActor {
 /// Fan-out of events; publishing never blocks and nobody listening is fine.
 pub struct EventBus {
     tx: broadcast::Sender<Event>,
+    /// The last [`HISTORY_LEN`] events; sends happen under this lock so that a subscriber taking
+    /// the history and a receiver together sees every event exactly once.
+    history: Mutex<VecDeque<Event>>,
 }
 
 impl Default for EventBus {
     fn default() -> Self {
         EventBus {
-            tx: broadcast::channel(256).0,
+            tx: broadcast::channel(1024).0,
+            history: Mutex::new(VecDeque::with_capacity(HISTORY_LEN)),
         }
     }
 }
@@ -44,6 +60,35 @@ impl Default for EventBus {
 impl EventBus {
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.tx.subscribe()
+    }
+
+    /// The remembered past events (oldest first) and a receiver for every later one.
+    pub fn subscribe_with_history(&self) -> (Vec<Event>, broadcast::Receiver<Event>) {
+        let history = self.history.lock().unwrap_or_else(|p| p.into_inner());
+        let rx = self.tx.subscribe();
+        (history.iter().cloned().collect(), rx)
+    }
+
+    /// Records and broadcasts one event; the single entry point every publisher goes through.
+    pub fn send(&self, mut event: Event) {
+        if event.kind == "container" || event.kind == "image" {
+            event.status = event.action.clone();
+            event.id = event.actor.id.clone();
+            if event.kind == "container" {
+                event.from = event
+                    .actor
+                    .attributes
+                    .get("image")
+                    .cloned()
+                    .unwrap_or_default();
+            }
+        }
+        let mut history = self.history.lock().unwrap_or_else(|p| p.into_inner());
+        if history.len() == HISTORY_LEN {
+            history.pop_front();
+        }
+        history.push_back(event.clone());
+        let _ = self.tx.send(event);
     }
 
     /// Publishes an event of any type (`image`: pull, push, tag, untag, delete, load, save…).
@@ -55,7 +100,10 @@ impl EventBus {
         attributes: BTreeMap<String, String>,
     ) {
         let now = chrono::Utc::now();
-        let _ = self.tx.send(Event {
+        self.send(Event {
+            status: String::new(),
+            id: String::new(),
+            from: String::new(),
             kind: kind.into(),
             action: action.into(),
             actor: EventActor {
@@ -72,7 +120,10 @@ impl EventBus {
     pub fn container(&self, action: &str, id: &str, attributes: BTreeMap<String, String>) {
         let now = chrono::Utc::now();
         let nanos = now.timestamp_nanos_opt().unwrap_or(0);
-        let _ = self.tx.send(Event {
+        self.send(Event {
+            status: String::new(),
+            id: String::new(),
+            from: String::new(),
             kind: "container".into(),
             action: action.into(),
             actor: EventActor {

@@ -44,6 +44,19 @@ mod spool;
 mod system;
 pub mod user;
 
+// Interactive and observable containers (issue 3): exec, pause, stats, top, update, events…
+pub mod changes;
+pub mod container_prune;
+pub mod events_api;
+pub mod exec;
+mod export;
+mod layer_view;
+mod pause;
+mod resize;
+pub mod stats;
+pub mod top;
+pub mod update;
+
 pub use engine::{Engine, EngineConfig};
 pub use error::{EngineError, Result};
 pub use logs::LogStream;

@@ -257,6 +257,7 @@ impl Engine {
             if let Err(e) = shim_client::kill(&socket, signal, false).await {
                 tracing::debug!("stop signal to {}: {e}", h.id);
             }
+            self.thaw_if_paused(&h.id).await;
             let exited = rx.wait_for(|s| !s.running);
             if timeout < 0 {
                 let _ = exited.await;
@@ -279,6 +280,7 @@ impl Engine {
         if let Err(e) = shim_client::kill(&socket, SIGKILL, true).await {
             tracing::debug!("SIGKILL to {}: {e}", h.id);
         }
+        self.thaw_if_paused(&h.id).await;
         let exited = tokio::time::timeout(KILL_WAIT, rx.wait_for(|s| !s.running))
             .await
             .is_ok();
@@ -330,7 +332,9 @@ impl Engine {
             return self.kill_and_wait(&h).await;
         }
         let socket = self.paths().shim_socket(&h.id);
-        shim_client::kill(&socket, sig, false).await
+        shim_client::kill(&socket, sig, false).await?;
+        self.thaw_if_paused(&h.id).await;
+        Ok(())
     }
 
     pub(crate) async fn rename_container_now(&self, name: &str, new_name: &str) -> Result<()> {
@@ -413,6 +417,7 @@ impl Engine {
             return Err(EngineError::io(format!("remove container {}", h.id), e));
         }
         self.inner.registry.remove(&h.id);
+        self.inner.execs.forget_container(&h.id);
         h.set_removed();
         self.emit("destroy", &record);
         Ok(())

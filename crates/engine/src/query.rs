@@ -55,6 +55,7 @@ impl Engine {
     fn inspect_record(&self, r: ContainerRecord) -> ContainerInspect {
         let dir = self.paths().container_dir(&r.id);
         let files = ContainerFiles(&dir);
+        let exec_ids = self.exec_ids(&r.id);
         let s = |p: std::path::PathBuf| p.to_string_lossy().into_owned();
         let net = network_name(&r.host_config.network_mode);
         let mut networks = BTreeMap::new();
@@ -96,7 +97,7 @@ impl Engine {
             mount_label: String::new(),
             process_label: String::new(),
             app_armor_profile: String::new(),
-            exec_ids: None,
+            exec_ids,
             host_config,
             graph_driver: GraphDriverData {
                 data: Some(graph_data),
@@ -219,7 +220,9 @@ impl Engine {
             self.ensure_shim(&h, &mut entry).await?;
         }
         let socket = self.paths().shim_socket(&h.id);
-        shim_client::attach(&socket, opts.stdin, opts.stdout, opts.stderr).await
+        let conn = shim_client::attach(&socket, opts.stdin, opts.stdout, opts.stderr).await?;
+        self.emit("attach", &entry.record);
+        Ok(conn)
     }
 }
 

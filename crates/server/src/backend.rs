@@ -80,7 +80,115 @@ pub trait ContainerBackend: Send + Sync + 'static {
         name: &str,
         opts: LogsOptions,
     ) -> impl Future<Output = BackendResult<ByteStream>> + Send;
+
+    // Interactive and observable containers (issue 3). Defaults answer "not implemented" so
+    // that backends written for the spine (test fakes) need not provide them.
+
+    fn pause(&self, _name: &str) -> impl Future<Output = BackendResult<()>> + Send {
+        async { Err(not_implemented("pause")) }
+    }
+    fn unpause(&self, _name: &str) -> impl Future<Output = BackendResult<()>> + Send {
+        async { Err(not_implemented("unpause")) }
+    }
+    /// `POST /containers/{id}/resize?h=&w=`.
+    fn resize(
+        &self,
+        _name: &str,
+        _height: u32,
+        _width: u32,
+    ) -> impl Future<Output = BackendResult<()>> + Send {
+        async { Err(not_implemented("resize")) }
+    }
+    /// `GET /containers/{id}/stats`: one JSON document per line.
+    fn stats(
+        &self,
+        _name: &str,
+        _stream: bool,
+        _one_shot: bool,
+    ) -> impl Future<Output = BackendResult<ByteStream>> + Send {
+        async { Err(not_implemented("stats")) }
+    }
+    fn top(
+        &self,
+        _name: &str,
+        _ps_args: &str,
+    ) -> impl Future<Output = BackendResult<TopResponse>> + Send {
+        async { Err(not_implemented("top")) }
+    }
+    fn update(
+        &self,
+        _name: &str,
+        _update: UpdateConfig,
+    ) -> impl Future<Output = BackendResult<UpdateResponse>> + Send {
+        async { Err(not_implemented("update")) }
+    }
+    fn changes(&self, _name: &str) -> impl Future<Output = BackendResult<Vec<Change>>> + Send {
+        async { Err(not_implemented("changes")) }
+    }
+    /// A tar of the container's filesystem.
+    fn export(&self, _name: &str) -> impl Future<Output = BackendResult<ByteStream>> + Send {
+        async { Err(not_implemented("export")) }
+    }
+    fn prune_containers(
+        &self,
+        _filters: Filters,
+    ) -> impl Future<Output = BackendResult<ContainersPruneReport>> + Send {
+        async { Err(not_implemented("container prune")) }
+    }
+    /// `POST /containers/{id}/exec`: the new exec id.
+    fn exec_create(
+        &self,
+        _name: &str,
+        _body: api::ExecCreateBody,
+    ) -> impl Future<Output = BackendResult<String>> + Send {
+        async { Err(not_implemented("exec")) }
+    }
+    /// `POST /exec/{id}/start`: connects to the exec's stdio before the 101 is sent.
+    fn exec_start(
+        &self,
+        _id: &str,
+        _body: api::ExecStartBody,
+    ) -> impl Future<Output = BackendResult<ExecStartOutcome>> + Send {
+        async { Err(not_implemented("exec")) }
+    }
+    fn exec_resize(
+        &self,
+        _id: &str,
+        _height: u32,
+        _width: u32,
+    ) -> impl Future<Output = BackendResult<()>> + Send {
+        async { Err(not_implemented("exec")) }
+    }
+    fn exec_inspect(
+        &self,
+        _id: &str,
+    ) -> impl Future<Output = BackendResult<api::ExecInspect>> + Send {
+        async { Err(not_implemented("exec")) }
+    }
+    /// `GET /events`: one JSON message per line.
+    fn events(
+        &self,
+        _opts: EventsOptions,
+    ) -> impl Future<Output = BackendResult<ByteStream>> + Send {
+        async { Err(not_implemented("events")) }
+    }
 }
+
+/// What `POST /exec/{id}/start` leads to.
+pub enum ExecStartOutcome {
+    /// Hijack and bridge to the exec's stdio.
+    Attached(Box<dyn AttachIo>),
+    /// Hijack, print this message, close (dockerd reports start errors on the stream).
+    Failed(String),
+    /// `Detach: true`: 200 with an empty body.
+    Detached,
+}
+
+pub use engine::changes::Change;
+pub use engine::container_prune::ContainersPruneReport;
+pub use engine::events_api::EventsOptions;
+pub use engine::top::TopResponse;
+pub use engine::update::{UpdateConfig, UpdateResponse};
 
 /// Everything the images router needs.
 pub trait ImageBackend: Send + Sync + 'static {

@@ -63,6 +63,64 @@ impl ContainerBackend for Engine {
     async fn logs(&self, name: &str, opts: LogsOptions) -> BackendResult<ByteStream> {
         self.container_logs(name, opts).await.map_err(e)
     }
+    async fn pause(&self, name: &str) -> BackendResult<()> {
+        self.pause_container(name).await.map_err(e)
+    }
+    async fn unpause(&self, name: &str) -> BackendResult<()> {
+        self.unpause_container(name).await.map_err(e)
+    }
+    async fn resize(&self, name: &str, height: u32, width: u32) -> BackendResult<()> {
+        self.resize_container(name, height, width).await.map_err(e)
+    }
+    async fn stats(&self, name: &str, stream: bool, one_shot: bool) -> BackendResult<ByteStream> {
+        self.container_stats(name, stream, one_shot).await.map_err(e)
+    }
+    async fn top(&self, name: &str, ps_args: &str) -> BackendResult<crate::backend::TopResponse> {
+        self.top_container(name, ps_args).await.map_err(e)
+    }
+    async fn update(
+        &self,
+        name: &str,
+        update: crate::backend::UpdateConfig,
+    ) -> BackendResult<crate::backend::UpdateResponse> {
+        self.update_container(name, update).await.map_err(e)
+    }
+    async fn changes(&self, name: &str) -> BackendResult<Vec<crate::backend::Change>> {
+        self.container_changes(name).await.map_err(e)
+    }
+    async fn export(&self, name: &str) -> BackendResult<ByteStream> {
+        self.export_container(name).await.map_err(e)
+    }
+    async fn prune_containers(
+        &self,
+        filters: Filters,
+    ) -> BackendResult<crate::backend::ContainersPruneReport> {
+        Engine::prune_containers(self, filters).await.map_err(e)
+    }
+    async fn exec_create(&self, name: &str, body: api::ExecCreateBody) -> BackendResult<String> {
+        self.create_exec(name, body).await.map_err(e)
+    }
+    async fn exec_start(
+        &self,
+        id: &str,
+        body: api::ExecStartBody,
+    ) -> BackendResult<crate::backend::ExecStartOutcome> {
+        use crate::backend::ExecStartOutcome;
+        Ok(match self.start_exec(id, body).await.map_err(e)? {
+            engine::exec::ExecStarted::Attached(conn) => ExecStartOutcome::Attached(Box::new(conn)),
+            engine::exec::ExecStarted::Failed(msg) => ExecStartOutcome::Failed(msg),
+            engine::exec::ExecStarted::Detached => ExecStartOutcome::Detached,
+        })
+    }
+    async fn exec_resize(&self, id: &str, height: u32, width: u32) -> BackendResult<()> {
+        self.resize_exec(id, height, width).await.map_err(e)
+    }
+    async fn exec_inspect(&self, id: &str) -> BackendResult<api::ExecInspect> {
+        self.inspect_exec(id).map_err(e)
+    }
+    async fn events(&self, opts: crate::backend::EventsOptions) -> BackendResult<ByteStream> {
+        self.events_stream(opts).await.map_err(e)
+    }
 }
 
 impl ImageBackend for Engine {

@@ -1,6 +1,9 @@
 //! One router module per API resource.
 
 pub mod containers;
+pub mod events;
+pub mod exec;
+pub mod observe;
 pub mod images;
 pub mod system;
 pub mod transfer;

@@ -1,0 +1,369 @@
+//! Observing containers (issue 3): pause/unpause, stats, top, events, update, diff, export,
+//! prune, resize errors, kill signal names, through the docker CLI and `berth`.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use test_support::{eventually, require_root, Daemon};
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn ok(out: std::process::Output) -> String {
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// Writes an increasing counter to /tmp/n every 50 ms.
+const COUNTER: &str = "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done";
+
+fn counter(d: &Daemon, name: &str) -> u64 {
+    let out = d.docker(&["exec", name, "cat", "/tmp/n"]);
+    stdout(&out).trim().parse().unwrap_or(0)
+}
+
+fn read_counter_file(d: &Daemon, id: &str) -> u64 {
+    // Read through the upper dir: works while the container is paused (no exec possible).
+    let p = d.data_root.join("containers").join(id).join("upper/tmp/n");
+    std::fs::read_to_string(p)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn pause_freezes_and_unpause_resumes() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    let id = ok(d.docker(&["run", "-d", "--name", "ctr", "busybox", "sh", "-c", COUNTER]))
+        .trim()
+        .to_string();
+    assert!(eventually(Duration::from_secs(5), || read_counter_file(
+        &d, &id
+    ) > 2));
+    ok(d.docker(&["pause", "ctr"]));
+    let status = ok(d.docker(&[
+        "inspect",
+        "-f",
+        "{{.State.Status}} {{.State.Paused}}",
+        "ctr",
+    ]));
+    assert_eq!(status.trim(), "paused true");
+    let frozen = read_counter_file(&d, &id);
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(
+        read_counter_file(&d, &id),
+        frozen,
+        "counter advanced while paused"
+    );
+
+    // exec into a paused container is a 409 with dockerd's message.
+    let out = d.docker(&["exec", "ctr", "true"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("is paused, unpause the container before exec"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(ok(d.docker(&["ps"])).contains("(Paused)"));
+
+    ok(d.berth(&["unpause", "ctr"]));
+    assert!(eventually(Duration::from_secs(3), || read_counter_file(
+        &d, &id
+    ) > frozen));
+    let out = d.docker(&["unpause", "ctr"]);
+    assert!(
+        stderr(&out).contains(&format!("Container {id} is not paused")),
+        "{}",
+        stderr(&out)
+    );
+
+    // stop of a paused container works.
+    ok(d.berth(&["pause", "ctr"]));
+    ok(d.docker(&["stop", "-t", "1", "ctr"]));
+    let status = ok(d.docker(&[
+        "inspect",
+        "-f",
+        "{{.State.Status}} {{.State.Paused}}",
+        "ctr",
+    ]));
+    assert_eq!(status.trim(), "exited false");
+}
+
+#[test]
+fn stats_no_stream_shows_cpu_mem_pids() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    ok(d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "busy",
+        "-m",
+        "64m",
+        "busybox",
+        "sh",
+        "-c",
+        "while true; do :; done",
+    ]));
+    ok(d.docker(&["run", "-d", "--name", "idle", "busybox", "sleep", "1000"]));
+    for cli in ["docker", "berth"] {
+        let out = if cli == "docker" {
+            d.docker(&["stats", "--no-stream"])
+        } else {
+            d.berth(&["stats", "--no-stream"])
+        };
+        let text = ok(out);
+        let header = text.lines().next().unwrap_or_default();
+        for col in ["CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS"] {
+            assert!(header.contains(col), "{cli}: {text}");
+        }
+        let busy = text
+            .lines()
+            .find(|l| l.contains("busy"))
+            .unwrap_or_else(|| panic!("{cli}: {text}"));
+        assert!(busy.contains("/ 64MiB"), "{cli}: {busy}");
+        let cpu: f64 = busy
+            .split_whitespace()
+            .find(|f| f.ends_with('%'))
+            .and_then(|f| f.trim_end_matches('%').parse().ok())
+            .unwrap_or(0.0);
+        assert!(cpu > 20.0, "{cli}: a spinning shell uses CPU: {busy}");
+        let idle = text.lines().find(|l| l.contains("idle")).unwrap();
+        assert!(idle.trim_end().ends_with(" 1"), "{cli}: one pid: {idle}");
+    }
+    // The raw document.
+    let resp = d
+        .request("GET", "/v1.41/containers/busy/stats?stream=0", None)
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&resp.body).unwrap();
+    assert_eq!(v["name"], "/busy");
+    assert!(v["precpu_stats"]["system_cpu_usage"].as_u64().unwrap_or(0) > 0);
+    assert_eq!(v["memory_stats"]["limit"], 64 * 1024 * 1024);
+    assert!(v["memory_stats"]["stats"].get("rss").is_some());
+    ok(d.docker(&["rm", "-f", "busy", "idle"]));
+}
+
+#[test]
+fn top_update_diff_export_prune() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    ok(d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "tt",
+        "busybox",
+        "sh",
+        "-c",
+        "echo hi > /new; rm /etc/motd 2>/dev/null; echo x >> /etc/passwd; sleep 1000",
+    ]));
+    let top = ok(d.docker(&["top", "tt"]));
+    assert!(top.lines().next().unwrap().contains("PID"), "{top}");
+    assert!(top.contains("sleep 1000"), "{top}");
+    let top = ok(d.berth(&["top", "tt", "-o", "pid,comm"]));
+    assert!(top.contains("COMMAND") && top.contains("sleep"), "{top}");
+
+    // update: a memory limit lands in the cgroup and in HostConfig.
+    ok(d.docker(&[
+        "update",
+        "-m",
+        "32m",
+        "--memory-swap",
+        "64m",
+        "--pids-limit",
+        "50",
+        "tt",
+    ]));
+    let id = ok(d.docker(&["inspect", "-f", "{{.Id}}", "tt"]))
+        .trim()
+        .to_string();
+    let limit = std::fs::read_to_string(format!(
+        "/sys/fs/cgroup/memory/{}/{id}/memory.limit_in_bytes",
+        d.cgroup_parent.trim_start_matches('/')
+    ))
+    .unwrap();
+    assert_eq!(limit.trim(), (32 * 1024 * 1024).to_string());
+    let hc = ok(d.docker(&[
+        "inspect",
+        "-f",
+        "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}",
+        "tt",
+    ]));
+    assert_eq!(hc.trim(), format!("{} 50", 32 * 1024 * 1024));
+
+    // diff: A for new files, C for changed ones and their parents.
+    assert!(eventually(Duration::from_secs(3), || ok(
+        d.docker(&["diff", "tt"])
+    )
+    .contains("A /new")));
+    let diff = ok(d.docker(&["diff", "tt"]));
+    assert!(
+        diff.contains("C /etc/passwd") && diff.contains("C /etc"),
+        "{diff}"
+    );
+
+    // export: the merged root as a tar.
+    let tar = d.scratch().join("t.tar");
+    ok(d.docker(&["export", "-o", tar.to_str().unwrap(), "tt"]));
+    let list = ok(std::process::Command::new("tar")
+        .arg("tf")
+        .arg(&tar)
+        .output()
+        .unwrap());
+    assert!(list.lines().any(|l| l == "new"), "{list}");
+    assert!(list.lines().any(|l| l == "bin/busybox"), "{list}");
+    assert!(!list.lines().any(|l| l.starts_with("proc/")), "{list}");
+
+    // prune removes stopped containers only.
+    ok(d.docker(&["run", "--name", "done1", "busybox", "true"]));
+    ok(d.docker(&[
+        "run", "--name", "done2", "--label", "keep=1", "busybox", "true",
+    ]));
+    let out = ok(d.docker(&["container", "prune", "-f", "--filter", "label!=keep"]));
+    assert!(out.contains("Deleted Containers:"), "{out}");
+    let ps = ok(d.docker(&["ps", "-a", "--format", "{{.Names}}"]));
+    assert!(
+        ps.contains("tt") && ps.contains("done2") && !ps.contains("done1"),
+        "{ps}"
+    );
+    ok(d.docker(&["rm", "-f", "tt", "done2"]));
+}
+
+#[test]
+fn kill_signal_names_and_resize_errors() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    ok(d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "kk",
+        "busybox",
+        "sh",
+        "-c",
+        "trap 'echo got usr1' USR1; while true; do sleep 0.1; done",
+    ]));
+    ok(d.docker(&["kill", "-s", "USR1", "kk"]));
+    assert!(eventually(Duration::from_secs(3), || ok(
+        d.docker(&["logs", "kk"])
+    )
+    .contains("got usr1")));
+    ok(d.docker(&["kill", "-s", "SIGUSR1", "kk"]));
+    ok(d.docker(&["kill", "-s", "10", "kk"]));
+    let out = d.docker(&["kill", "-s", "FOO", "kk"]);
+    assert!(
+        stderr(&out).contains("Invalid signal: FOO"),
+        "{}",
+        stderr(&out)
+    );
+    let resp = d
+        .request("POST", "/v1.41/containers/kk/resize?h=10&w=20", None)
+        .unwrap();
+    assert_eq!(
+        resp.status,
+        500,
+        "resize of a non-TTY container: {}",
+        resp.text()
+    );
+    let resp = d
+        .request("POST", "/v1.41/containers/kk/resize?h=x&w=20", None)
+        .unwrap();
+    assert_eq!(resp.status, 400, "{}", resp.text());
+    ok(d.docker(&["rm", "-f", "kk"]));
+}
+
+/// `docker events --since/--until` replays a run's lifecycle in order; a live stream sees a new
+/// container's create within 100 ms.
+#[test]
+fn events_history_and_live() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    let since = chrono_now();
+    let run = d.docker(&["run", "--name", "ev", "busybox", "sh", "-c", "exit 3"]);
+    assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
+    ok(d.docker(&["rm", "ev"]));
+    let until = chrono_now() + 1.0;
+    for cli in ["docker", "berth"] {
+        let args = [
+            "events",
+            "--since",
+            &format!("{since:.3}"),
+            "--until",
+            &format!("{until:.3}"),
+            "--filter",
+            "type=container",
+            "--format",
+            "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}",
+        ];
+        let text = if cli == "docker" {
+            ok(d.docker(&args))
+        } else {
+            ok(d.berth(&args))
+        };
+        let actions: Vec<&str> = text
+            .lines()
+            .map(|l| l.split(' ').next().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            actions,
+            vec!["create", "attach", "start", "die", "destroy"],
+            "{cli}: {text}"
+        );
+        assert!(text.contains("die ev 3"), "{cli}: {text}");
+    }
+
+    // Live: start a reader, then create a container, time the arrival of its event.
+    let mut child = d
+        .docker_cmd(&[
+            "events",
+            "--filter",
+            "event=create",
+            "--format",
+            "{{.Actor.Attributes.name}}",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    std::thread::sleep(Duration::from_millis(500));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if let Some(Ok(l)) = lines.next() {
+            let _ = tx.send((l, Instant::now()));
+        }
+    });
+    let created = Instant::now();
+    let resp = d
+        .request(
+            "POST",
+            "/v1.41/containers/create?name=live",
+            Some(("application/json", br#"{"Image":"busybox","Cmd":["true"]}"#)),
+        )
+        .unwrap();
+    assert_eq!(resp.status, 201, "{}", resp.text());
+    let (name, at) = rx
+        .recv_timeout(Duration::from_secs(5))
+        .expect("live create event");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(name, "live");
+    let latency = at.saturating_duration_since(created);
+    assert!(
+        latency < Duration::from_millis(100),
+        "event after {latency:?}"
+    );
+}
+
+fn chrono_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
