@@ -73,7 +73,9 @@ impl ContainerBackend for Engine {
         self.resize_container(name, height, width).await.map_err(e)
     }
     async fn stats(&self, name: &str, stream: bool, one_shot: bool) -> BackendResult<ByteStream> {
-        self.container_stats(name, stream, one_shot).await.map_err(e)
+        self.container_stats(name, stream, one_shot)
+            .await
+            .map_err(e)
     }
     async fn top(&self, name: &str, ps_args: &str) -> BackendResult<crate::backend::TopResponse> {
         self.top_container(name, ps_args).await.map_err(e)

@@ -3,7 +3,7 @@
 pub mod containers;
 pub mod events;
 pub mod exec;
-pub mod observe;
 pub mod images;
+pub mod observe;
 pub mod system;
 pub mod transfer;
