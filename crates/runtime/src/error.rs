@@ -7,6 +7,8 @@ pub enum RuntimeError {
     InvalidSpec(String),
     #[error(transparent)]
     Cgroup(#[from] cgroups::CgroupError),
+    #[error(transparent)]
+    Seccomp(#[from] crate::seccomp::SeccompError),
     #[error("{op}: {source}")]
     Sys {
         op: &'static str,
@@ -27,6 +29,7 @@ impl HasKind for RuntimeError {
         match self {
             RuntimeError::InvalidSpec(_) => ErrorKind::InvalidArgument,
             RuntimeError::Cgroup(e) => e.kind(),
+            RuntimeError::Seccomp(e) => e.kind(),
             _ => ErrorKind::Internal,
         }
     }

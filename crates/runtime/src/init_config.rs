@@ -304,6 +304,12 @@ impl InitConfig {
             .collect();
 
         let resources = resources_from_spec(linux.resources().as_ref(), &devices);
+        // Fail closed: a seccomp section that cannot be compiled stops the create.
+        let seccomp = linux
+            .seccomp()
+            .as_ref()
+            .map(crate::seccomp::compile)
+            .transpose()?;
         let user = process.user();
         let cwd = if process.cwd().as_os_str().is_empty() {
             PathBuf::from("/")
@@ -339,7 +345,7 @@ impl InitConfig {
             no_new_privileges: process.no_new_privileges().unwrap_or(false),
             cgroups_path: linux.cgroups_path().clone(),
             resources,
-            seccomp: None,
+            seccomp,
         })
     }
 }

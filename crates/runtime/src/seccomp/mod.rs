@@ -1,19 +1,39 @@
 //! Seccomp: `linux.seccomp` of the OCI spec compiled to BPF (with `seccompiler`), and Docker's
-//! default profile. Translation happens in the parent, before the fork, so a profile that
+//! default profile. Compilation happens in the parent, before the fork, so a profile that
 //! cannot be compiled fails the create (fail closed); the init only installs the programs.
 
-/// Compiled seccomp filters, installed in order just before the program runs.
+mod compile;
+mod docker_profile;
+mod error;
+mod syscall_table;
+mod syscalls_x86_64;
+
+pub use compile::compile;
+pub use docker_profile::{
+    docker_default_profile, docker_default_profile_for, docker_profile_to_oci,
+    DOCKER_DEFAULT_CAPABILITIES,
+};
+pub use error::SeccompError;
+pub use syscall_table::syscall_number;
+
+/// Compiled seccomp filters, installed together just before the program runs.
 #[derive(Debug, Clone, Default)]
 pub struct SeccompProgram {
-    filters: Vec<seccompiler::BpfProgram>,
+    pub(crate) filters: Vec<seccompiler::BpfProgram>,
 }
 
 impl SeccompProgram {
-    /// Installs every filter on the calling thread (the init is single-threaded).
+    /// Installs every filter on the calling thread (the init is single-threaded). Without
+    /// no_new_privs this needs CAP_SYS_ADMIN.
     pub fn install(&self) -> Result<(), seccompiler::Error> {
         for filter in &self.filters {
             seccompiler::apply_filter(filter)?;
         }
         Ok(())
+    }
+
+    /// Number of BPF programs (one per distinct action besides allow and the default).
+    pub fn filter_count(&self) -> usize {
+        self.filters.len()
     }
 }
