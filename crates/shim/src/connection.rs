@@ -106,15 +106,33 @@ fn kill(shared: &Shared, signal: i32, all: bool) -> Value {
     }
     if all {
         if let Some(cg) = &shared.cgroup {
-            return match cg.kill_all(sig) {
+            let answer = match cg.kill_all(sig) {
                 Ok(()) => protocol::ok(),
                 Err(e) => protocol::error(e),
             };
+            thaw_after_sigkill(shared, sig);
+            return answer;
         }
     }
-    match nix::sys::signal::kill(Pid::from_raw(shared.pid), sig) {
+    let answer = match nix::sys::signal::kill(Pid::from_raw(shared.pid), sig) {
         Ok(()) | Err(nix::Error::ESRCH) => protocol::ok(),
         Err(e) => protocol::error(format!("kill: {e}")),
+    };
+    thaw_after_sigkill(shared, sig);
+    answer
+}
+
+/// A frozen (paused) task receives SIGKILL only once thawed; thawing after the signal (as
+/// runc does) lets a kill of a paused container finish without a separate unpause. A thaw of a
+/// cgroup that is not frozen changes nothing.
+fn thaw_after_sigkill(shared: &Shared, sig: Signal) {
+    if sig != Signal::SIGKILL {
+        return;
+    }
+    if let Some(cg) = &shared.cgroup {
+        if let Err(e) = cg.thaw() {
+            eprintln!("berth-shim: thawing after SIGKILL: {e}");
+        }
     }
 }
 

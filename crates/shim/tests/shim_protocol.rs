@@ -448,3 +448,26 @@ fn device_cgroup_blocks_host_devices() {
     assert!(err.contains("Operation not permitted"), "{err}");
     assert_eq!(waiter.exit()["exit_code"], 0);
 }
+
+#[test]
+fn sigkill_ends_a_frozen_container() {
+    let mut b = Bundle::new(&["sh", "-c", "sleep 1000 & exec sleep 1000"]);
+    let cgroup_path = b.spec["linux"]["cgroupsPath"].as_str().unwrap().to_owned();
+    b.run_detached();
+    let waiter = b.waiter();
+    let cg = cgroups::open(std::path::Path::new(&cgroup_path)).unwrap();
+    cg.freeze().unwrap();
+    let freezer = b.cgroup_dirs()[3].join("freezer.state");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while std::fs::read_to_string(&freezer).unwrap().trim() != "FROZEN" {
+        assert!(std::time::Instant::now() < deadline, "never froze");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(
+        b.call(json!({"op": "kill", "signal": 9})),
+        json!({"ok": true})
+    );
+    assert_eq!(waiter.exit()["exit_code"], 137);
+    b.wait_shim_exit();
+    assert!(!b.cgroup_dirs()[0].exists());
+}
