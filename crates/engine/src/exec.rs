@@ -8,7 +8,12 @@ use std::sync::Mutex;
 
 use api::{ExecCreateBody, ExecInspect, ExecProcessConfig, ExecStartBody};
 use serde_json::{json, Value};
-use tokio::io::AsyncWriteExt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::sync::oneshot;
 use tokio::net::UnixStream;
 use tokio::process::Command;
 
@@ -76,9 +81,60 @@ impl ExecStore {
 /// What a started, attached exec hands to the API: its stdio connection to the exec shim, or the
 /// start error to print on the hijacked stream (dockerd writes it there too).
 pub enum ExecStarted {
-    Attached(UnixStream),
-    Failed(String),
+    Attached(ExecIo),
+    /// The bytes to send on the hijacked stream: the error line, stdcopy-framed as stdout
+    /// unless the exec has a TTY (as dockerd writes it).
+    Failed(Vec<u8>),
     Detached,
+}
+
+/// The exec's stdio connection; its output ends only once the exit code is recorded, so that a
+/// client inspecting the exec right after the stream closes (the docker CLI does) sees it.
+pub struct ExecIo {
+    conn: UnixStream,
+    exited: Option<oneshot::Receiver<()>>,
+}
+
+impl AsyncRead for ExecIo {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        match Pin::new(&mut self.conn).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) if buf.filled().len() == before => {
+                // End of output: hold the EOF back until the exit is recorded.
+                if let Some(rx) = self.exited.as_mut() {
+                    if Pin::new(rx).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    self.exited = None;
+                }
+                Poll::Ready(Ok(()))
+            }
+            other => other,
+        }
+    }
+}
+
+impl AsyncWrite for ExecIo {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.conn).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.conn).poll_flush(cx)
+    }
+    fn poll_shutdown(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.conn).poll_shutdown(cx)
+    }
 }
 
 fn command_line(cfg: &ExecCreateBody) -> String {
@@ -270,9 +326,14 @@ impl Engine {
                 return if start.detach {
                     Err(EngineError::StartFailed(msg))
                 } else {
-                    Ok(ExecStarted::Failed(format!(
+                    let line = format!(
                         "OCI runtime exec failed: exec failed: unable to start container process: {msg}: unknown\r\n"
-                    )))
+                    );
+                    Ok(ExecStarted::Failed(if cfg.tty {
+                        line.into_bytes()
+                    } else {
+                        api::stdcopy::encode(api::stdcopy::StdStream::Stdout, line.as_bytes())
+                    }))
                 };
             }
         }
@@ -287,6 +348,7 @@ impl Engine {
         );
         let engine = self.clone();
         let exec_id = id.to_string();
+        let (exited_tx, exited_rx) = oneshot::channel();
         tokio::spawn(async move {
             let code = match finish_wait(waiter).await {
                 Ok(code) => code,
@@ -299,6 +361,7 @@ impl Engine {
                 r.running = false;
                 r.exit_code = Some(code);
             });
+            let _ = exited_tx.send(());
             if let Ok(r) = engine.execs().get(&exec_id) {
                 engine.exec_event(
                     "exec_die",
@@ -308,7 +371,10 @@ impl Engine {
             }
         });
         Ok(match attach {
-            Some(conn) => ExecStarted::Attached(conn),
+            Some(conn) => ExecStarted::Attached(ExecIo {
+                conn,
+                exited: Some(exited_rx),
+            }),
             None => ExecStarted::Detached,
         })
     }

@@ -178,8 +178,9 @@ pub trait ContainerBackend: Send + Sync + 'static {
 pub enum ExecStartOutcome {
     /// Hijack and bridge to the exec's stdio.
     Attached(Box<dyn AttachIo>),
-    /// Hijack, print this message, close (dockerd reports start errors on the stream).
-    Failed(String),
+    /// Hijack, send these bytes (the start error, framed as the stream is), close: dockerd
+    /// reports start errors on the stream.
+    Failed(Vec<u8>),
     /// `Detach: true`: 200 with an empty body.
     Detached,
 }

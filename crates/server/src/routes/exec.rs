@@ -49,7 +49,13 @@ async fn start<B: ContainerBackend>(
     let bytes = axum::body::to_bytes(body, 1 << 20)
         .await
         .map_err(|e| crate::error::ApiError::invalid(e.to_string()))?;
-    let start: api::ExecStartBody = parse_json(&parts.headers, &bytes, true)?;
+    // The CLI's detached start is labelled text/plain: parse whatever JSON comes.
+    let start: api::ExecStartBody = if bytes.iter().all(u8::is_ascii_whitespace) {
+        api::ExecStartBody::default()
+    } else {
+        serde_json::from_slice(&bytes)
+            .map_err(|e| crate::error::ApiError::invalid(format!("invalid JSON: {e}")))?
+    };
     let req = Request::from_parts(parts, axum::body::Body::empty());
     match b.exec_start(&id, start).await? {
         ExecStartOutcome::Detached => Ok(empty(StatusCode::OK)),
@@ -57,7 +63,7 @@ async fn start<B: ContainerBackend>(
         ExecStartOutcome::Failed(message) => {
             let (mut ours, theirs) = tokio::io::duplex(4096);
             tokio::spawn(async move {
-                let _ = ours.write_all(message.as_bytes()).await;
+                let _ = ours.write_all(&message).await;
                 let _ = ours.shutdown().await;
             });
             upgrade::hijack(req, Box::new(theirs))
