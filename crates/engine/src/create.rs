@@ -143,7 +143,8 @@ impl Engine {
             bundle: &dir,
             socket: &socket,
             stdin: record.config.open_stdin,
-            stdin_once: record.config.stdin_once,
+            // As at start (lifecycle.rs): a TTY container's stdin outlives its attach clients.
+            stdin_once: record.config.stdin_once && !record.config.tty,
         };
         let (spawned, synced) = tokio::join!(spawn_shim(&shim_args), sync);
         let spawned = match synced {

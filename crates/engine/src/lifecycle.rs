@@ -115,7 +115,9 @@ impl Engine {
             bundle: &dir,
             socket: &socket,
             stdin: entry.record.config.open_stdin,
-            stdin_once: entry.record.config.stdin_once,
+            // dockerd closes a TTY container's stdin only with the container: an attach
+            // client that ends (ctrl-p ctrl-q detach included) must not cut later attaches off.
+            stdin_once: entry.record.config.stdin_once && !entry.record.config.tty,
         })
         .await?;
         entry.shim_ready = true;
