@@ -14,8 +14,9 @@ use crate::shared::{lock, Shared};
 /// Longest request line accepted; requests are tiny.
 const MAX_REQUEST: u64 = 64 * 1024;
 
+/// Serves one accepted connection; the accept loop has already counted it in
+/// `connections` (counting here, on the new thread, would let the shim exit in between).
 pub(crate) fn serve(shared: Arc<Shared>, stream: UnixStream) {
-    shared.update(|l| l.connections += 1);
     if let Err(e) = handle(&shared, stream) {
         eprintln!("berth-shim: connection: {e}");
     }

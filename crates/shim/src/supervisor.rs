@@ -132,6 +132,8 @@ fn serve(opts: ShimOptions, created: Created, exec: bool) -> i32 {
     for conn in listener.incoming() {
         match conn {
             Ok(stream) => {
+                // Counted before the thread runs, so the exit path waits for this connection.
+                shared.update(|l| l.connections += 1);
                 let shared = shared.clone();
                 std::thread::spawn(move || connection::serve(shared, stream));
             }
