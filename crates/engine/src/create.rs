@@ -94,6 +94,7 @@ impl Engine {
         if host_config.log_config.kind.is_empty() {
             host_config.log_config.kind = "json-file".into();
         }
+        crate::log_config::shim_log_args(&host_config)?;
         let host_network = is_host_network(&host_config);
         if config.hostname.is_empty() {
             config.hostname = if host_network {
@@ -145,6 +146,7 @@ impl Engine {
             stdin: record.config.open_stdin,
             // As at start (lifecycle.rs): a TTY container's stdin outlives its attach clients.
             stdin_once: record.config.stdin_once && !record.config.tty,
+            log_args: crate::log_config::shim_log_args(&record.host_config)?,
         };
         let (spawned, synced) = tokio::join!(spawn_shim(&shim_args), sync);
         let spawned = match synced {

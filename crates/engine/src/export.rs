@@ -78,7 +78,14 @@ fn write_tar(view: &LayerView, out: impl Write) -> std::io::Result<()> {
     tar.follow_symlinks(false);
     for (rel, layer) in merged_entries(view) {
         let abs: PathBuf = layer.join(&rel);
-        tar.append_path_with_name(&abs, Path::new(&rel))?;
+        // Directory entries end in `/` as in docker export's tar.
+        let is_dir = abs.symlink_metadata().map(|m| m.is_dir()).unwrap_or(false);
+        let name = if is_dir {
+            PathBuf::from(format!("{}/", rel.display()))
+        } else {
+            rel.clone()
+        };
+        tar.append_path_with_name(&abs, Path::new(&name))?;
     }
     tar.into_inner()?.flush()
 }

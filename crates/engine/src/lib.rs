@@ -51,6 +51,8 @@ pub mod events_api;
 pub mod exec;
 mod export;
 mod layer_view;
+pub mod log_config;
+mod log_files;
 mod pause;
 mod resize;
 pub mod stats;

@@ -118,6 +118,7 @@ impl Engine {
             // dockerd closes a TTY container's stdin only with the container: an attach
             // client that ends (ctrl-p ctrl-q detach included) must not cut later attaches off.
             stdin_once: entry.record.config.stdin_once && !entry.record.config.tty,
+            log_args: crate::log_config::shim_log_args(&entry.record.host_config)?,
         })
         .await?;
         entry.shim_ready = true;

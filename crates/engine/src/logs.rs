@@ -1,7 +1,6 @@
 //! `GET /containers/{id}/logs`: reads the json-file log the shim writes, as stdcopy frames.
 
-use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
+use crate::log_files::LogFollower;
 use crate::options::LogsOptions;
 use crate::paths::ContainerFiles;
 
@@ -93,17 +93,13 @@ pub fn parse_lines(buf: &[u8]) -> (Vec<LogEntry>, usize) {
     (entries, consumed)
 }
 
-/// The frames of the existing log and the file offset after the last complete line.
-fn read_existing(path: &Path, opts: &LogsOptions) -> std::io::Result<(Vec<Vec<u8>>, u64, bool)> {
-    let mut buf = Vec::new();
-    match std::fs::File::open(path) {
-        Ok(mut f) => {
-            f.read_to_end(&mut buf)?;
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
-    }
-    let (entries, consumed) = parse_lines(&buf);
+/// The frames of the existing log (rotated files included) and a follower positioned after the
+/// last complete line.
+fn read_existing(
+    path: &Path,
+    opts: &LogsOptions,
+) -> std::io::Result<(Vec<Vec<u8>>, LogFollower, bool)> {
+    let (entries, follower) = LogFollower::open_all(path)?;
     let mut picked = Vec::new();
     let mut past_until = false;
     for e in &entries {
@@ -125,32 +121,23 @@ fn read_existing(path: &Path, opts: &LogsOptions) -> std::io::Result<(Vec<Vec<u8
             .into_iter()
             .map(|e| frame(e, opts.timestamps))
             .collect(),
-        consumed as u64,
+        follower,
         past_until,
     ))
-}
-
-/// New complete lines after `offset`.
-fn read_new(path: &PathBuf, offset: u64) -> std::io::Result<(Vec<LogEntry>, u64)> {
-    let mut f = match std::fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), offset)),
-        Err(e) => return Err(e),
-    };
-    f.seek(SeekFrom::Start(offset))?;
-    let mut buf = Vec::new();
-    f.read_to_end(&mut buf)?;
-    let (entries, consumed) = parse_lines(&buf);
-    Ok((entries, offset + consumed as u64))
 }
 
 impl Engine {
     pub async fn container_logs(&self, name: &str, opts: LogsOptions) -> Result<LogStream> {
         let h = self.inner.registry.resolve(name)?;
+        if !crate::log_config::readable(&h.entry.lock().await.record.host_config) {
+            return Err(EngineError::NotImplemented(
+                "configured logging driver does not support reading".into(),
+            ));
+        }
         let dir = self.paths().container_dir(&h.id);
         let path = ContainerFiles(&dir).log(&h.id);
         let mut rx = h.status.subscribe();
-        let (first, offset, past_until) = {
+        let (first, follower, past_until) = {
             let path = path.clone();
             let opts = opts.clone();
             tokio::task::spawn_blocking(move || read_existing(&path, &opts))
@@ -169,16 +156,20 @@ impl Engine {
             if !follow {
                 return;
             }
-            let mut offset = offset;
+            let mut follower = follower;
             loop {
                 let running = rx.borrow().running;
-                let p = path.clone();
-                let (entries, next) =
-                    match tokio::task::spawn_blocking(move || read_new(&p, offset)).await {
-                        Ok(Ok(v)) => v,
-                        _ => return,
-                    };
-                offset = next;
+                let (f, read) = match tokio::task::spawn_blocking(move || {
+                    let r = follower.read_new();
+                    (follower, r)
+                })
+                .await
+                {
+                    Ok(v) => v,
+                    Err(_) => return,
+                };
+                follower = f;
+                let Ok(entries) = read else { return };
                 for e in &entries {
                     match selected(e, &opts) {
                         None => return,
@@ -240,11 +231,10 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("x-json.log");
         std::fs::write(&p, LOG).unwrap();
-        let (frames, offset, _) = read_existing(&p, &opts()).unwrap();
+        let (frames, _, _) = read_existing(&p, &opts()).unwrap();
         assert_eq!(frames.len(), 3);
         assert_eq!(frames[0], b"\x01\x00\x00\x00\x00\x00\x00\x06line1\n");
         assert_eq!(frames[1], b"\x02\x00\x00\x00\x00\x00\x00\x05err1\n");
-        assert_eq!(offset as usize, LOG.rfind('\n').unwrap() + 1);
 
         let only_out = LogsOptions {
             stderr: false,
@@ -289,8 +279,7 @@ mod tests {
     #[test]
     fn missing_log_is_empty() {
         let d = tempfile::tempdir().unwrap();
-        let (frames, offset, _) = read_existing(&d.path().join("none"), &opts()).unwrap();
+        let (frames, _, _) = read_existing(&d.path().join("none"), &opts()).unwrap();
         assert!(frames.is_empty());
-        assert_eq!(offset, 0);
     }
 }

@@ -27,6 +27,8 @@ pub struct ShimArgs<'a> {
     pub socket: &'a Path,
     pub stdin: bool,
     pub stdin_once: bool,
+    /// `--log-driver …` and rotation flags (log_config.rs).
+    pub log_args: Vec<String>,
 }
 
 /// How long a previous shim of the same container may linger after its init exited.
@@ -61,7 +63,7 @@ pub async fn spawn_shim(args: &ShimArgs<'_>) -> Result<i64> {
     if args.stdin_once {
         cmd.arg("--stdin-once");
     }
-    cmd.arg("--log-driver").arg("json-file");
+    cmd.args(&args.log_args);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
