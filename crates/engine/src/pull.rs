@@ -2,11 +2,11 @@
 //!
 //! The manifest is resolved before anything is streamed, so an unknown tag is a plain 404. Then
 //! the config is fetched (its diff ids say which layers are already here), missing layers are
-//! downloaded in parallel (at most `max_concurrent_downloads`) into growing spool files, and
-//! applied bottom-up as soon as their parent is applied, reading each spool while it is still
-//! being written. A blob whose digest or size is wrong fails its spool's last read, so its layer
-//! is never committed; the image itself is added only after every layer is in. Spools live in
-//! `<data-root>/layers/tmp-pull-*`, which the layer store deletes on startup after a crash.
+//! downloaded in parallel (at most `max_concurrent_downloads`) into in-memory spools, and each
+//! is unpacked while it downloads (the parent's chain id comes from the config, so a layer does
+//! not wait for its parent to be committed). A blob whose digest or size is wrong fails its spool's last read, so its layer
+//! is never committed; the image itself is added only after every layer is in. A crash leaves
+//! only the layer store's `tmp-*` directories, which it deletes on startup.
 
 use std::sync::Arc;
 
@@ -22,6 +22,9 @@ use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::progress::{short_digest, Progress, ProgressStream, Throttle};
 use crate::spool::{Spool, SpoolWriter};
+
+/// Unread bytes a layer download may hold in memory before it waits for the unpacker.
+const SPOOL_CAP: usize = 64 << 20;
 
 /// What `POST /images/create?fromImage=…` asks for.
 #[derive(Debug, Clone, Default)]
@@ -213,21 +216,10 @@ impl Engine {
             return Ok(());
         }
 
-        let spool_dir = self
-            .config()
-            .data_root
-            .join("layers")
-            .join(format!("tmp-pull-{:016x}", rand::random::<u64>()));
-        std::fs::create_dir_all(&spool_dir)
-            .map_err(|e| EngineError::io(format!("create {}", spool_dir.display()), e))?;
-        let result = self
-            .download_and_apply(
-                reference, auth, layers, diff_ids, &chains, &present, &ids, &spool_dir, progress,
-            )
-            .await;
-        let dir = spool_dir.clone();
-        let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(dir)).await;
-        result
+        self.download_and_apply(
+            reference, auth, layers, diff_ids, &chains, &present, &ids, progress,
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -240,23 +232,17 @@ impl Engine {
         chains: &[String],
         present: &[bool],
         ids: &[String],
-        spool_dir: &std::path::Path,
         progress: &Progress,
     ) -> Result<()> {
         let slots = Arc::new(Semaphore::new(
             self.inner.distribution.max_concurrent_downloads,
         ));
-        let mut spools: Vec<Option<Arc<Spool>>> = Vec::with_capacity(layers.len());
-        let mut tasks: Vec<Option<JoinHandle<Result<()>>>> = Vec::with_capacity(layers.len());
+        let started = std::time::Instant::now();
+        let mut tasks: Vec<JoinHandle<Result<()>>> = Vec::new();
         for (i, layer) in layers.iter().enumerate() {
             if present[i] {
-                spools.push(None);
-                tasks.push(None);
                 continue;
             }
-            let path = spool_dir.join(format!("{i}"));
-            let (spool, writer) = Spool::create(&path)
-                .map_err(|e| EngineError::io(format!("create {}", path.display()), e))?;
             let permit = match slots.clone().try_acquire_owned() {
                 Ok(p) => Some(p),
                 Err(_) => {
@@ -267,8 +253,11 @@ impl Engine {
             let engine = self.clone();
             let (reference, auth, layer) = (reference.clone(), auth.clone(), layer.clone());
             let (progress, id, slots) = (progress.clone(), ids[i].clone(), slots.clone());
-            let task_spool = spool.clone();
-            tasks.push(Some(tokio::spawn(async move {
+            // The parent's chain id is known from the config, so a layer can be unpacked before
+            // its parent is committed: every layer streams into its own directory at once.
+            let parent = i.checked_sub(1).map(|p| chains[p].clone());
+            let diff_id = diff_ids[i].clone();
+            tasks.push(tokio::spawn(async move {
                 let _permit = match permit {
                     Some(p) => p,
                     None => slots
@@ -276,68 +265,56 @@ impl Engine {
                         .await
                         .map_err(|e| EngineError::Internal(e.to_string()))?,
                 };
-                let mut writer = writer;
-                let result = engine
-                    .download_blob(&reference, &auth, &layer, &mut writer, &progress, &id)
-                    .await;
-                task_spool.finish(result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
-                result
-            })));
-            spools.push(Some(spool));
-        }
-
-        let abort_all = |tasks: &mut Vec<Option<JoinHandle<Result<()>>>>| {
-            for t in tasks.iter().flatten() {
-                t.abort();
-            }
-        };
-        let mut parent: Option<String> = None;
-        for i in 0..layers.len() {
-            let Some(spool) = &spools[i] else {
-                parent = Some(chains[i].clone());
-                continue;
-            };
-            let total = u64::try_from(layers[i].size).unwrap_or(0);
-            let extract_progress = progress.clone();
-            let id = ids[i].clone();
-            let mut throttle = Throttle::new();
-            let reader = spool
-                .reader()
-                .map_err(|e| EngineError::io("open layer spool", e))?
-                .on_read(move |read| {
+                let (spool, mut writer) = Spool::new(SPOOL_CAP);
+                let total = u64::try_from(layer.size).unwrap_or(0);
+                let extract_progress = progress.clone();
+                let extract_id = id.clone();
+                let mut throttle = Throttle::new();
+                let reader = spool.reader().on_read(move |read| {
                     if throttle.ready(read >= total) {
-                        extract_progress.layer_bytes(&id, "Extracting", read, total);
+                        extract_progress.layer_bytes(&extract_id, "Extracting", read, total);
                     }
                 });
-            let (diff_id, base) = (diff_ids[i].clone(), parent.clone());
-            let applied = self
-                .blocking(move |store| store.add_layer(reader, base.as_deref(), &diff_id))
-                .await;
-            match applied {
-                Ok(chain) => {
-                    progress.layer(&ids[i], "Pull complete");
-                    parent = Some(chain);
+                let apply = engine
+                    .blocking(move |store| store.add_layer(reader, parent.as_deref(), &diff_id));
+                let download = async {
+                    let result = engine
+                        .download_blob(&reference, &auth, &layer, &mut writer, &progress, &id)
+                        .await;
+                    spool.finish(result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+                    result
+                };
+                let (downloaded, applied) = tokio::join!(download, apply);
+                // The download's own error (digest mismatch, registry gone) says more than the
+                // unpacker's failed read.
+                downloaded?;
+                applied?;
+                tracing::debug!(layer = %id, elapsed = ?started.elapsed(), "layer applied");
+                progress.layer(&id, "Pull complete");
+                Ok(())
+            }));
+        }
+        let mut first_error = None;
+        let mut tasks = tasks.into_iter();
+        for task in tasks.by_ref() {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    first_error = Some(e);
+                    break;
                 }
-                Err(apply_error) => {
-                    // The download's own error (digest mismatch, registry gone) says more than
-                    // the unpacker's failed read.
-                    let download_error = match tasks[i].take() {
-                        Some(t) => match t.await {
-                            Ok(Err(e)) => Some(e),
-                            _ => None,
-                        },
-                        None => None,
-                    };
-                    abort_all(&mut tasks);
-                    return Err(download_error.unwrap_or(apply_error));
+                Err(e) => {
+                    first_error = Some(EngineError::Internal(format!("layer task: {e}")));
+                    break;
                 }
             }
         }
-        for t in tasks.iter_mut() {
-            if let Some(t) = t.take() {
-                t.await
-                    .map_err(|e| EngineError::Internal(format!("download task: {e}")))??;
+        if let Some(e) = first_error {
+            // Dropping a writer fails its unpacker's next read: nothing half-done is committed.
+            for t in tasks {
+                t.abort();
             }
+            return Err(e);
         }
         Ok(())
     }
@@ -363,14 +340,13 @@ impl Engine {
         let mut throttle = Throttle::new();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk?;
-            writer
-                .append(&chunk)
-                .map_err(|e| EngineError::io("write layer spool", e))?;
+            writer.append(chunk).await;
             let written = writer.written();
             if throttle.ready(written >= total) {
                 progress.layer_bytes(id, "Downloading", written, total);
             }
         }
+        tracing::debug!(layer = id, bytes = writer.written(), "layer downloaded");
         progress.layer(id, "Verifying Checksum");
         progress.layer(id, "Download complete");
         Ok(())

@@ -222,7 +222,13 @@ impl RegistryClient {
         let digest = blob.digest.as_str();
         let expected_size = u64::try_from(blob.size).ok().filter(|s| *s > 0);
         let response = with_retries("blob pull", is_transient_oci, || async {
-            if offset == 0 {
+            if let (0, Some(size)) = (offset, expected_size) {
+                // A range covering the whole blob: a 206 answer is not hashed by oci-client,
+                // only by our BlobStream (one sha256 pass instead of two; a 200 is hashed twice).
+                client
+                    .pull_blob_stream_partial(&target, digest, 0, Some(size))
+                    .await
+            } else if offset == 0 {
                 client
                     .pull_blob_stream(&target, digest)
                     .await
