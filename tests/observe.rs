@@ -219,7 +219,12 @@ fn top_update_diff_export_prune() {
         .unwrap());
     assert!(list.lines().any(|l| l == "new"), "{list}");
     assert!(list.lines().any(|l| l == "bin/busybox"), "{list}");
-    assert!(!list.lines().any(|l| l.starts_with("proc/")), "{list}");
+    // /proc is an empty directory in the image: nothing of the mounted procfs is exported.
+    assert!(list.lines().any(|l| l == "proc/"), "{list}");
+    assert!(
+        !list.lines().any(|l| l.starts_with("proc/") && l != "proc/"),
+        "{list}"
+    );
 
     // prune removes stopped containers only.
     ok(d.docker(&["run", "--name", "done1", "busybox", "true"]));
@@ -318,6 +323,30 @@ fn events_history_and_live() {
         );
         assert!(text.contains("die ev 3"), "{cli}: {text}");
     }
+
+    // stop: kill (15, then 9 after the timeout: sleep as PID 1 ignores SIGTERM), die, stop;
+    // restart of the stopped container starts it and adds restart.
+    ok(d.docker(&["run", "-d", "--name", "st", "busybox", "sleep", "1000"]));
+    ok(d.docker(&["stop", "-t", "1", "st"]));
+    ok(d.docker(&["restart", "-t", "0", "st"]));
+    let until = chrono_now() + 1.0;
+    let text = ok(d.docker(&[
+        "events",
+        "--since",
+        &format!("{since:.3}"),
+        "--until",
+        &format!("{until:.3}"),
+        "--filter",
+        "container=st",
+        "--format",
+        "{{.Action}}{{with .Actor.Attributes.signal}}={{.}}{{end}}",
+    ]));
+    let actions: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        actions,
+        vec!["create", "start", "kill=15", "kill=9", "die", "stop", "start", "restart"],
+        "{text}"
+    );
 
     // Live: start a reader, then create a container, time the arrival of its event.
     let mut child = d

@@ -51,6 +51,7 @@ pub mod events_api;
 pub mod exec;
 mod export;
 mod layer_view;
+mod lifecycle_events;
 pub mod log_config;
 mod log_files;
 mod pause;

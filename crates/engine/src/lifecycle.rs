@@ -217,6 +217,9 @@ impl Engine {
                     tracing::warn!("save {}: {e}", h.id);
                 }
             }
+            if exit.oom_killed {
+                self.emit("oom", &entry.record);
+            }
             self.emit_with("die", &entry.record, exit_attrs(code));
             auto_remove
         };
@@ -249,7 +252,9 @@ impl Engine {
             )
         };
         self.stop_handle(&h, signal, timeout.unwrap_or(default_timeout))
-            .await
+            .await?;
+        self.emit_for(&h, "stop", BTreeMap::new()).await;
+        Ok(())
     }
 
     /// Sends `signal`, waits `timeout` seconds (negative = forever), then SIGKILLs.
@@ -259,6 +264,8 @@ impl Engine {
         if signal != SIGKILL {
             if let Err(e) = shim_client::kill(&socket, signal, false).await {
                 tracing::debug!("stop signal to {}: {e}", h.id);
+            } else {
+                self.emit_kill(h, signal).await;
             }
             self.thaw_if_paused(&h.id).await;
             let exited = rx.wait_for(|s| !s.running);
@@ -282,6 +289,8 @@ impl Engine {
         let mut rx = h.status.subscribe();
         if let Err(e) = shim_client::kill(&socket, SIGKILL, true).await {
             tracing::debug!("SIGKILL to {}: {e}", h.id);
+        } else {
+            self.emit_kill(h, SIGKILL).await;
         }
         self.thaw_if_paused(&h.id).await;
         let exited = tokio::time::timeout(KILL_WAIT, rx.wait_for(|s| !s.running))
@@ -307,7 +316,12 @@ impl Engine {
             Err(e) => return Err(e),
         }
         match self.start_container_now(name).await {
-            Ok(()) | Err(EngineError::NotModified) => Ok(()),
+            Ok(()) | Err(EngineError::NotModified) => {
+                if let Ok(h) = self.inner.registry.resolve(name) {
+                    self.emit_for(&h, "restart", BTreeMap::new()).await;
+                }
+                Ok(())
+            }
             Err(e) => Err(e),
         }
     }
@@ -336,6 +350,7 @@ impl Engine {
         }
         let socket = self.paths().shim_socket(&h.id);
         shim_client::kill(&socket, sig, false).await?;
+        self.emit_kill(&h, sig).await;
         self.thaw_if_paused(&h.id).await;
         Ok(())
     }
