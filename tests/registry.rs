@@ -62,13 +62,7 @@ fn push_rmi_pull_run_and_push_again() {
             || pulled.contains(&format!("Status: Downloaded newer image for {image}")),
         "{pulled}"
     );
-    let digests = ok(&d.docker(&[
-        "image",
-        "inspect",
-        "-f",
-        "{{json .RepoDigests}}",
-        &image,
-    ]));
+    let digests = ok(&d.docker(&["image", "inspect", "-f", "{{json .RepoDigests}}", &image]));
     assert!(
         digests.contains(&format!("{}/team/app@{digest}", registry.addr())),
         "{digests}"
@@ -128,7 +122,11 @@ fn pull_of_a_missing_tag_says_manifest_unknown() {
     let d = Daemon::start();
     let out = d.docker(&["pull", &format!("{}/nope/nothing:1", registry.addr())]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    assert!(stderr(&out).contains("manifest unknown"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("manifest unknown"),
+        "{}",
+        stderr(&out)
+    );
     let images = ok(&d.docker(&["images", "-q"]));
     assert_eq!(images.trim(), "");
 }

@@ -75,7 +75,10 @@ fn commit_with_changes_history_and_prune() {
         "committed:1",
     ]));
     assert!(id.trim().starts_with("sha256:"), "{id}");
-    assert_eq!(ok(&d.docker(&["run", "--rm", "committed:1"])), "committed\n");
+    assert_eq!(
+        ok(&d.docker(&["run", "--rm", "committed:1"])),
+        "committed\n"
+    );
     assert_eq!(
         ok(&d.docker(&["run", "--rm", "committed:1", "cat", "/marker"])),
         "changed\n"
