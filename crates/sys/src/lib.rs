@@ -4,11 +4,13 @@
 mod fd_passing;
 mod fork;
 mod loopback;
+mod seccomp;
 mod signals;
 mod terminal;
 
 pub use fd_passing::{recv_fd, send_fd};
 pub use fork::{fork_single_threaded, thread_count, ForkError, Forked};
 pub use loopback::set_loopback_up;
+pub use seccomp::install_seccomp_filter;
 pub use signals::{ignore_signal, mark_fds_cloexec_from, reset_signal_default};
 pub use terminal::{set_controlling_terminal, set_window_size};

@@ -24,10 +24,19 @@ pub struct SeccompProgram {
 
 impl SeccompProgram {
     /// Installs every filter on the calling thread (the init is single-threaded). Without
-    /// no_new_privs this needs CAP_SYS_ADMIN.
-    pub fn install(&self) -> Result<(), seccompiler::Error> {
+    /// no_new_privs this needs CAP_SYS_ADMIN; no_new_privs itself is left as the spec says.
+    pub fn install(&self) -> std::io::Result<()> {
         for filter in &self.filters {
-            seccompiler::apply_filter(filter)?;
+            let program: Vec<libc::sock_filter> = filter
+                .iter()
+                .map(|i| libc::sock_filter {
+                    code: i.code,
+                    jt: i.jt,
+                    jf: i.jf,
+                    k: i.k,
+                })
+                .collect();
+            sys::install_seccomp_filter(&program)?;
         }
         Ok(())
     }
