@@ -14,7 +14,8 @@ pub const HOST_BUSYBOX: &str = "/bin/busybox";
 pub fn busybox_rootfs_tar() -> &'static [u8] {
     static TAR: OnceLock<Vec<u8>> = OnceLock::new();
     TAR.get_or_init(|| {
-        build_rootfs_tar(Path::new(HOST_BUSYBOX)).expect("build busybox rootfs tar (is busybox-static installed?)")
+        build_rootfs_tar(Path::new(HOST_BUSYBOX))
+            .expect("build busybox rootfs tar (is busybox-static installed?)")
     })
 }
 
@@ -22,7 +23,10 @@ pub fn busybox_rootfs_tar() -> &'static [u8] {
 /// /etc/passwd and /etc/group with root and nobody, and the usual empty directories.
 pub fn build_rootfs_tar(busybox: &Path) -> Result<Vec<u8>> {
     let binary = std::fs::read(busybox).with_context(|| format!("read {}", busybox.display()))?;
-    let list = Command::new(busybox).arg("--list-full").output().context("busybox --list-full")?;
+    let list = Command::new(busybox)
+        .arg("--list-full")
+        .output()
+        .context("busybox --list-full")?;
     if !list.status.success() {
         bail!("busybox --list-full failed");
     }
@@ -84,7 +88,12 @@ fn append_dir(builder: &mut tar::Builder<Vec<u8>>, path: &str, mode: u32) -> Res
     Ok(())
 }
 
-fn append_file(builder: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8], mode: u32) -> Result<()> {
+fn append_file(
+    builder: &mut tar::Builder<Vec<u8>>,
+    path: &str,
+    data: &[u8],
+    mode: u32,
+) -> Result<()> {
     let mut header = tar::Header::new_gnu();
     header.set_entry_type(tar::EntryType::Regular);
     header.set_size(data.len() as u64);
@@ -107,7 +116,10 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert!(names.iter().any(|n| n == "bin/sh"), "no bin/sh in {names:?}");
+        assert!(
+            names.iter().any(|n| n == "bin/sh"),
+            "no bin/sh in {names:?}"
+        );
         assert!(names.iter().any(|n| n == "etc/passwd"));
         assert!(names.iter().any(|n| n == "bin/busybox"));
     }

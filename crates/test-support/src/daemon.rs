@@ -1,6 +1,6 @@
 //! A real `berthd` on a temporary data root, exec root and socket, torn down on drop.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -11,6 +11,54 @@ use anyhow::{bail, Context, Result};
 use crate::bins::bin_path;
 use crate::busybox::busybox_rootfs_tar;
 use crate::http::{self, Response};
+
+/// How long one CLI command may take before the test fails instead of hanging CI.
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Runs `cmd` to completion like `Command::output`, but kills it and panics (naming the command)
+/// when it takes longer than `timeout`: a hung daemon must fail a test, not stall the suite.
+pub fn output_within(mut cmd: Command, timeout: Duration) -> Output {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+    let read_all = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = read_all(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let stderr = read_all(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for command") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    }
+}
 
 /// One daemon per test: its own root, run dir, socket and cgroup parent, so tests never collide.
 pub struct Daemon {
@@ -41,7 +89,12 @@ impl Daemon {
         let data_root = dir.path().join("root");
         let exec_root = dir.path().join("run");
         let socket = dir.path().join("d.sock");
-        let tag = dir.path().file_name().unwrap().to_string_lossy().to_string();
+        let tag = dir
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         let mut daemon = Daemon {
             data_root,
             exec_root,
@@ -93,7 +146,10 @@ impl Daemon {
                 }
             }
             if Instant::now() > deadline {
-                bail!("berthd did not answer /_ping within 20 s; log:\n{}", self.log());
+                bail!(
+                    "berthd did not answer /_ping within 20 s; log:\n{}",
+                    self.log()
+                );
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -133,9 +189,9 @@ impl Daemon {
         self.spawn().expect("restart berthd");
     }
 
-    /// Runs the real docker CLI against this daemon.
+    /// Runs the real docker CLI against this daemon (failing the test if it hangs).
     pub fn docker(&self, args: &[&str]) -> Output {
-        self.docker_cmd(args).output().expect("run docker CLI")
+        output_within(self.docker_cmd(args), COMMAND_TIMEOUT)
     }
 
     /// A docker CLI command with DOCKER_HOST and a private DOCKER_CONFIG set, for custom stdio.
@@ -150,9 +206,9 @@ impl Daemon {
         cmd
     }
 
-    /// Runs our `berth` CLI against this daemon.
+    /// Runs our `berth` CLI against this daemon (failing the test if it hangs).
     pub fn berth(&self, args: &[&str]) -> Output {
-        self.berth_cmd(args).output().expect("run berth CLI")
+        output_within(self.berth_cmd(args), COMMAND_TIMEOUT)
     }
 
     pub fn berth_cmd(&self, args: &[&str]) -> Command {
@@ -168,7 +224,12 @@ impl Daemon {
     }
 
     /// One raw HTTP request on the API socket.
-    pub fn request(&self, method: &str, path: &str, body: Option<(&str, &[u8])>) -> Result<Response> {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<(&str, &[u8])>,
+    ) -> Result<Response> {
         http::request(&self.socket, method, path, body)
     }
 
@@ -182,7 +243,11 @@ impl Daemon {
             )
             .expect("import busybox");
         assert_eq!(resp.status, 200, "import failed: {}", resp.text());
-        assert!(!resp.text().contains("error"), "import failed: {}", resp.text());
+        assert!(
+            !resp.text().contains("error"),
+            "import failed: {}",
+            resp.text()
+        );
     }
 
     fn cleanup(&mut self) {
@@ -192,7 +257,11 @@ impl Daemon {
                 if let Ok(list) = serde_json::from_slice::<Vec<serde_json::Value>>(&resp.body) {
                     for c in list {
                         if let Some(id) = c["Id"].as_str() {
-                            let _ = self.request("DELETE", &format!("/v1.41/containers/{id}?force=1"), None);
+                            let _ = self.request(
+                                "DELETE",
+                                &format!("/v1.41/containers/{id}?force=1"),
+                                None,
+                            );
                         }
                     }
                 }
@@ -214,10 +283,16 @@ impl Drop for Daemon {
 /// Kills any shim or container process whose command line mentions `dir` (left behind by a failed test).
 fn kill_processes_under(dir: &Path) {
     let needle = dir.to_string_lossy().to_string();
-    let Ok(entries) = std::fs::read_dir("/proc") else { return };
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
     for entry in entries.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
-        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
         if String::from_utf8_lossy(&cmdline).contains(&needle) && pid != std::process::id() as i32 {
             let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
         }
@@ -226,7 +301,9 @@ fn kill_processes_under(dir: &Path) {
 
 /// Removes `<parent>` cgroups (children first) from every v1 hierarchy and the v2 root.
 fn remove_cgroups(parent: &str) {
-    let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") else { return };
+    let Ok(hierarchies) = std::fs::read_dir("/sys/fs/cgroup") else {
+        return;
+    };
     for h in hierarchies.flatten() {
         let dir = h.path().join(parent);
         if dir.exists() {
@@ -257,7 +334,9 @@ fn remove_cgroup_tree(dir: &Path) {
 
 fn unmount_under(dir: &Path) {
     let needle = dir.to_string_lossy().to_string();
-    let Ok(mounts) = std::fs::read_to_string("/proc/self/mounts") else { return };
+    let Ok(mounts) = std::fs::read_to_string("/proc/self/mounts") else {
+        return;
+    };
     let mut targets: Vec<&str> = mounts
         .lines()
         .filter_map(|l| l.split_whitespace().nth(1))

@@ -9,7 +9,7 @@ pub mod registry;
 
 pub use bins::bin_path;
 pub use busybox::busybox_rootfs_tar;
-pub use daemon::{eventually, write_scratch, Daemon};
+pub use daemon::{eventually, output_within, write_scratch, Daemon, COMMAND_TIMEOUT};
 pub use http::Response;
 pub use registry::{Registry, TokenAuth};
 
