@@ -372,6 +372,7 @@ mod tests {
         let digest = format!("sha256:{}", "a".repeat(64));
         let r = pull_reference("127.0.0.1:5000/a/b", &digest).unwrap();
         assert_eq!(r.digest(), Some(digest.as_str()));
-        assert!(pull_reference("UPPER/case", "").is_err());
+        assert!(pull_reference("a::b", "").is_err());
+        assert!(pull_reference("Upper", "").is_err());
     }
 }
