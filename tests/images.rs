@@ -96,7 +96,8 @@ fn images_tag_and_rmi() {
     let out = d.docker(&["rmi", "busybox"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("conflict"), "{}", stderr(&out));
-    assert_eq!(d.docker(&["rm", "user"]).status.code(), Some(0));
+    let out = d.docker(&["rm", "user"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
     // The last tag deletes the image.
     let out = d.berth(&["rmi", "busybox"]);

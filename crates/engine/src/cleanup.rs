@@ -32,10 +32,18 @@ pub fn remove_cgroup(cgroups_path: &str) {
     }
 }
 
-/// Removes a directory tree, ignoring "already gone".
+/// Removes a directory tree, ignoring "already gone". A shim that is exiting may still add a file
+/// (its exit record) while the tree is removed, so "not empty" is retried for a short while.
 pub fn remove_dir_all(dir: &Path) -> std::io::Result<()> {
-    match std::fs::remove_dir_all(dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        other => other,
+    let mut attempts = 0;
+    loop {
+        match std::fs::remove_dir_all(dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::DirectoryNotEmpty && attempts < 50 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }

@@ -415,8 +415,11 @@ impl Engine {
                 return Err(e);
             }
         } else if shim_ready {
-            // A created init waits in its shim: kill it so the shim exits.
-            let _ = shim_client::kill(&self.paths().shim_socket(&h.id), SIGKILL, true).await;
+            // A created init waits in its shim: kill it so the shim exits, and wait for the exit
+            // it records in the container directory so the removal below does not race with it.
+            let socket = self.paths().shim_socket(&h.id);
+            let _ = shim_client::kill(&socket, SIGKILL, true).await;
+            let _ = tokio::time::timeout(KILL_WAIT, shim_client::wait(&socket)).await;
         }
         let record = h.entry.lock().await.record.clone();
         let dir = self.paths().container_dir(&h.id);
