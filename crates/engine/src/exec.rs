@@ -13,9 +13,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::sync::oneshot;
 use tokio::net::UnixStream;
 use tokio::process::Command;
+use tokio::sync::oneshot;
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
@@ -129,10 +129,7 @@ impl AsyncWrite for ExecIo {
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.conn).poll_flush(cx)
     }
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.conn).poll_shutdown(cx)
     }
 }
