@@ -173,6 +173,12 @@ impl Engine {
                 store.delete(&name, force, &user_of)
             })
             .await?;
+        for item in &items {
+            match item {
+                DeleteItem::Untagged(r) => self.image_event("untag", r),
+                DeleteItem::Deleted(d) => self.image_event("delete", d),
+            }
+        }
         Ok(items
             .into_iter()
             .map(|i| match i {
@@ -211,13 +217,18 @@ impl Engine {
         let id = self
             .blocking(move |store| store.import(reader, &message, &changes, reference.as_ref()))
             .await?;
+        self.image_event("import", id.as_str());
         Ok(id.as_str().to_string())
     }
 
     pub async fn tag_image(&self, name: &str, repo: &str, tag: &str) -> Result<()> {
         let target = Reference::from_repo_tag(repo, tag)?;
         let name = name.to_string();
-        self.blocking(move |store| store.tag(&name, &target)).await
+        let familiar = target.familiar();
+        self.blocking(move |store| store.tag(&name, &target))
+            .await?;
+        self.image_event("tag", &familiar);
+        Ok(())
     }
 
     /// Registry pulls are a later issue: succeeds only when the image is already present.
