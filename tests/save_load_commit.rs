@@ -122,3 +122,34 @@ fn commit_with_changes_history_and_prune() {
     assert!(pruned.contains("Total reclaimed space"), "{pruned}");
     assert_eq!(ok(&d.docker(&["images", "-q"])).trim(), "");
 }
+
+#[test]
+fn commit_of_a_running_container_pauses_it_only_during_the_commit() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    ok(&d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "live",
+        "busybox",
+        "sh",
+        "-c",
+        "echo live > /state; sleep 60",
+    ]));
+    assert!(test_support::eventually(
+        std::time::Duration::from_secs(5),
+        || {
+            d.docker(&["diff", "live"]).status.code() == Some(0)
+                && stdout(&d.docker(&["diff", "live"])).contains("/state")
+        }
+    ));
+    ok(&d.docker(&["commit", "live", "live:snap"]));
+    let status = ok(&d.docker(&["inspect", "-f", "{{.State.Status}}", "live"]));
+    assert_eq!(status.trim(), "running");
+    assert_eq!(
+        ok(&d.docker(&["run", "--rm", "live:snap", "cat", "/state"])),
+        "live\n"
+    );
+    ok(&d.docker(&["rm", "-f", "live"]));
+}

@@ -162,6 +162,10 @@ async fn commit<B: ImageBackend>(State(b): State<Arc<B>>, q: QueryParams) -> Api
         comment: q.get("comment").unwrap_or("").to_string(),
         author: q.get("author").unwrap_or("").to_string(),
         changes: q.get_all("changes"),
+        pause: q
+            .get("pause")
+            .map(|v| v.is_empty() || api::query::parse_bool(v))
+            .unwrap_or(true),
     };
     let id = b.commit(request).await?;
     Ok(json_response(
