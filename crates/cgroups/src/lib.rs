@@ -14,7 +14,7 @@ mod v1;
 mod v2;
 
 pub use error::CgroupError;
-pub use manager::{open, open_at, CgroupManager};
+pub use manager::{open, open_at, CgroupManager, SelfAttach};
 pub use mode::{detect_mode, detect_mode_at, CgroupMode, DEFAULT_ROOT};
 pub use resources::{cpu_shares_to_weight, DeviceRule, Resources, Stats};
 pub use sample::{parse_flat_keyed, sample, sample_at, CgroupSample};

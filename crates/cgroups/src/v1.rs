@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::fsutil::{self, join_below};
-use crate::{CgroupError, CgroupManager, Resources, Stats};
+use crate::{CgroupError, CgroupManager, Resources, SelfAttach, Stats};
 
 /// Controllers a container joins: those berth limits, accounts, freezes or guards devices with.
 /// Every extra hierarchy costs a mkdir/write/rmdir on each container start, so cpuset (which
@@ -127,6 +127,10 @@ impl CgroupManager for V1Manager {
             fsutil::write(&dir.join("cgroup.procs"), &pid.to_string())?;
         }
         Ok(())
+    }
+
+    fn open_self_attach(&self) -> Result<SelfAttach, CgroupError> {
+        SelfAttach::open(self.dirs.iter().map(|d| d.join("tasks")).collect())
     }
 
     fn pids(&self) -> Result<Vec<i32>, CgroupError> {

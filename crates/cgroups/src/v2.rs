@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::fsutil::{self, join_below};
-use crate::{cpu_shares_to_weight, CgroupError, CgroupManager, Resources, Stats};
+use crate::{cpu_shares_to_weight, CgroupError, CgroupManager, Resources, SelfAttach, Stats};
 
 /// Controllers enabled for the container's cgroup through the parents' subtree_control.
 const CONTROLLERS: &[&str] = &["cpu", "memory", "pids"];
@@ -100,6 +100,10 @@ impl CgroupManager for V2Manager {
 
     fn add_pid(&self, pid: i32) -> Result<(), CgroupError> {
         fsutil::write(&self.file("cgroup.procs"), &pid.to_string())
+    }
+
+    fn open_self_attach(&self) -> Result<SelfAttach, CgroupError> {
+        SelfAttach::open(vec![self.file("cgroup.procs")])
     }
 
     fn pids(&self) -> Result<Vec<i32>, CgroupError> {

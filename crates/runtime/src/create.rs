@@ -46,7 +46,7 @@ pub struct CreatedContainer {
     pub(crate) start_pipe: Option<File>,
     pub(crate) report_pipe: File,
     pub(crate) cgroup: Option<Arc<dyn CgroupManager>>,
-    /// Whether the init has been moved into `cgroup` (always before it may exec).
+    /// Whether the init is in `cgroup` (always before it may exec).
     pub(crate) in_cgroup: bool,
     /// A reference to the container's mount namespace, see [`CreatedContainer::take_mount_ns`].
     pub(crate) mount_ns: Option<File>,
@@ -67,10 +67,10 @@ fn sys_err(op: &'static str) -> impl FnOnce(nix::Error) -> RuntimeError {
 /// Creates the container described by `cfg`: the cgroup with its limits, then the init (forked
 /// with a new pid namespace when asked), set up and waiting for [`CreatedContainer::start`].
 ///
-/// The init is not yet in the cgroup: on cgroup v1 the move costs a kernel RCU grace period
-/// (about 10 ms), so callers may overlap it with other work through
-/// [`CreatedContainer::join_cgroup`]; `start` does it at the latest, so no user code ever
-/// runs outside the cgroup. The calling process must be single-threaded (checked).
+/// The init joins the cgroup itself, first thing after the fork (see
+/// [`cgroups::CgroupManager::open_self_attach`]: moving another process on cgroup v1 would
+/// cost a kernel RCU grace period of 10-20 ms), so no container code ever runs outside it.
+/// The calling process must be single-threaded (checked).
 pub fn create(cfg: &InitConfig, stdio: InitStdio) -> Result<CreatedContainer, RuntimeError> {
     let cgroup: Option<Arc<dyn CgroupManager>> = match &cfg.cgroups_path {
         Some(path) => {
@@ -89,7 +89,7 @@ pub fn create(cfg: &InitConfig, stdio: InitStdio) -> Result<CreatedContainer, Ru
     } else {
         PidNamespace::Inherit
     };
-    match fork_init(cfg, init::Entry::Create, stdio, pid_ns) {
+    match fork_init(cfg, init::Entry::Create, stdio, pid_ns, cgroup.as_ref()) {
         Ok((pid, start_pipe, report_pipe)) => {
             let mount_ns = match File::open(format!("/proc/{pid}/ns/mnt")) {
                 Ok(f) => f,
@@ -105,7 +105,7 @@ pub fn create(cfg: &InitConfig, stdio: InitStdio) -> Result<CreatedContainer, Ru
                 pid,
                 start_pipe: Some(start_pipe),
                 report_pipe,
-                in_cgroup: cgroup.is_none(),
+                in_cgroup: true,
                 cgroup,
                 mount_ns: Some(mount_ns),
             })
@@ -129,14 +129,17 @@ pub(crate) enum PidNamespace {
     Join(File),
 }
 
-/// Forks the process that becomes `cfg`'s program and waits for its "ready" report. Returns its
-/// host pid, the start pipe and the report pipe.
+/// Forks the process that becomes `cfg`'s program (it joins `cgroup` itself, before anything
+/// else) and waits for its "ready" report. Returns its host pid, the start pipe and the report
+/// pipe.
 pub(crate) fn fork_init(
     cfg: &InitConfig,
     entry: init::Entry,
     stdio: InitStdio,
     pid_ns: PidNamespace,
+    cgroup: Option<&Arc<dyn CgroupManager>>,
 ) -> Result<(Pid, File, File), RuntimeError> {
+    let attach = cgroup.map(|mgr| mgr.open_self_attach()).transpose()?;
     let (start_r, start_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(sys_err("pipe"))?;
     let (report_r, report_w) = nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(sys_err("pipe"))?;
 
@@ -168,11 +171,18 @@ pub(crate) fn fork_init(
     let child = match forked? {
         sys::Forked::Child => {
             drop((start_w, report_r, own_pid_ns));
-            init::run(cfg, entry, stdio, File::from(start_r), File::from(report_w))
+            init::run(
+                cfg,
+                entry,
+                stdio,
+                attach,
+                File::from(start_r),
+                File::from(report_w),
+            )
         }
         sys::Forked::Parent { child } => child,
     };
-    drop((start_r, report_w, stdio, entry));
+    drop((start_r, report_w, stdio, entry, attach));
     let mut report = File::from(report_r);
     let abort = |e: RuntimeError| {
         kill_and_reap(child);

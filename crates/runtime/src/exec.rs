@@ -22,8 +22,8 @@ const JOINED: [(&str, CloneFlags); 4] = [
 /// Creates the process `cfg` describes (its args, env, user, cwd, capabilities; the
 /// container's rlimits, seccomp and cgroup path) inside the container whose init has host pid
 /// `container_pid`, blocked just before execve until [`CreatedContainer::start`]. Like
-/// [`crate::create`], it does not yet join the cgroup (`start` does, at the latest) and the
-/// caller must be single-threaded. The cgroup is neither created nor removed.
+/// [`crate::create`], the process joins the cgroup itself right after the fork and the caller
+/// must be single-threaded. The cgroup is neither created nor removed.
 pub fn exec(
     cfg: &InitConfig,
     container_pid: i32,
@@ -50,16 +50,24 @@ pub fn exec(
     }
     let root = OwnedFd::from(open(format!("{proc_dir}/root"))?);
     let cgroup = match &cfg.cgroups_path {
-        Some(path) => Some(std::sync::Arc::from(cgroups::open(path)?)),
+        Some(path) => Some(std::sync::Arc::<dyn cgroups::CgroupManager>::from(
+            cgroups::open(path)?,
+        )),
         None => None,
     };
     let entry = init::Entry::Join { namespaces, root };
-    let (pid, start_pipe, report_pipe) = fork_init(cfg, entry, stdio, PidNamespace::Join(pid_ns))?;
+    let (pid, start_pipe, report_pipe) = fork_init(
+        cfg,
+        entry,
+        stdio,
+        PidNamespace::Join(pid_ns),
+        cgroup.as_ref(),
+    )?;
     Ok(CreatedContainer {
         pid,
         start_pipe: Some(start_pipe),
         report_pipe,
-        in_cgroup: cgroup.is_none(),
+        in_cgroup: true,
         cgroup,
         mount_ns: None,
     })

@@ -40,9 +40,17 @@ pub(crate) fn run(
     cfg: &InitConfig,
     entry: Entry,
     stdio: InitStdio,
+    cgroup: Option<cgroups::SelfAttach>,
     mut start: File,
     mut report: File,
 ) -> ! {
+    // Into the cgroup before anything else, so all of the setup is accounted and limited.
+    if let Some(attach) = cgroup {
+        if let Err(e) = attach.attach_self() {
+            write_error(&mut report, &format!("joining the cgroup: {e}"));
+            std::process::exit(1);
+        }
+    }
     if let Err(message) = setup(cfg, entry, stdio) {
         write_error(&mut report, &message);
         std::process::exit(1);

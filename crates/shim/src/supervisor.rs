@@ -119,16 +119,6 @@ fn serve(opts: ShimOptions, created: Created, exec: bool) -> i32 {
         let shared = shared.clone();
         std::thread::spawn(move || reap(shared));
     }
-    {
-        // Overlaps the (slow on v1) cgroup move with the client's way from create to start;
-        // `start` waits for it on the container lock, and would do it itself anyway.
-        let shared = shared.clone();
-        std::thread::spawn(move || {
-            if let Err(e) = lock(&shared.container).join_cgroup() {
-                eprintln!("berth-shim: joining cgroup: {e}");
-            }
-        });
-    }
     for conn in listener.incoming() {
         match conn {
             Ok(stream) => {
