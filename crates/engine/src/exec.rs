@@ -240,6 +240,7 @@ impl Engine {
     /// `POST /exec/{id}/start`: spawns the exec shim, attaches (unless detached), starts the
     /// process and records its exit in the background.
     pub async fn start_exec(&self, id: &str, start: ExecStartBody) -> Result<ExecStarted> {
+        let t0 = std::time::Instant::now();
         let rec = {
             let mut execs = self.execs().lock();
             let r = execs
@@ -292,6 +293,7 @@ impl Engine {
         )
         .await;
         let _ = std::fs::remove_file(&process_path);
+        tracing::debug!(elapsed = ?t0.elapsed(), "exec start: shim handshake");
         let pid = match spawned {
             Ok(pid) => pid,
             Err(e) => {
@@ -315,8 +317,11 @@ impl Engine {
                 .await?,
             )
         };
+        tracing::debug!(elapsed = ?t0.elapsed(), "exec start: attached");
         match shim_client::start(&socket).await? {
-            Ok(()) => {}
+            Ok(()) => {
+                tracing::debug!(elapsed = ?t0.elapsed(), "exec start: started");
+            }
             Err(msg) => {
                 self.record_exec_failure(&rec, &msg);
                 let _ = shim_client::kill(&socket, 9, true).await;
@@ -359,6 +364,7 @@ impl Engine {
                 r.exit_code = Some(code);
             });
             let _ = exited_tx.send(());
+            tracing::debug!(elapsed = ?t0.elapsed(), "exec start: exit recorded");
             if let Ok(r) = engine.execs().get(&exec_id) {
                 engine.exec_event(
                     "exec_die",
