@@ -23,11 +23,6 @@ fn ok(out: std::process::Output) -> String {
 /// Writes an increasing counter to /tmp/n every 50 ms.
 const COUNTER: &str = "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done";
 
-fn counter(d: &Daemon, name: &str) -> u64 {
-    let out = d.docker(&["exec", name, "cat", "/tmp/n"]);
-    stdout(&out).trim().parse().unwrap_or(0)
-}
-
 fn read_counter_file(d: &Daemon, id: &str) -> u64 {
     // Read through the upper dir: works while the container is paused (no exec possible).
     let p = d.data_root.join("containers").join(id).join("upper/tmp/n");

@@ -127,7 +127,7 @@ mod tests {
         std::fs::write(upper.join("etc/motd"), "new").unwrap();
         rustix::fs::mknodat(
             rustix::fs::CWD,
-            &upper.join("etc/gone"),
+            upper.join("etc/gone"),
             rustix::fs::FileType::CharacterDevice,
             rustix::fs::Mode::empty(),
             0,
