@@ -183,6 +183,24 @@ fn run_suite(flavor: Flavor) {
         assert_eq!(read(&root, file).trim(), *want, "{file}");
     }
 
+    // A process joining by itself writes `0`: to every v1 `tasks` file (the kernel creates one
+    // in each cgroup), or to v2's cgroup.procs.
+    let self_files: Vec<String> = flavor
+        .dirs
+        .iter()
+        .map(|d| match flavor.mode {
+            CgroupMode::V1 => format!("{d}/tasks"),
+            CgroupMode::V2 => format!("{d}/cgroup.procs"),
+        })
+        .collect();
+    for f in &self_files {
+        touch(&root.join(f));
+    }
+    cg.open_self_attach().unwrap().attach_self().unwrap();
+    for f in &self_files {
+        assert_eq!(read(&root, f), "0", "{f}");
+    }
+
     cg.add_pid(4242).unwrap();
     for file in flavor.procs {
         assert_eq!(read(&root, file).trim(), "4242", "{file}");
