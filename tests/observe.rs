@@ -391,3 +391,91 @@ fn chrono_now() -> f64 {
         .unwrap()
         .as_secs_f64()
 }
+
+/// `POST /containers/{id}/wait?condition=`: not-running answers at once for a created
+/// container, next-exit waits for the coming exit, removed for the removal.
+#[test]
+fn wait_conditions() {
+    require_root!();
+    let d = std::sync::Arc::new(Daemon::with_busybox());
+    ok(d.docker(&[
+        "create",
+        "--name",
+        "wc",
+        "busybox",
+        "sh",
+        "-c",
+        "sleep 0.5; exit 9",
+    ]));
+    let t0 = Instant::now();
+    let r = d
+        .request(
+            "POST",
+            "/v1.41/containers/wc/wait?condition=not-running",
+            None,
+        )
+        .unwrap();
+    assert!(r.text().contains("\"StatusCode\":0"), "{}", r.text());
+    assert!(t0.elapsed() < Duration::from_secs(1));
+    let waiter = |cond: &'static str| {
+        let d = d.clone();
+        std::thread::spawn(move || {
+            d.request(
+                "POST",
+                &format!("/v1.41/containers/wc/wait?condition={cond}"),
+                None,
+            )
+            .unwrap()
+            .text()
+        })
+    };
+    let next = waiter("next-exit");
+    let removed = waiter("removed");
+    std::thread::sleep(Duration::from_millis(200));
+    ok(d.docker(&["start", "wc"]));
+    let text = next.join().unwrap();
+    assert!(text.contains("\"StatusCode\":9"), "{text}");
+    assert!(
+        !removed.is_finished(),
+        "removed answered before the removal"
+    );
+    ok(d.docker(&["rm", "wc"]));
+    let text = removed.join().unwrap();
+    assert!(text.contains("\"StatusCode\":9"), "{text}");
+    let r = d
+        .request("POST", "/v1.41/containers/wc/wait?condition=bogus", None)
+        .unwrap();
+    assert!(r.status == 400 || r.status == 404, "{}", r.status);
+}
+
+/// `stop -s`, `--stop-signal` and an image's STOPSIGNAL choose the signal `stop` sends.
+#[test]
+fn stop_signals() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    const TRAP: &str = "trap 'echo got-usr1; exit 3' USR1; while true; do sleep 0.1; done";
+    ok(d.docker(&["run", "-d", "--name", "s1", "busybox", "sh", "-c", TRAP]));
+    // The docker CLI drops `-s` at API 1.41 (the parameter is 1.42); berth sends it.
+    ok(d.berth(&["stop", "-s", "USR1", "-t", "5", "s1"]));
+    ok(d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "s2",
+        "--stop-signal",
+        "SIGUSR1",
+        "busybox",
+        "sh",
+        "-c",
+        TRAP,
+    ]));
+    ok(d.berth(&["stop", "-t", "5", "s2"]));
+    ok(d.docker(&["commit", "--change", "STOPSIGNAL USR1", "s2", "usr1img"]));
+    ok(d.docker(&["run", "-d", "--name", "s3", "usr1img", "sh", "-c", TRAP]));
+    ok(d.docker(&["stop", "-t", "5", "s3"]));
+    for name in ["s1", "s2", "s3"] {
+        let code = ok(d.docker(&["inspect", "-f", "{{.State.ExitCode}}", name]));
+        assert_eq!(code.trim(), "3", "{name} stopped by USR1 (not SIGKILL)");
+        assert!(ok(d.docker(&["logs", name])).contains("got-usr1"), "{name}");
+    }
+}

@@ -57,6 +57,7 @@ mod log_files;
 mod pause;
 mod resize;
 pub mod stats;
+mod stop_signal;
 pub mod top;
 pub mod update;
 

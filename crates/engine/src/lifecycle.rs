@@ -258,7 +258,12 @@ impl Engine {
     }
 
     /// Sends `signal`, waits `timeout` seconds (negative = forever), then SIGKILLs.
-    async fn stop_handle(&self, h: &Arc<ContainerHandle>, signal: i32, timeout: i64) -> Result<()> {
+    pub(crate) async fn stop_handle(
+        &self,
+        h: &Arc<ContainerHandle>,
+        signal: i32,
+        timeout: i64,
+    ) -> Result<()> {
         let socket = self.paths().shim_socket(&h.id);
         let mut rx = h.status.subscribe();
         if signal != SIGKILL {

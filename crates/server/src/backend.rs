@@ -84,6 +84,16 @@ pub trait ContainerBackend: Send + Sync + 'static {
     // Interactive and observable containers (issue 3). Defaults answer "not implemented" so
     // that backends written for the spine (test fakes) need not provide them.
 
+    /// `POST /containers/{id}/stop?signal=` (`docker stop -s`); backends without it ignore
+    /// the signal.
+    fn stop_with_signal(
+        &self,
+        name: &str,
+        timeout: Option<i64>,
+        _signal: &str,
+    ) -> impl Future<Output = BackendResult<()>> + Send {
+        self.stop(name, timeout)
+    }
     fn pause(&self, _name: &str) -> impl Future<Output = BackendResult<()>> + Send {
         async { Err(not_implemented("pause")) }
     }

@@ -63,6 +63,16 @@ impl ContainerBackend for Engine {
     async fn logs(&self, name: &str, opts: LogsOptions) -> BackendResult<ByteStream> {
         self.container_logs(name, opts).await.map_err(e)
     }
+    async fn stop_with_signal(
+        &self,
+        name: &str,
+        timeout: Option<i64>,
+        signal: &str,
+    ) -> BackendResult<()> {
+        self.stop_container_with_signal(name, timeout, signal)
+            .await
+            .map_err(e)
+    }
     async fn pause(&self, name: &str) -> BackendResult<()> {
         self.pause_container(name).await.map_err(e)
     }

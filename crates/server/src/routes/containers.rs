@@ -76,7 +76,10 @@ async fn stop<B: ContainerBackend>(
     Path(id): Path<String>,
     q: QueryParams,
 ) -> ApiResult<Response> {
-    b.stop(&id, q.int("t")?).await?;
+    match q.get("signal").filter(|s| !s.is_empty()) {
+        Some(signal) => b.stop_with_signal(&id, q.int("t")?, signal).await?,
+        None => b.stop(&id, q.int("t")?).await?,
+    }
     Ok(empty(StatusCode::NO_CONTENT))
 }
 
