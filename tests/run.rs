@@ -263,3 +263,65 @@ fn network_none_has_only_loopback_and_host_shares_the_host() {
         stderr(&out)
     );
 }
+
+#[test]
+fn default_confinement_matches_docker_and_privileged_lifts_it() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    let status = |args: &[&str]| {
+        let out = d.docker(args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let confined = status(&["run", "--rm", "busybox", "cat", "/proc/self/status"]);
+    assert!(confined.lines().any(|l| l == "Seccomp:\t2"), "{confined}");
+    // Docker's 14 default capabilities.
+    assert!(
+        confined.lines().any(|l| l == "CapEff:\t00000000a80425fb"),
+        "{confined}"
+    );
+    let out = d.docker(&["run", "--rm", "busybox", "cat", "/proc/kcore"]);
+    assert_eq!(stdout(&out), "", "/proc/kcore is masked");
+
+    let added = status(&[
+        "run",
+        "--rm",
+        "--cap-add",
+        "NET_ADMIN",
+        "--cap-drop",
+        "CHOWN",
+        "busybox",
+        "cat",
+        "/proc/self/status",
+    ]);
+    assert!(
+        added.lines().any(|l| l == "CapEff:\t00000000a80435fa"),
+        "{added}"
+    );
+
+    let privileged = status(&[
+        "run",
+        "--rm",
+        "--privileged",
+        "busybox",
+        "cat",
+        "/proc/self/status",
+    ]);
+    assert!(
+        privileged.lines().any(|l| l == "Seccomp:\t0"),
+        "{privileged}"
+    );
+    let unconfined = status(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        "seccomp=unconfined",
+        "busybox",
+        "cat",
+        "/proc/self/status",
+    ]);
+    assert!(
+        unconfined.lines().any(|l| l == "Seccomp:\t0"),
+        "{unconfined}"
+    );
+}

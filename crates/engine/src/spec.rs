@@ -80,10 +80,78 @@ pub fn build_spec(input: &SpecInput<'_>) -> Result<Vec<u8>> {
         .map_err(|e| EngineError::Internal(format!("encode runtime spec: {e}")))
 }
 
+/// The capability set: all with `--privileged`, else Docker's defaults with `--cap-add`/`--cap-drop`
+/// applied (names with or without `CAP_`, any case, and `ALL`).
+pub fn capabilities(hc: &HostConfig) -> Vec<String> {
+    let normalize = |c: &String| {
+        let upper = c.to_ascii_uppercase();
+        if upper == "ALL" || upper.starts_with("CAP_") {
+            upper
+        } else {
+            format!("CAP_{upper}")
+        }
+    };
+    // "All" is what the daemon itself holds, as Docker does: root may lack some (this host's
+    // root has no CAP_SYS_RESOURCE) and asking for more would fail the container's capset.
+    let all: Vec<String> = {
+        let held = caps::read(None, caps::CapSet::Bounding).unwrap_or_else(|_| caps::all());
+        let mut all: Vec<String> = held.iter().map(|c| c.to_string()).collect();
+        all.sort();
+        all
+    };
+    if hc.privileged {
+        return all;
+    }
+    let add: Vec<String> = hc.cap_add.iter().flatten().map(normalize).collect();
+    let drop: Vec<String> = hc.cap_drop.iter().flatten().map(normalize).collect();
+    let mut set: Vec<String> = if add.iter().any(|c| c == "ALL") {
+        all
+    } else {
+        DEFAULT_CAPABILITIES.iter().map(|c| c.to_string()).collect()
+    };
+    if drop.iter().any(|c| c == "ALL") {
+        set.clear();
+    }
+    set.retain(|c| !drop.contains(c));
+    for c in add {
+        if c != "ALL" && !set.contains(&c) {
+            set.push(c);
+        }
+    }
+    set
+}
+
+/// Whether Docker's default seccomp profile applies: not for `--privileged` nor
+/// `--security-opt seccomp=unconfined`.
+pub fn wants_default_seccomp(hc: &HostConfig) -> bool {
+    let unconfined = hc
+        .security_opt
+        .iter()
+        .flatten()
+        .any(|o| o == "seccomp=unconfined" || o == "seccomp:unconfined");
+    !hc.privileged && !unconfined
+}
+
+/// Docker's default seccomp profile as OCI JSON for this capability set; the profile for Docker's
+/// default capabilities is built once.
+fn seccomp_value(caps: &[String]) -> Value {
+    static DEFAULT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let build = |caps: &[String]| {
+        serde_json::to_value(runtime::seccomp::docker_default_profile_for(caps))
+            .unwrap_or(Value::Null)
+    };
+    let defaults: Vec<String> = DEFAULT_CAPABILITIES.iter().map(|c| c.to_string()).collect();
+    if caps == defaults.as_slice() {
+        DEFAULT.get_or_init(|| build(caps)).clone()
+    } else {
+        build(caps)
+    }
+}
+
 fn spec_value(input: &SpecInput<'_>) -> Value {
     let files = ContainerFiles(input.container_dir);
     let hc = input.host_config;
-    let caps: Vec<&str> = DEFAULT_CAPABILITIES.to_vec();
+    let caps = capabilities(hc);
     let mut namespaces = vec![
         json!({"type": "pid"}),
         json!({"type": "mount"}),
@@ -108,7 +176,12 @@ fn spec_value(input: &SpecInput<'_>) -> Value {
     ] {
         mounts.push(json!({"destination": dest, "type": "bind", "source": src, "options": ["rbind", "rprivate"]}));
     }
-    json!({
+    let (masked, readonly): (&[&str], &[&str]) = if hc.privileged {
+        (&[], &[])
+    } else {
+        (MASKED_PATHS, READONLY_PATHS)
+    };
+    let mut spec = json!({
         "ociVersion": "1.0.2",
         "process": {
             "terminal": input.tty,
@@ -127,11 +200,15 @@ fn spec_value(input: &SpecInput<'_>) -> Value {
             "namespaces": namespaces,
             "cgroupsPath": input.cgroups_path,
             "resources": resources(hc),
-            "maskedPaths": MASKED_PATHS,
-            "readonlyPaths": READONLY_PATHS
+            "maskedPaths": masked,
+            "readonlyPaths": readonly
         },
         "annotations": {OVERLAY_ANNOTATION: input.overlay_mount_data}
-    })
+    });
+    if wants_default_seccomp(hc) {
+        spec["linux"]["seccomp"] = seccomp_value(&caps);
+    }
+    spec
 }
 
 fn shm_size(hc: &HostConfig) -> i64 {
@@ -251,5 +328,53 @@ mod tests {
             .collect();
         assert!(!ns.contains(&"network"));
         assert!(v["linux"]["resources"].get("memory").is_none());
+    }
+    #[test]
+    fn default_containers_get_docker_caps_and_seccomp() {
+        let hc = HostConfig::default();
+        let dir = Path::new("/tmp/x");
+        let spec: Value = serde_json::from_slice(&build_spec(&input(dir, &hc)).unwrap()).unwrap();
+        let bounding = spec["process"]["capabilities"]["bounding"]
+            .as_array()
+            .unwrap();
+        assert_eq!(bounding.len(), DEFAULT_CAPABILITIES.len());
+        assert_eq!(spec["linux"]["seccomp"]["defaultAction"], "SCMP_ACT_ERRNO");
+        assert!(!spec["linux"]["maskedPaths"].as_array().unwrap().is_empty());
+    }
+
+    #[test]
+    fn cap_add_and_drop_and_unconfined() {
+        let hc = HostConfig {
+            cap_add: Some(vec!["net_admin".into(), "CAP_SYS_PTRACE".into()]),
+            cap_drop: Some(vec!["MKNOD".into(), "cap_chown".into()]),
+            security_opt: Some(vec!["seccomp=unconfined".into()]),
+            ..Default::default()
+        };
+        let caps = capabilities(&hc);
+        assert!(caps.contains(&"CAP_NET_ADMIN".to_string()));
+        assert!(caps.contains(&"CAP_SYS_PTRACE".to_string()));
+        assert!(!caps.contains(&"CAP_MKNOD".to_string()));
+        assert!(!caps.contains(&"CAP_CHOWN".to_string()));
+        assert!(!wants_default_seccomp(&hc));
+        let drop_all = HostConfig {
+            cap_drop: Some(vec!["ALL".into()]),
+            cap_add: Some(vec!["KILL".into()]),
+            ..Default::default()
+        };
+        assert_eq!(capabilities(&drop_all), ["CAP_KILL"]);
+    }
+
+    #[test]
+    fn privileged_gets_every_cap_and_no_confinement() {
+        let hc = HostConfig {
+            privileged: true,
+            ..Default::default()
+        };
+        assert!(capabilities(&hc).len() > DEFAULT_CAPABILITIES.len());
+        assert!(!wants_default_seccomp(&hc));
+        let spec: Value =
+            serde_json::from_slice(&build_spec(&input(Path::new("/tmp/x"), &hc)).unwrap()).unwrap();
+        assert!(spec["linux"]["seccomp"].is_null());
+        assert_eq!(spec["linux"]["maskedPaths"], json!([]));
     }
 }
