@@ -179,3 +179,61 @@ fn login_then_push_and_pull_with_credentials() {
     let out = ok(&d.docker(&["run", "--rm", &image, "echo", "authenticated"]));
     assert_eq!(out, "authenticated\n");
 }
+
+#[test]
+fn api_errors_match_dockerd() {
+    require_root!();
+    let registry = Registry::start_with_htpasswd("bob", "pw");
+    let open = Registry::start();
+    let d = Daemon::start();
+
+    let resp = d
+        .request(
+            "POST",
+            &format!(
+                "/v1.41/images/create?fromImage={}/nope/none&tag=1",
+                open.addr()
+            ),
+            None,
+        )
+        .unwrap();
+    assert_eq!(resp.status, 404, "{}", resp.text());
+    assert_eq!(
+        resp.json()["message"],
+        format!(
+            "manifest for {}/nope/none:1 not found: manifest unknown: manifest unknown",
+            open.addr()
+        )
+    );
+
+    let body = format!(
+        r#"{{"username":"bob","password":"bad","serveraddress":"{}"}}"#,
+        registry.addr()
+    );
+    let resp = d
+        .request(
+            "POST",
+            "/v1.41/auth",
+            Some(("application/json", body.as_bytes())),
+        )
+        .unwrap();
+    assert_eq!(resp.status, 500, "{}", resp.text());
+    assert_eq!(
+        resp.json()["message"],
+        format!(
+            "login attempt to http://{}/v2/ failed with status: 401 Unauthorized",
+            registry.addr()
+        )
+    );
+    let body = body.replace("bad", "pw");
+    let resp = d
+        .request(
+            "POST",
+            "/v1.41/auth",
+            Some(("application/json", body.as_bytes())),
+        )
+        .unwrap();
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    assert_eq!(resp.json()["Status"], "Login Succeeded");
+    assert_eq!(resp.json()["IdentityToken"], "");
+}
