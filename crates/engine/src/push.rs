@@ -378,3 +378,31 @@ fn indented_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
         .map_err(|e| EngineError::Internal(format!("encode manifest: {e}")))?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifests_are_written_like_docker() {
+        let manifest = SchemaTwo {
+            schema_version: 2,
+            media_type: MANIFEST_V2,
+            config: ManifestDescriptor {
+                media_type: CONFIG_V1,
+                size: 2,
+                digest: "sha256:c".into(),
+            },
+            layers: vec![ManifestDescriptor {
+                media_type: LAYER_GZIP,
+                size: 3,
+                digest: "sha256:l".into(),
+            }],
+        };
+        let text = String::from_utf8(indented_json(&manifest).unwrap()).unwrap();
+        assert_eq!(
+            text,
+            "{\n   \"schemaVersion\": 2,\n   \"mediaType\": \"application/vnd.docker.distribution.manifest.v2+json\",\n   \"config\": {\n      \"mediaType\": \"application/vnd.docker.container.image.v1+json\",\n      \"size\": 2,\n      \"digest\": \"sha256:c\"\n   },\n   \"layers\": [\n      {\n         \"mediaType\": \"application/vnd.docker.image.rootfs.diff.tar.gzip\",\n         \"size\": 3,\n         \"digest\": \"sha256:l\"\n      }\n   ]\n}"
+        );
+    }
+}
