@@ -106,7 +106,7 @@ fn kill_9_mid_pull_then_the_next_pull_completes() {
     push_image(&registry, &image, 40);
 
     let mut d = Daemon::start();
-    let mut pull = d
+    let pull = d
         .docker_cmd(&["pull", &image])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
