@@ -479,3 +479,63 @@ fn stop_signals() {
         assert!(ok(d.docker(&["logs", name])).contains("got-usr1"), "{name}");
     }
 }
+
+/// `docker system df` through berthd: images, containers (one active), their sizes.
+#[test]
+fn system_df() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    ok(d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "df1",
+        "busybox",
+        "sh",
+        "-c",
+        "head -c 300000 /dev/zero > /big; sleep 1000",
+    ]));
+    ok(d.docker(&["create", "--name", "df2", "busybox", "true"]));
+    for which in ["docker", "berth"] {
+        let out = if which == "docker" {
+            ok(d.docker(&["system", "df"]))
+        } else {
+            ok(d.berth(&["system", "df"]))
+        };
+        let images = out
+            .lines()
+            .find(|l| l.starts_with("Images"))
+            .unwrap_or_else(|| panic!("{out}"));
+        let containers = out
+            .lines()
+            .find(|l| l.starts_with("Containers"))
+            .unwrap_or_else(|| panic!("{out}"));
+        let cols: Vec<&str> = images.split_whitespace().collect();
+        assert_eq!((cols[1], cols[2]), ("1", "1"), "{which}: {out}");
+        let cols: Vec<&str> = containers.split_whitespace().collect();
+        assert_eq!((cols[1], cols[2]), ("2", "1"), "{which}: {out}");
+    }
+    let r = d.request("GET", "/v1.41/system/df", None).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    let df1 = v["Containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["Names"][0] == "/df1")
+        .unwrap()
+        .clone();
+    assert!(
+        eventually(Duration::from_secs(3), || {
+            let r = d.request("GET", "/v1.41/system/df", None).unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            v["Containers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["Names"][0] == "/df1" && c["SizeRw"].as_i64().unwrap_or(0) >= 300000)
+        }),
+        "{df1}"
+    );
+    assert!(v["LayersSize"].as_i64().unwrap_or(0) > 500_000);
+    ok(d.docker(&["rm", "-f", "df1", "df2"]));
+}

@@ -47,6 +47,7 @@ pub mod user;
 // Interactive and observable containers (issue 3): exec, pause, stats, top, update, events…
 pub mod changes;
 pub mod container_prune;
+mod disk_usage;
 pub mod events_api;
 pub mod exec;
 mod export;

@@ -175,6 +175,10 @@ pub trait ContainerBackend: Send + Sync + 'static {
     ) -> impl Future<Output = BackendResult<api::ExecInspect>> + Send {
         async { Err(not_implemented("exec")) }
     }
+    /// `GET /system/df`.
+    fn disk_usage(&self) -> impl Future<Output = BackendResult<serde_json::Value>> + Send {
+        async { Err(not_implemented("system df")) }
+    }
     /// `GET /events`: one JSON message per line.
     fn events(
         &self,

@@ -73,6 +73,9 @@ impl ContainerBackend for Engine {
             .await
             .map_err(e)
     }
+    async fn disk_usage(&self) -> BackendResult<serde_json::Value> {
+        Engine::disk_usage(self).await.map_err(e)
+    }
     async fn pause(&self, name: &str) -> BackendResult<()> {
         self.pause_container(name).await.map_err(e)
     }

@@ -29,6 +29,7 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .merge(routes::observe::routes::<B>())
         .merge(routes::exec::routes::<B>())
         .merge(routes::events::routes::<B>())
+        .merge(routes::disk_usage::routes::<B>())
         .fallback(|| async { ApiError::not_found("page not found") })
         .method_not_allowed_fallback(|| async { ApiError::not_found("page not found") })
         .with_state(backend)

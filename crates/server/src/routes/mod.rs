@@ -1,6 +1,7 @@
 //! One router module per API resource.
 
 pub mod containers;
+pub mod disk_usage;
 pub mod events;
 pub mod exec;
 pub mod images;
