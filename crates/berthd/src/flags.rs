@@ -34,6 +34,16 @@ pub struct Flags {
     /// Debug logging.
     #[arg(short = 'D', long)]
     pub debug: bool,
+    /// Registries reached over plain HTTP or unverified TLS (host:port or CIDR; repeatable).
+    /// 127.0.0.0/8 always is.
+    #[arg(long = "insecure-registry")]
+    pub insecure_registries: Vec<String>,
+    /// Layers downloaded at once per pull (default 3).
+    #[arg(long)]
+    pub max_concurrent_downloads: Option<usize>,
+    /// Layers uploaded at once per push (default 5).
+    #[arg(long)]
+    pub max_concurrent_uploads: Option<usize>,
 }
 
 /// The subset of daemon.json berthd understands.
@@ -49,6 +59,10 @@ struct DaemonJson {
     cgroup_parent: Option<String>,
     #[serde(default)]
     debug: bool,
+    #[serde(default)]
+    insecure_registries: Vec<String>,
+    max_concurrent_downloads: Option<usize>,
+    max_concurrent_uploads: Option<usize>,
 }
 
 /// The effective settings.
@@ -60,6 +74,7 @@ pub struct Settings {
     pub pidfile: PathBuf,
     pub log_level: String,
     pub cgroup_parent: String,
+    pub registry: engine::RegistrySettings,
 }
 
 fn load_daemon_json(path: &Path) -> Result<DaemonJson> {
@@ -105,6 +120,22 @@ impl Flags {
             .cgroup_parent
             .or(file.cgroup_parent)
             .unwrap_or_else(|| "berth".into());
+        let defaults = engine::RegistrySettings::default();
+        let mut insecure_registries = file.insecure_registries;
+        insecure_registries.extend(self.insecure_registries);
+        let registry = engine::RegistrySettings {
+            insecure_registries,
+            max_concurrent_downloads: self
+                .max_concurrent_downloads
+                .or(file.max_concurrent_downloads)
+                .filter(|n| *n > 0)
+                .unwrap_or(defaults.max_concurrent_downloads),
+            max_concurrent_uploads: self
+                .max_concurrent_uploads
+                .or(file.max_concurrent_uploads)
+                .filter(|n| *n > 0)
+                .unwrap_or(defaults.max_concurrent_uploads),
+        };
         Ok(Settings {
             hosts,
             data_root,
@@ -112,6 +143,7 @@ impl Flags {
             pidfile,
             log_level,
             cgroup_parent,
+            registry,
         })
     }
 }
@@ -174,5 +206,30 @@ mod tests {
             PathBuf::from("/run/x.sock")
         );
         assert!(unix_socket_path("tcp://0.0.0.0:2375").is_err());
+    }
+
+    #[test]
+    fn registry_settings_from_flags_and_daemon_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("daemon.json");
+        std::fs::write(
+            &config,
+            r#"{"insecure-registries":["10.0.0.0/8"],"max-concurrent-downloads":6}"#,
+        )
+        .unwrap();
+        let s = Flags::parse_from([
+            "berthd",
+            "--config-file",
+            config.to_str().unwrap(),
+            "--insecure-registry",
+            "myreg:5000",
+            "--max-concurrent-uploads",
+            "2",
+        ])
+        .settings()
+        .unwrap();
+        assert_eq!(s.registry.insecure_registries, ["10.0.0.0/8", "myreg:5000"]);
+        assert_eq!(s.registry.max_concurrent_downloads, 6);
+        assert_eq!(s.registry.max_concurrent_uploads, 2);
     }
 }

@@ -70,6 +70,7 @@ async fn run(settings: flags::Settings) -> Result<()> {
         exec_root: settings.exec_root.clone(),
         cgroup_parent: settings.cgroup_parent.clone(),
         shim_path: shim_path()?,
+        registry: settings.registry.clone(),
     })
     .await
     .context("open engine")?;

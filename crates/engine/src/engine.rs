@@ -19,6 +19,27 @@ pub struct EngineConfig {
     pub cgroup_parent: String,
     /// The `berth-shim` binary.
     pub shim_path: PathBuf,
+    /// Registry access (dockerd's `insecure-registries`, `max-concurrent-downloads/uploads`).
+    pub registry: RegistrySettings,
+}
+
+/// Registry settings from berthd's flags or daemon.json.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrySettings {
+    /// host:port or CIDR entries; 127.0.0.0/8 is always insecure.
+    pub insecure_registries: Vec<String>,
+    pub max_concurrent_downloads: usize,
+    pub max_concurrent_uploads: usize,
+}
+
+impl Default for RegistrySettings {
+    fn default() -> Self {
+        RegistrySettings {
+            insecure_registries: Vec::new(),
+            max_concurrent_downloads: 3,
+            max_concurrent_uploads: 5,
+        }
+    }
 }
 
 pub(crate) struct Inner {
@@ -52,6 +73,7 @@ impl Engine {
         }
         let data_root = config.data_root.clone();
         let data_root_for_distribution = config.data_root.clone();
+        let registry_settings = config.registry.clone();
         let images = tokio::task::spawn_blocking(move || ImageStore::open(&data_root))
             .await
             .map_err(|e| EngineError::Internal(e.to_string()))??;
@@ -62,7 +84,10 @@ impl Engine {
                 registry: Registry::default(),
                 images: Arc::new(images),
                 events: EventBus::default(),
-                distribution: crate::distribution::Distribution::new(&data_root_for_distribution),
+                distribution: crate::distribution::Distribution::new(
+                    &data_root_for_distribution,
+                    &registry_settings,
+                ),
                 execs: Default::default(),
             }),
         };

@@ -275,6 +275,7 @@ mod tests {
             exec_root: dir.join("run"),
             cgroup_parent: "berth-unit".into(),
             shim_path: "/nonexistent/berth-shim".into(),
+            registry: Default::default(),
         })
         .await
         .unwrap()
