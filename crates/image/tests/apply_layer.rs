@@ -447,3 +447,92 @@ fn garbage_is_an_invalid_argument() {
         "{err}"
     );
 }
+
+#[test]
+fn whiteouts_of_dotdot_never_delete_outside() {
+    for mode in [WhiteoutMode::Flatten, WhiteoutMode::Overlay] {
+        let sb = Sandbox::new();
+        let before = sb.snapshot();
+        for name in [
+            ".wh...",
+            "sub/.wh...",
+            ".wh..wh..opq/../../outside",
+            "sub/.wh.../secret",
+        ] {
+            let tar = TarBuilder::new()
+                .dir("sub/", 0o755)
+                .file(name, 0o644, b"")
+                .build();
+            // Refused or confined; either way nothing outside the root changes.
+            let _ = apply_layer_with(&sb.root(), &tar[..], mode);
+            assert_eq!(sb.snapshot(), before, "{name} in {mode:?}");
+        }
+        assert_eq!(fs::read(sb.outside().join("secret")).unwrap(), b"secret");
+        assert!(sb.root().exists());
+    }
+}
+
+#[test]
+fn duplicate_entries_replace_earlier_ones_inside_the_root() {
+    let sb = Sandbox::new();
+    let before = sb.snapshot();
+    let secret = sb.outside().join("secret");
+    let tar = TarBuilder::new()
+        .file("dup", 0o644, b"first")
+        .file("dup", 0o600, b"second")
+        .dir("d/", 0o755)
+        .file("d/inner", 0o644, b"x")
+        .symlink("d", secret.to_str().unwrap())
+        .file("d", 0o644, b"plain again")
+        .build();
+    let result = apply_layer(&sb.root(), &tar[..]);
+    assert_eq!(sb.snapshot(), before, "{result:?}");
+    let root = sb.root();
+    assert_eq!(fs::read(root.join("dup")).unwrap(), b"second");
+    assert_eq!(
+        fs::metadata(root.join("dup")).unwrap().mode() & 0o777,
+        0o600
+    );
+    if result.is_ok() {
+        assert!(fs::symlink_metadata(root.join("d")).unwrap().is_file());
+    }
+}
+
+#[test]
+fn symlink_loops_fail_cleanly() {
+    let sb = Sandbox::new();
+    let before = sb.snapshot();
+    let tar = TarBuilder::new()
+        .symlink("a", "b")
+        .symlink("b", "a")
+        .symlink("self", "self")
+        .file("a/x", 0o644, b"loop")
+        .build();
+    assert!(apply_layer(&sb.root(), &tar[..]).is_err());
+    let tar = TarBuilder::new().file("self/x", 0o644, b"loop").build();
+    assert!(apply_layer(&sb.root(), &tar[..]).is_err());
+    assert_eq!(sb.snapshot(), before);
+}
+
+#[test]
+fn deep_nesting_applies_or_fails_cleanly() {
+    let sb = Sandbox::new();
+    let before = sb.snapshot();
+    // 300 levels: past PATH_MAX for the whole path, carried by a GNU long-name entry.
+    let deep: String = (0..300).map(|i| format!("d{i:03}/")).collect();
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_mode(0o644);
+    h.set_size(4);
+    builder
+        .append_data(&mut h, format!("{deep}leaf"), &b"deep"[..])
+        .unwrap();
+    let tar = builder.into_inner().unwrap();
+    if apply_layer(&sb.root(), &tar[..]).is_ok() {
+        assert!(fs::symlink_metadata(sb.root().join("d000/d001/d002"))
+            .unwrap()
+            .is_dir());
+    }
+    assert_eq!(sb.snapshot(), before);
+}
