@@ -80,6 +80,25 @@ fn exec_exit_codes_env_cwd_user_and_detach() {
             "{cli}: exec -d process not in top"
         );
     }
+    // --privileged gets every capability berthd has; a plain exec Docker's default set.
+    let caps = |extra: &[&str]| {
+        let mut args = vec!["exec"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["ex", "sh", "-c", "grep CapEff /proc/self/status"]);
+        ok(d.docker(&args))
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let host_bounding = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("CapBnd:").map(|v| v.trim().to_string()))
+        .unwrap();
+    assert_eq!(caps(&["--privileged"]), host_bounding);
+    assert_eq!(caps(&[]), "00000000a80425fb");
+
     // stdin reaches the exec with -i.
     let mut child = d
         .docker_cmd(&["exec", "-i", "ex", "cat"])

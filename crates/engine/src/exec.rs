@@ -425,6 +425,71 @@ fn read_spec_process(bundle: &Path) -> Result<Value> {
     Ok(spec.get("process").cloned().unwrap_or_else(|| json!({})))
 }
 
+/// Every capability (`exec --privileged` gets them all, as with Docker); ones the kernel does
+/// not know are skipped by the runtime.
+const ALL_CAPABILITIES: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+];
+
+/// [`ALL_CAPABILITIES`] (listed in bit order) within berthd's own bounding set: a capability
+/// the daemon lacks cannot be granted.
+fn privileged_capabilities() -> Vec<&'static str> {
+    let bounding = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("CapBnd:"))
+                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+        })
+        .unwrap_or(u64::MAX);
+    ALL_CAPABILITIES
+        .iter()
+        .enumerate()
+        .filter(|(bit, _)| bounding & (1u64 << bit) != 0)
+        .map(|(_, c)| *c)
+        .collect()
+}
+
 /// The exec's OCI `process`: the container's (capabilities, rlimits, env) with the exec's
 /// command, terminal, user, working dir and environment on top.
 pub fn exec_process(base: &Value, cfg: &ExecCreateBody, layers: &[PathBuf]) -> Result<Value> {
@@ -457,6 +522,10 @@ pub fn exec_process(base: &Value, cfg: &ExecCreateBody, layers: &[PathBuf]) -> R
     p["env"] = json!(env);
     if !cfg.working_dir.is_empty() {
         p["cwd"] = json!(cfg.working_dir);
+    }
+    if cfg.privileged {
+        let all = json!(privileged_capabilities());
+        p["capabilities"] = json!({"bounding": all, "effective": all, "permitted": all});
     }
     Ok(p)
 }
