@@ -539,3 +539,45 @@ fn system_df() {
     assert!(v["LayersSize"].as_i64().unwrap_or(0) > 500_000);
     ok(d.docker(&["rm", "-f", "df1", "df2"]));
 }
+
+/// A container killed by the OOM killer: State.OOMKilled and an `oom` event before `die`.
+#[test]
+fn oom_event() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    let since = chrono_now();
+    let out = d.docker(&[
+        "run",
+        "--name",
+        "oomy",
+        "-m",
+        "8m",
+        "--memory-swap",
+        "8m",
+        "busybox",
+        "sh",
+        "-c",
+        "tail /dev/zero",
+    ]);
+    assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
+    let oom = ok(d.docker(&["inspect", "-f", "{{.State.OOMKilled}}", "oomy"]));
+    assert_eq!(oom.trim(), "true");
+    let text = ok(d.docker(&[
+        "events",
+        "--since",
+        &format!("{since:.3}"),
+        "--until",
+        &format!("{:.3}", chrono_now() + 1.0),
+        "--filter",
+        "container=oomy",
+        "--format",
+        "{{.Action}}",
+    ]));
+    let actions: Vec<&str> = text.lines().collect();
+    let oom_at = actions
+        .iter()
+        .position(|a| *a == "oom")
+        .unwrap_or_else(|| panic!("{text}"));
+    let die_at = actions.iter().position(|a| *a == "die").unwrap();
+    assert!(oom_at < die_at, "{text}");
+}
