@@ -44,6 +44,12 @@ pub struct Flags {
     /// Layers uploaded at once per push (default 5).
     #[arg(long)]
     pub max_concurrent_uploads: Option<usize>,
+    /// Default log driver of containers that name none (`json-file` or `none`).
+    #[arg(long)]
+    pub log_driver: Option<String>,
+    /// Default log driver option `key=value` (repeatable), e.g. `max-size=10m`.
+    #[arg(long = "log-opt")]
+    pub log_opts: Vec<String>,
 }
 
 /// The subset of daemon.json berthd understands.
@@ -63,6 +69,9 @@ struct DaemonJson {
     insecure_registries: Vec<String>,
     max_concurrent_downloads: Option<usize>,
     max_concurrent_uploads: Option<usize>,
+    log_driver: Option<String>,
+    #[serde(default)]
+    log_opts: std::collections::BTreeMap<String, String>,
 }
 
 /// The effective settings.
@@ -75,6 +84,7 @@ pub struct Settings {
     pub log_level: String,
     pub cgroup_parent: String,
     pub registry: engine::RegistrySettings,
+    pub log: engine::LogDefaults,
 }
 
 fn load_daemon_json(path: &Path) -> Result<DaemonJson> {
@@ -136,6 +146,20 @@ impl Flags {
                 .filter(|n| *n > 0)
                 .unwrap_or(defaults.max_concurrent_uploads),
         };
+        let mut log_opts = file.log_opts;
+        for opt in &self.log_opts {
+            let (k, v) = opt
+                .split_once('=')
+                .with_context(|| format!("--log-opt {opt:?}: expected key=value"))?;
+            log_opts.insert(k.to_string(), v.to_string());
+        }
+        let log = engine::LogDefaults {
+            driver: self
+                .log_driver
+                .or(file.log_driver)
+                .unwrap_or_else(|| engine::LogDefaults::default().driver),
+            opts: log_opts,
+        };
         Ok(Settings {
             hosts,
             data_root,
@@ -144,6 +168,7 @@ impl Flags {
             log_level,
             cgroup_parent,
             registry,
+            log,
         })
     }
 }
@@ -231,5 +256,39 @@ mod tests {
         assert_eq!(s.registry.insecure_registries, ["10.0.0.0/8", "myreg:5000"]);
         assert_eq!(s.registry.max_concurrent_downloads, 6);
         assert_eq!(s.registry.max_concurrent_uploads, 2);
+    }
+
+    #[test]
+    fn log_defaults_from_flags_and_daemon_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("daemon.json");
+        std::fs::write(
+            &config,
+            r#"{"log-driver":"json-file","log-opts":{"max-size":"10m","max-file":"3"}}"#,
+        )
+        .unwrap();
+        let cfg = config.to_str().unwrap();
+        let s = Flags::parse_from(["berthd", "--config-file", cfg, "--log-opt", "max-file=5"])
+            .settings()
+            .unwrap();
+        assert_eq!(s.log.driver, "json-file");
+        assert_eq!(s.log.opts["max-size"], "10m");
+        assert_eq!(s.log.opts["max-file"], "5");
+
+        let s = Flags::parse_from(["berthd", "--config-file", cfg, "--log-driver", "none"])
+            .settings()
+            .unwrap();
+        assert_eq!(s.log.driver, "none");
+
+        let s = Flags::parse_from(["berthd", "--config-file", "/nonexistent/daemon.json"])
+            .settings()
+            .unwrap();
+        assert_eq!(s.log, engine::LogDefaults::default());
+
+        assert!(
+            Flags::parse_from(["berthd", "--config-file", cfg, "--log-opt", "max-size"])
+                .settings()
+                .is_err()
+        );
     }
 }

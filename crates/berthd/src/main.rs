@@ -71,6 +71,7 @@ async fn run(settings: flags::Settings) -> Result<()> {
         cgroup_parent: settings.cgroup_parent.clone(),
         shim_path: shim_path()?,
         registry: settings.registry.clone(),
+        log: settings.log.clone(),
     })
     .await
     .context("open engine")?;

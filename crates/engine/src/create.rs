@@ -91,9 +91,7 @@ impl Engine {
         if host_config.network_mode.is_empty() {
             host_config.network_mode = "default".into();
         }
-        if host_config.log_config.kind.is_empty() {
-            host_config.log_config.kind = "json-file".into();
-        }
+        crate::log_config::apply_defaults(&mut host_config.log_config, &self.config().log);
         crate::log_config::shim_log_args(&host_config)?;
         let host_network = is_host_network(&host_config);
         if config.hostname.is_empty() {

@@ -21,6 +21,26 @@ pub struct EngineConfig {
     pub shim_path: PathBuf,
     /// Registry access (dockerd's `insecure-registries`, `max-concurrent-downloads/uploads`).
     pub registry: RegistrySettings,
+    /// Logging of containers whose `HostConfig.LogConfig.Type` is empty (dockerd's `log-driver`, `log-opts`).
+    pub log: LogDefaults,
+}
+
+/// The daemon-wide default log driver and options from berthd's flags or daemon.json.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogDefaults {
+    /// `json-file` or `none`.
+    pub driver: String,
+    /// Driver options (`max-size`, `max-file`, ...).
+    pub opts: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for LogDefaults {
+    fn default() -> Self {
+        LogDefaults {
+            driver: "json-file".into(),
+            opts: Default::default(),
+        }
+    }
 }
 
 /// Registry settings from berthd's flags or daemon.json.
@@ -63,6 +83,8 @@ pub struct Engine {
 impl Engine {
     /// Opens the state under the data root and restores every container (reattaching to live shims).
     pub async fn open(config: EngineConfig) -> Result<Engine> {
+        // A bad default would fail every later create: refuse to start instead, as dockerd does.
+        crate::log_config::validate_defaults(&config.log)?;
         let paths = Paths {
             data_root: config.data_root.clone(),
             exec_root: config.exec_root.clone(),

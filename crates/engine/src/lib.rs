@@ -62,7 +62,7 @@ mod stop_signal;
 pub mod top;
 pub mod update;
 
-pub use engine::{Engine, EngineConfig, RegistrySettings};
+pub use engine::{Engine, EngineConfig, LogDefaults, RegistrySettings};
 pub use error::{EngineError, Result};
 pub use logs::LogStream;
 pub use options::{AttachOptions, ImportOptions, ListOptions, LogsOptions};

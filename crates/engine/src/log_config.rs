@@ -1,8 +1,9 @@
 //! `HostConfig.LogConfig` → the shim's log flags (docs/architecture.md, "Log rotation"):
 //! `json-file` with `max-size` / `max-file` (rotation on by default, 10 MiB × 3) or `none`.
 
-use api::HostConfig;
+use api::{HostConfig, LogConfig};
 
+use crate::engine::LogDefaults;
 use crate::error::{EngineError, Result};
 
 /// Rotation when the user sets nothing (the defaults).
@@ -92,6 +93,31 @@ pub fn shim_log_args(hc: &HostConfig) -> Result<Vec<String>> {
     ])
 }
 
+/// Fills a container's empty `LogConfig.Type` from the daemon's defaults, as dockerd does: the
+/// container's own options win, and the daemon's options apply only when the driver is the
+/// daemon's (a `none` default's options mean nothing to json-file, and vice versa).
+pub fn apply_defaults(lc: &mut LogConfig, defaults: &LogDefaults) {
+    if lc.kind.is_empty() {
+        lc.kind = if defaults.driver.is_empty() {
+            "json-file".into()
+        } else {
+            defaults.driver.clone()
+        };
+    }
+    if lc.kind == defaults.driver {
+        for (k, v) in &defaults.opts {
+            lc.config.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+}
+
+/// Checks the daemon's default log config with the same rules a container's passes at create.
+pub fn validate_defaults(defaults: &LogDefaults) -> Result<()> {
+    let mut hc = HostConfig::default();
+    apply_defaults(&mut hc.log_config, defaults);
+    shim_log_args(&hc).map(|_| ())
+}
+
 /// Whether `logs` can read this container's output.
 pub fn readable(hc: &HostConfig) -> bool {
     hc.log_config.kind != "none"
@@ -143,5 +169,38 @@ mod tests {
         assert!(shim_log_args(&hc("syslog", &[])).is_err());
         assert!(shim_log_args(&hc("json-file", &[("bogus", "1")])).is_err());
         assert!(shim_log_args(&hc("json-file", &[("max-file", "0")])).is_err());
+    }
+
+    fn defaults(driver: &str, opts: &[(&str, &str)]) -> LogDefaults {
+        LogDefaults {
+            driver: driver.into(),
+            opts: opts
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn daemon_defaults_fill_only_what_the_container_left_empty() {
+        let d = defaults("json-file", &[("max-size", "1k"), ("max-file", "2")]);
+        let mut h = hc("", &[("max-file", "5")]);
+        apply_defaults(&mut h.log_config, &d);
+        assert_eq!(h.log_config.kind, "json-file");
+        assert_eq!(h.log_config.config["max-size"], "1k");
+        assert_eq!(h.log_config.config["max-file"], "5");
+
+        // Another driver on the container: the daemon's json-file options do not leak into it.
+        let mut h = hc("none", &[]);
+        apply_defaults(&mut h.log_config, &d);
+        assert!(h.log_config.config.is_empty());
+
+        let mut h = hc("", &[]);
+        apply_defaults(&mut h.log_config, &defaults("none", &[]));
+        assert_eq!(shim_log_args(&h).unwrap(), vec!["--log-driver", "none"]);
+
+        assert!(validate_defaults(&d).is_ok());
+        assert!(validate_defaults(&defaults("syslog", &[])).is_err());
+        assert!(validate_defaults(&defaults("json-file", &[("bogus", "1")])).is_err());
     }
 }

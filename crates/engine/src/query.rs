@@ -276,6 +276,7 @@ mod tests {
             cgroup_parent: "berth-unit".into(),
             shim_path: "/nonexistent/berth-shim".into(),
             registry: Default::default(),
+            log: Default::default(),
         })
         .await
         .unwrap()

@@ -67,6 +67,8 @@ pub struct Daemon {
     pub exec_root: PathBuf,
     pub socket: PathBuf,
     pub cgroup_parent: String,
+    /// berthd arguments beyond the fixed ones (kept across restarts).
+    extra_args: Vec<String>,
     child: Option<Child>,
 }
 
@@ -84,6 +86,15 @@ impl Daemon {
     }
 
     pub fn try_start() -> Result<Daemon> {
+        Self::try_start_with_args(&[])
+    }
+
+    /// Starts a daemon with extra berthd arguments (e.g. `--config-file`, `--log-opt`).
+    pub fn start_with_args(args: &[&str]) -> Daemon {
+        Self::try_start_with_args(args).expect("start berthd")
+    }
+
+    pub fn try_start_with_args(args: &[&str]) -> Result<Daemon> {
         // Short paths: shim sockets live under the exec root and UNIX socket paths are limited to 108 bytes.
         let dir = tempfile::Builder::new().prefix("bt").tempdir_in("/tmp")?;
         let data_root = dir.path().join("root");
@@ -100,6 +111,7 @@ impl Daemon {
             exec_root,
             socket,
             cgroup_parent: format!("berth-test-{tag}"),
+            extra_args: args.iter().map(|a| a.to_string()).collect(),
             dir,
             child: None,
         };
@@ -121,6 +133,7 @@ impl Daemon {
             .arg(format!("unix://{}", self.socket.display()))
             .arg("--cgroup-parent")
             .arg(&self.cgroup_parent)
+            .args(&self.extra_args)
             .env("BERTH_SHIM", bin_path("berth-shim"))
             .env("RUST_LOG", "debug")
             .stdin(Stdio::null())
