@@ -1,5 +1,6 @@
 //! Pulls that go wrong: a corrupt blob in the registry, and `kill -9` of berthd in the middle of
-//! a pull. Nothing half-done may be listed, and the next pull must complete.
+//! a pull. Nothing half-done may be listed, and the next pull must complete, reusing the blob
+//! bytes the first one had stored.
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
@@ -98,12 +99,43 @@ fn corrupt_blob_fails_the_pull_and_leaves_nothing() {
     );
 }
 
+/// Bytes of layer and config blobs the registry sent (`GET …/blobs/…` lines of its log).
+fn blob_bytes_served(log: &str) -> u64 {
+    log.lines()
+        .filter(|l| l.contains("http.request.method=GET") && l.contains("/blobs/sha256:"))
+        .filter_map(|l| {
+            let rest = l.split("http.response.written=").nth(1)?;
+            let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+            digits.parse::<u64>().ok()
+        })
+        .sum()
+}
+
+/// Bytes in berthd's `content/ingest` and `content/blobs` (what a resumed pull can reuse).
+fn local_content_bytes(d: &Daemon) -> u64 {
+    let content = d.scratch().join("root/content");
+    ["ingest", "blobs/sha256"]
+        .iter()
+        .flat_map(|sub| {
+            std::fs::read_dir(content.join(sub))
+                .into_iter()
+                .flatten()
+                .flatten()
+        })
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}
+
 #[test]
-fn kill_9_mid_pull_then_the_next_pull_completes() {
+fn kill_9_mid_pull_then_the_next_pull_completes_and_reuses_the_blobs() {
     require_root!();
     let registry = Registry::start();
     let image = format!("{}/big/one:1", registry.addr());
     push_image(&registry, &image, 40);
+    let big_blob = std::fs::metadata(registry_blobs(&registry).remove(0))
+        .unwrap()
+        .len();
 
     let mut d = Daemon::start();
     let pull = d
@@ -112,12 +144,16 @@ fn kill_9_mid_pull_then_the_next_pull_completes() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Let the download start, then kill the daemon under it.
-    std::thread::sleep(Duration::from_millis(150));
+    // Let a good part of the big layer arrive, then kill the daemon under it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while local_content_bytes(&d) < 8_000_000 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
     d.kill9();
     let out = pull.wait_with_output().unwrap();
     let interrupted = out.status.code() != Some(0);
-    eprintln!("pull interrupted by kill -9: {interrupted}");
+    let kept = local_content_bytes(&d);
+    eprintln!("pull interrupted by kill -9: {interrupted}; {kept} bytes kept on disk");
 
     d.restart();
     let images = ok(&d.docker(&["images", "--format", "{{.Repository}}:{{.Tag}}"]));
@@ -132,7 +168,25 @@ fn kill_9_mid_pull_then_the_next_pull_completes() {
         "{:?}",
         layer_dirs(&d)
     );
-    ok(&d.docker(&["pull", &image]));
+    let log_before = registry.log().len();
+    let second = ok(&d.docker(&["pull", &image]));
+    let served = blob_bytes_served(registry.log().get(log_before..).unwrap_or(""));
+    eprintln!("second pull: {served} of {big_blob} blob bytes from the registry\n{second}");
+    // The kept bytes (at least 8 MB of the big layer, or all of it) are not sent again.
+    assert!(
+        served < big_blob.saturating_sub(4_000_000),
+        "second pull fetched {served} of {big_blob} bytes; registry log:\n{}",
+        registry.log()
+    );
     let out = ok(&d.docker(&["run", "--rm", &image, "sh", "-c", "wc -c < /big"]));
     assert_eq!(out.trim(), "40000000");
+    // Unpacked layers do not keep their compressed blobs: what is left is the image config
+    // (the image store keeps configs in the same content store).
+    let ingest = std::fs::read_dir(d.scratch().join("root/content/ingest"))
+        .into_iter()
+        .flatten()
+        .count();
+    assert_eq!(ingest, 0, "ingest files left behind");
+    let left = local_content_bytes(&d);
+    assert!(left < 100_000, "{left} bytes of blobs kept after the pull");
 }

@@ -8,17 +8,23 @@ use registry::{AuthConfig, RegistryClient, RegistryConfig};
 use crate::blob_sources::BlobSources;
 use crate::engine::RegistrySettings;
 use crate::error::{EngineError, Result};
+use crate::ingest::{ContentIngest, STALE_PARTIAL_AGE};
 
 pub struct Distribution {
     pub client: RegistryClient,
     pub sources: BlobSources,
+    /// Layer blobs being downloaded or verified but not yet unpacked.
+    pub ingest: ContentIngest,
     pub max_concurrent_downloads: usize,
     pub max_concurrent_uploads: usize,
 }
 
 impl Distribution {
     pub fn new(data_root: &Path, settings: &RegistrySettings) -> Distribution {
+        let ingest = ContentIngest::new(data_root);
+        ingest.remove_stale_partials(STALE_PARTIAL_AGE);
         Distribution {
+            ingest,
             client: RegistryClient::new(RegistryConfig {
                 insecure_registries: settings.insecure_registries.clone(),
                 ca_dirs: vec![

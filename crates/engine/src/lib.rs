@@ -35,6 +35,7 @@ pub mod image_archive;
 mod image_events;
 pub mod image_history;
 pub mod image_prune;
+mod ingest;
 pub mod login;
 pub mod progress;
 pub mod pull;

@@ -6,13 +6,17 @@
 //! is unpacked while it downloads (the parent's chain id comes from the config, so a layer does
 //! not wait for its parent to be committed). A blob whose digest or size is wrong fails its spool's last read, so its layer
 //! is never committed; the image itself is added only after every layer is in. A crash leaves
-//! only the layer store's `tmp-*` directories, which it deletes on startup.
+//! only the layer store's `tmp-*` directories, which it deletes on startup, and the compressed
+//! bytes received so far in `content/ingest/` (see `ingest.rs`): the next pull unpacks a verified
+//! blob from disk and resumes a partial one with a range request.
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use futures_util::StreamExt;
 use image::{chain_ids, ImageConfig, ImageId, Reference};
 use registry::{AuthConfig, Descriptor, Platform, ResolvedManifest};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
@@ -20,11 +24,15 @@ use crate::blob_sources::BlobSource;
 use crate::distribution::auth_from_header;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
+use crate::ingest::{ContentIngest, LocalBlob};
 use crate::progress::{short_digest, Progress, ProgressStream, Throttle};
 use crate::spool::{Spool, SpoolWriter};
 
 /// Unread bytes a layer download may hold in memory before it waits for the unpacker.
 const SPOOL_CAP: usize = 64 << 20;
+
+/// Read size when a layer is fed to its spool from a local file.
+const FILE_CHUNK: usize = 1 << 20;
 
 /// What `POST /images/create?fromImage=…` asks for.
 #[derive(Debug, Clone, Default)]
@@ -212,6 +220,20 @@ impl Engine {
                 },
             );
         }
+        // A crash between a layer's commit and the removal of its blob leaves the blob behind.
+        let committed: Vec<String> = layers
+            .iter()
+            .zip(&present)
+            .filter(|(_, here)| **here)
+            .map(|(l, _)| l.digest.clone())
+            .collect();
+        let ingest = self.inner.distribution.ingest.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            for digest in committed {
+                ingest.remove(&digest);
+            }
+        })
+        .await;
         if present.iter().all(|p| *p) {
             return Ok(());
         }
@@ -257,6 +279,7 @@ impl Engine {
             // its parent is committed: every layer streams into its own directory at once.
             let parent = i.checked_sub(1).map(|p| chains[p].clone());
             let diff_id = diff_ids[i].clone();
+            let digest = layer.digest.clone();
             tasks.push(tokio::spawn(async move {
                 let _permit = match permit {
                     Some(p) => p,
@@ -290,6 +313,9 @@ impl Engine {
                 downloaded?;
                 applied?;
                 tracing::debug!(layer = %id, elapsed = ?started.elapsed(), "layer applied");
+                // The layer is unpacked: its compressed blob is not kept (as dockerd does).
+                let ingest = engine.inner.distribution.ingest.clone();
+                let _ = tokio::task::spawn_blocking(move || ingest.remove(&digest)).await;
                 progress.layer(&id, "Pull complete");
                 Ok(())
             }));
@@ -320,7 +346,10 @@ impl Engine {
     }
 
     /// Streams one blob into its spool with `Downloading` progress; the stream's last item checks
-    /// size and digest.
+    /// size and digest. The bytes also go to `content/ingest/<hex>.partial` (renamed into
+    /// `content/blobs/` once verified), so a pull interrupted by a crash reuses them: a verified
+    /// blob is unpacked from disk, a partial one is fed to the spool and the rest asked for with a
+    /// range request.
     async fn download_blob(
         &self,
         reference: &Reference,
@@ -330,16 +359,81 @@ impl Engine {
         progress: &Progress,
         id: &str,
     ) -> Result<()> {
-        let mut stream = self
-            .inner
-            .distribution
-            .client
-            .blob_stream(reference, auth, layer)
-            .await?;
+        let ingest = self.inner.distribution.ingest.clone();
         let total = u64::try_from(layer.size).unwrap_or(0);
+        if let Some(blob) = ingest.blob_path(&layer.digest).filter(|p| p.is_file()) {
+            match feed_verified_blob(&blob, layer, writer).await {
+                Ok(()) => {
+                    tracing::debug!(layer = id, "layer unpacked from its local blob");
+                    progress.layer(id, "Verifying Checksum");
+                    progress.layer(id, "Download complete");
+                    return Ok(());
+                }
+                // Nothing reached the spool when the blob vanished (another pull committed it):
+                // download it instead.
+                Err(e) if writer.written() == 0 => {
+                    tracing::debug!(layer = id, "local blob unusable, downloading: {e}");
+                }
+                Err(e) => {
+                    ingest.remove(&layer.digest);
+                    return Err(e);
+                }
+            }
+        }
+
+        // The partial file, locked so that two pulls of one blob do not append to it together
+        // (the second downloads into memory only).
+        let (partial, local) = {
+            let (ingest, digest) = (ingest.clone(), layer.digest.clone());
+            tokio::task::spawn_blocking(move || claim_partial(&ingest, &digest))
+                .await
+                .map_err(|e| EngineError::Internal(e.to_string()))?
+        };
+        let client = &self.inner.distribution.client;
+        let (mut stream, mut partial) = match (local, partial) {
+            (Some((offset, hasher)), Some(file)) => {
+                let stream = client
+                    .resume_blob_stream(reference, auth, layer, offset, hasher)
+                    .await?;
+                let file = if stream.restarted {
+                    file.set_len(0)
+                        .map_err(|e| EngineError::io("truncate partial blob", e))?;
+                    file
+                } else {
+                    tracing::debug!(layer = id, offset, "resuming layer download");
+                    let path = ingest.partial_path(&layer.digest).unwrap_or_default();
+                    feed_file(&path, offset, writer)
+                        .await
+                        .map_err(|e| EngineError::io("read partial blob", e))?;
+                    file
+                };
+                (stream, Some(tokio::fs::File::from_std(file)))
+            }
+            (_, file) => (
+                client.blob_stream(reference, auth, layer).await?,
+                file.map(tokio::fs::File::from_std),
+            ),
+        };
         let mut throttle = Throttle::new();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk?;
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    if matches!(e, registry::RegistryError::DigestMismatch { .. }) {
+                        // Bad bytes must not be resumed from.
+                        ingest.remove(&layer.digest);
+                    }
+                    return Err(e.into());
+                }
+            };
+            if let Some(file) = partial.as_mut() {
+                if let Err(e) = file.write_all(&chunk).await {
+                    // A full disk costs the resume, not the pull.
+                    tracing::warn!(layer = id, "writing partial blob: {e}");
+                    partial = None;
+                    ingest.remove(&layer.digest);
+                }
+            }
             writer.append(chunk).await;
             let written = writer.written();
             if throttle.ready(written >= total) {
@@ -348,9 +442,113 @@ impl Engine {
         }
         tracing::debug!(layer = id, bytes = writer.written(), "layer downloaded");
         progress.layer(id, "Verifying Checksum");
+        if let Some(mut file) = partial {
+            let flushed = file.flush().await;
+            let file = file.into_std().await;
+            let digest = layer.digest.clone();
+            let committed = match flushed {
+                Ok(()) => tokio::task::spawn_blocking(move || ingest.commit(&digest, file))
+                    .await
+                    .map_err(|e| std::io::Error::other(e.to_string()))
+                    .and_then(|r| r),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = committed {
+                tracing::warn!(layer = id, "keeping the verified blob: {e}");
+            }
+        }
         progress.layer(id, "Download complete");
         Ok(())
     }
+}
+
+/// Opens and locks the partial file of `digest` and hashes what it holds. `(None, None)` when
+/// another pull holds it or it cannot be opened; `(None, Some)` when it is empty.
+fn claim_partial(
+    ingest: &ContentIngest,
+    digest: &str,
+) -> (Option<std::fs::File>, Option<(u64, registry::Sha256)>) {
+    let file = match ingest.open_partial(digest, false) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::warn!("opening partial blob {digest}: {e}");
+            return (None, None);
+        }
+    };
+    if file.try_lock().is_err() {
+        return (None, None);
+    }
+    match ingest.lookup(digest) {
+        Ok(LocalBlob::Partial(len, hasher)) => (Some(file), Some((len, hasher))),
+        Ok(_) => (Some(file), None),
+        Err(e) => {
+            tracing::warn!("reading partial blob {digest}: {e}");
+            match file.set_len(0) {
+                Ok(()) => (Some(file), None),
+                Err(_) => (None, None),
+            }
+        }
+    }
+}
+
+/// Reads a verified blob into the spool, checking its digest again (the disk may have lost it).
+async fn feed_verified_blob(
+    path: &std::path::Path,
+    layer: &Descriptor,
+    writer: &mut SpoolWriter,
+) -> Result<()> {
+    use sha2::Digest as _;
+    let mut file = tokio::fs::File::open(path)
+        .await
+        .map_err(|e| EngineError::io("open local blob", e))?;
+    let mut hasher = registry::Sha256::new();
+    let mut buf = vec![0u8; FILE_CHUNK];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .await
+            .map_err(|e| EngineError::io("read local blob", e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        writer.append(Bytes::copy_from_slice(&buf[..n])).await;
+    }
+    let actual = format!("sha256:{}", hex::encode(hasher.finalize()));
+    if actual != layer.digest {
+        return Err(EngineError::Internal(format!(
+            "local blob {} is damaged (digest {actual})",
+            layer.digest
+        )));
+    }
+    Ok(())
+}
+
+/// Feeds the first `len` bytes of a file into the spool.
+async fn feed_file(
+    path: &std::path::Path,
+    len: u64,
+    writer: &mut SpoolWriter,
+) -> std::io::Result<()> {
+    let file = tokio::fs::File::open(path).await?;
+    let mut file = file.take(len);
+    let mut buf = vec![0u8; FILE_CHUNK];
+    let mut fed = 0;
+    loop {
+        let n = file.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        fed += n as u64;
+        writer.append(Bytes::copy_from_slice(&buf[..n])).await;
+    }
+    if fed != len {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "partial blob shrank",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
