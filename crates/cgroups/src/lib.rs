@@ -17,6 +17,8 @@ pub use error::CgroupError;
 pub use manager::{open, open_at, CgroupManager, SelfAttach};
 pub use mode::{detect_mode, detect_mode_at, CgroupMode, DEFAULT_ROOT};
 pub use resources::{cpu_shares_to_weight, DeviceRule, Resources, Stats};
-pub use sample::{parse_flat_keyed, sample, sample_at, CgroupSample};
+pub use sample::{
+    parse_blkio_v1, parse_flat_keyed, parse_io_stat, sample, sample_at, BlkioEntry, CgroupSample,
+};
 pub use v1::V1Manager;
 pub use v2::V2Manager;

@@ -31,7 +31,90 @@ pub struct CgroupSample {
     pub pids_current: u64,
     /// `None` when unlimited.
     pub pids_limit: Option<u64>,
+    /// Bytes moved per device and operation (v1 `blkio.throttle.io_service_bytes_recursive`,
+    /// v2 `io.stat` rbytes/wbytes).
+    pub blkio_service_bytes: Vec<BlkioEntry>,
+    /// Requests per device and operation (v1 `blkio.throttle.io_serviced_recursive`, v2 rios/wios).
+    pub blkio_serviced: Vec<BlkioEntry>,
     pub v2: bool,
+}
+
+/// One `blkio_stats` entry as dockerd reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlkioEntry {
+    pub major: u64,
+    pub minor: u64,
+    /// v1: the kernel's `Read`, `Write`, `Sync`, `Async`, `Discard`, `Total`; v2: `read`, `write`.
+    pub op: String,
+    pub value: u64,
+}
+
+/// `major:minor`.
+fn parse_device(dev: &str) -> Option<(u64, u64)> {
+    let (major, minor) = dev.split_once(':')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
+/// v1 blkio files: `8:0 Read 4096` lines; the closing `Total N` line (no device) is skipped.
+pub fn parse_blkio_v1(text: &str) -> Vec<BlkioEntry> {
+    text.lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            let (major, minor) = parse_device(it.next()?)?;
+            let op = it.next()?.to_string();
+            let value = it.next()?.parse().ok()?;
+            Some(BlkioEntry {
+                major,
+                minor,
+                op,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// v2 `io.stat`: `8:0 rbytes=1 wbytes=2 rios=3 wios=4 ...` → (bytes, ios) entries with
+/// `read`/`write` ops, as dockerd converts them.
+pub fn parse_io_stat(text: &str) -> (Vec<BlkioEntry>, Vec<BlkioEntry>) {
+    let mut bytes = Vec::new();
+    let mut ios = Vec::new();
+    for line in text.lines() {
+        let mut it = line.split_whitespace();
+        let Some((major, minor)) = it.next().and_then(parse_device) else {
+            continue;
+        };
+        for field in it {
+            let Some((key, value)) = field.split_once('=') else {
+                continue;
+            };
+            let Ok(value) = value.parse() else {
+                continue;
+            };
+            let (list, op) = match key {
+                "rbytes" => (&mut bytes, "read"),
+                "wbytes" => (&mut bytes, "write"),
+                "rios" => (&mut ios, "read"),
+                "wios" => (&mut ios, "write"),
+                _ => continue,
+            };
+            list.push(BlkioEntry {
+                major,
+                minor,
+                op: op.into(),
+                value,
+            });
+        }
+    }
+    (bytes, ios)
+}
+
+/// The first of `names` in `dir` that can be read, parsed as a v1 blkio file.
+fn read_blkio_v1(dir: &Path, names: &[&str]) -> Vec<BlkioEntry> {
+    names
+        .iter()
+        .find_map(|n| read_opt(&dir.join(n)))
+        .map(|t| parse_blkio_v1(&t))
+        .unwrap_or_default()
 }
 
 fn read_opt(path: &Path) -> Option<String> {
@@ -84,6 +167,7 @@ fn sample_v1(root: &Path, rel: &Path) -> CgroupSample {
     let cpu = dir("cpu");
     let memory = dir("memory");
     let pids = dir("pids");
+    let blkio = dir("blkio");
     let mut s = CgroupSample {
         cpu_total_ns: read_u64(&cpuacct.join("cpuacct.usage")).unwrap_or(0),
         cpu_percpu_ns: read_opt(&cpuacct.join("cpuacct.usage_percpu"))
@@ -101,6 +185,21 @@ fn sample_v1(root: &Path, rel: &Path) -> CgroupSample {
             .unwrap_or_default(),
         pids_current: read_u64(&pids.join("pids.current")).unwrap_or(0),
         pids_limit: read_limit(&pids.join("pids.max")),
+        // The recursive file also counts nested cgroups; older kernels only have the flat one.
+        blkio_service_bytes: read_blkio_v1(
+            &blkio,
+            &[
+                "blkio.throttle.io_service_bytes_recursive",
+                "blkio.throttle.io_service_bytes",
+            ],
+        ),
+        blkio_serviced: read_blkio_v1(
+            &blkio,
+            &[
+                "blkio.throttle.io_serviced_recursive",
+                "blkio.throttle.io_serviced",
+            ],
+        ),
         ..Default::default()
     };
     if let Some(t) = read_opt(&cpuacct.join("cpuacct.stat")) {
@@ -140,6 +239,9 @@ fn sample_v2(dir: &Path) -> CgroupSample {
         s.throttled_periods = m.get("nr_throttled").copied().unwrap_or(0);
         s.throttled_time_ns = us("throttled_usec");
     }
+    if let Some(t) = read_opt(&dir.join("io.stat")) {
+        (s.blkio_service_bytes, s.blkio_serviced) = parse_io_stat(&t);
+    }
     s
 }
 
@@ -168,6 +270,10 @@ mod tests {
         write(&d.join("memory.stat"), "anon 100\ninactive_file 50\n");
         write(&d.join("pids.current"), "3\n");
         write(&d.join("pids.max"), "64\n");
+        write(
+            &d.join("io.stat"),
+            "8:0 rbytes=4096 wbytes=1048576 rios=1 wios=16 dbytes=0 dios=0\n",
+        );
         let s = sample_at(r, Path::new("/berth/c1")).unwrap();
         assert!(s.v2);
         assert_eq!(
@@ -184,6 +290,17 @@ mod tests {
         );
         assert_eq!(s.memory_stat.get("inactive_file"), Some(&50));
         assert_eq!((s.pids_current, s.pids_limit), (3, Some(64)));
+        let entry = |op: &str, value| BlkioEntry {
+            major: 8,
+            minor: 0,
+            op: op.into(),
+            value,
+        };
+        assert_eq!(
+            s.blkio_service_bytes,
+            vec![entry("read", 4096), entry("write", 1_048_576)]
+        );
+        assert_eq!(s.blkio_serviced, vec![entry("read", 1), entry("write", 16)]);
     }
 
     #[test]
@@ -222,6 +339,15 @@ mod tests {
         );
         write(&r.join("pids/berth/c1/pids.current"), "1\n");
         write(&r.join("pids/berth/c1/pids.max"), "max\n");
+        write(
+            &r.join("blkio/berth/c1/blkio.throttle.io_service_bytes_recursive"),
+            "8:0 Read 8192\n8:0 Write 2097152\n8:0 Sync 0\n8:0 Async 2105344\n8:0 Discard 0\n8:0 Total 2105344\nTotal 2105344\n",
+        );
+        // Only the flat file: older kernels.
+        write(
+            &r.join("blkio/berth/c1/blkio.throttle.io_serviced"),
+            "253:1 Read 2\n253:1 Write 0\nTotal 2\n",
+        );
         let s = sample_at(r, Path::new("/berth/c1")).unwrap();
         assert!(!s.v2);
         assert_eq!(s.cpu_percpu_ns, vec![100, 200]);
@@ -230,5 +356,33 @@ mod tests {
         assert_eq!(s.memory_limit, None);
         assert_eq!(s.memory_stat.get("rss"), Some(&57344));
         assert_eq!((s.pids_current, s.pids_limit), (1, None));
+        assert_eq!(s.blkio_service_bytes.len(), 6);
+        assert_eq!(
+            s.blkio_service_bytes[1],
+            BlkioEntry {
+                major: 8,
+                minor: 0,
+                op: "Write".into(),
+                value: 2_097_152
+            }
+        );
+        assert_eq!(
+            s.blkio_serviced[0],
+            BlkioEntry {
+                major: 253,
+                minor: 1,
+                op: "Read".into(),
+                value: 2
+            }
+        );
+    }
+
+    #[test]
+    fn malformed_blkio_lines_are_skipped() {
+        assert!(parse_blkio_v1("Total 0\n").is_empty());
+        assert!(parse_blkio_v1("8:x Read 1\n8:0 Read\n8:0 Read nope\n").is_empty());
+        let (bytes, ios) = parse_io_stat("garbage\n8:0 rbytes=x wbytes=5 bogus\n");
+        assert_eq!(bytes.len(), 1);
+        assert!(ios.is_empty());
     }
 }

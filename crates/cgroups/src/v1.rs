@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use crate::fsutil::{self, join_below};
 use crate::{CgroupError, CgroupManager, Resources, SelfAttach, Stats};
 
-/// Controllers a container joins: those berth limits, accounts, freezes or guards devices with.
-/// Every extra hierarchy costs a mkdir/write/rmdir on each container start, so cpuset (which
-/// also needs cpus/mems copied from its parent) and blkio (no limits yet) are left out.
-const CONTROLLERS: &[&str] = &["memory", "cpu", "cpuacct", "pids", "freezer", "devices"];
+/// Controllers a container joins: those berth limits, accounts (blkio: `docker stats` BLOCK I/O),
+/// freezes or guards devices with. Every extra hierarchy costs a mkdir/write/rmdir on each
+/// container start, so cpuset (which also needs cpus/mems copied from its parent) is left out.
+const CONTROLLERS: &[&str] = &[
+    "memory", "cpu", "cpuacct", "pids", "freezer", "devices", "blkio",
+];
 
 pub struct V1Manager {
     /// Every available controller: (name, hierarchy root, the container's directory in it).

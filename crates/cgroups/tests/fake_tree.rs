@@ -80,6 +80,7 @@ fn v1() -> Flavor {
             "pids/berth/c1",
             "freezer/berth/c1",
             "devices/berth/c1",
+            "blkio/berth/c1",
         ],
         applied: &[
             ("memory/berth/c1/memory.limit_in_bytes", "33554432"),
@@ -95,6 +96,7 @@ fn v1() -> Flavor {
             "memory/berth/c1/cgroup.procs",
             "pids/berth/c1/cgroup.procs",
             "freezer/berth/c1/cgroup.procs",
+            "blkio/berth/c1/cgroup.procs",
         ],
         stat_files: &[
             ("memory/berth/c1/memory.usage_in_bytes", "1048576\n"),
@@ -135,7 +137,7 @@ fn v2() -> Flavor {
             ("berth/c1/cpu.max", "50000 100000"),
             ("berth/c1/cpu.weight", "20"),
             ("berth/c1/pids.max", "20"),
-            ("cgroup.subtree_control", "+cpu +memory +pids"),
+            ("cgroup.subtree_control", "+cpu +memory +pids +io"),
         ],
         procs: &["berth/c1/cgroup.procs"],
         stat_files: &[

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use bytes::Bytes;
-use cgroups::CgroupSample;
+use cgroups::{BlkioEntry, CgroupSample};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -125,14 +125,23 @@ fn stats_json(name: &str, id: &str, now: &Reading, pre: Option<&Reading>, host_m
     if let Some(l) = c.pids_limit {
         pids["limit"] = json!(l);
     }
+    // v1 sends [] for files with nothing in them; v2 has only what io.stat gives (as dockerd).
     let blkio_v1 = || json!([]);
+    let entries = |list: &[BlkioEntry]| -> Value {
+        if c.v2 && list.is_empty() {
+            return Value::Null;
+        }
+        list.iter()
+            .map(|e| json!({"major": e.major, "minor": e.minor, "op": e.op, "value": e.value}))
+            .collect()
+    };
     json!({
         "read": now.read,
         "preread": pre.map(|p| p.read.clone()).unwrap_or_else(|| "0001-01-01T00:00:00Z".into()),
         "pids_stats": pids,
         "blkio_stats": {
-            "io_service_bytes_recursive": if c.v2 { Value::Null } else { blkio_v1() },
-            "io_serviced_recursive": if c.v2 { Value::Null } else { blkio_v1() },
+            "io_service_bytes_recursive": entries(&c.blkio_service_bytes),
+            "io_serviced_recursive": entries(&c.blkio_serviced),
             "io_queue_recursive": if c.v2 { Value::Null } else { blkio_v1() },
             "io_service_time_recursive": if c.v2 { Value::Null } else { blkio_v1() },
             "io_wait_time_recursive": if c.v2 { Value::Null } else { blkio_v1() },
@@ -269,5 +278,37 @@ mod tests {
         assert_eq!(v["precpu_stats"]["cpu_usage"]["total_usage"], 0);
         assert_eq!(v["cpu_stats"]["online_cpus"], 2);
         assert_eq!(v["name"], "/x");
+        assert_eq!(v["blkio_stats"]["io_service_bytes_recursive"], json!([]));
+    }
+
+    #[test]
+    fn blkio_entries_are_dockerds() {
+        let entry = |op: &str, value| BlkioEntry {
+            major: 8,
+            minor: 0,
+            op: op.into(),
+            value,
+        };
+        let mut r = Reading {
+            read: "t".into(),
+            cgroup: CgroupSample {
+                blkio_service_bytes: vec![entry("Read", 4096), entry("Write", 8192)],
+                ..Default::default()
+            },
+            system_cpu_ns: 5,
+            online_cpus: 2,
+        };
+        let v = stats_json("/x", "id", &r, None, 1000);
+        assert_eq!(
+            v["blkio_stats"]["io_service_bytes_recursive"][1],
+            json!({"major": 8, "minor": 0, "op": "Write", "value": 8192})
+        );
+        r.cgroup.v2 = true;
+        let v = stats_json("/x", "id", &r, None, 1000);
+        assert_eq!(v["blkio_stats"]["io_serviced_recursive"], Value::Null);
+        assert_eq!(
+            v["blkio_stats"]["io_service_bytes_recursive"][0]["value"],
+            4096
+        );
     }
 }
