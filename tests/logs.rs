@@ -41,10 +41,11 @@ fn follow_ends_at_stop_and_tail_since_timestamps() {
         "-c",
         "echo first; echo err >&2; sleep 1.5; echo second; while true; do sleep 0.2; done",
     ]));
-    assert!(eventually(Duration::from_secs(5), || ok(
-        d.docker(&["logs", "lg"])
-    )
-    .contains("first")));
+    // Both streams are in the log before the tail checks (stderr arrives on its own pipe).
+    assert!(eventually(Duration::from_secs(5), || {
+        let out = d.docker(&["logs", "lg"]);
+        stdout(&out).contains("first") && stderr(&out).contains("err")
+    }));
     for which in ["docker", "berth"] {
         let out = cli(&d, which, &["logs", "--tail", "1", "lg"]);
         // stdout and stderr count together: the last entry is "err" on stderr.

@@ -363,7 +363,6 @@ fn events_history_and_live() {
             let _ = tx.send((l, Instant::now()));
         }
     });
-    let created = Instant::now();
     let resp = d
         .request(
             "POST",
@@ -372,6 +371,9 @@ fn events_history_and_live() {
         )
         .unwrap();
     assert_eq!(resp.status, 201, "{}", resp.text());
+    // Measured from the moment the container exists (create answered): the create itself
+    // (fsyncs, shim start) is not event latency and varies with the machine's load.
+    let created = Instant::now();
     let (name, at) = rx
         .recv_timeout(Duration::from_secs(5))
         .expect("live create event");

@@ -267,10 +267,10 @@ impl Engine {
         let socket = self.paths().shim_socket(&h.id);
         let mut rx = h.status.subscribe();
         if signal != SIGKILL {
+            // The event goes out before the signal so `kill` always precedes the `die` it causes.
+            self.emit_kill(h, signal).await;
             if let Err(e) = shim_client::kill(&socket, signal, false).await {
                 tracing::debug!("stop signal to {}: {e}", h.id);
-            } else {
-                self.emit_kill(h, signal).await;
             }
             self.thaw_if_paused(&h.id).await;
             let exited = rx.wait_for(|s| !s.running);
@@ -292,10 +292,10 @@ impl Engine {
     async fn kill_and_wait(&self, h: &Arc<ContainerHandle>) -> Result<()> {
         let socket = self.paths().shim_socket(&h.id);
         let mut rx = h.status.subscribe();
+        // The event goes out before the signal so `kill` always precedes the `die` it causes.
+        self.emit_kill(h, SIGKILL).await;
         if let Err(e) = shim_client::kill(&socket, SIGKILL, true).await {
             tracing::debug!("SIGKILL to {}: {e}", h.id);
-        } else {
-            self.emit_kill(h, SIGKILL).await;
         }
         self.thaw_if_paused(&h.id).await;
         let exited = tokio::time::timeout(KILL_WAIT, rx.wait_for(|s| !s.running))
@@ -354,8 +354,8 @@ impl Engine {
             return self.kill_and_wait(&h).await;
         }
         let socket = self.paths().shim_socket(&h.id);
-        shim_client::kill(&socket, sig, false).await?;
         self.emit_kill(&h, sig).await;
+        shim_client::kill(&socket, sig, false).await?;
         self.thaw_if_paused(&h.id).await;
         Ok(())
     }
