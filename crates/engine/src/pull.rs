@@ -311,6 +311,12 @@ impl Engine {
                 // The download's own error (digest mismatch, registry gone) says more than the
                 // unpacker's failed read.
                 downloaded?;
+                if applied.is_err() {
+                    // A verified blob that does not unpack would fail every later pull too.
+                    let ingest = engine.inner.distribution.ingest.clone();
+                    let digest = digest.clone();
+                    let _ = tokio::task::spawn_blocking(move || ingest.remove(&digest)).await;
+                }
                 applied?;
                 tracing::debug!(layer = %id, elapsed = ?started.elapsed(), "layer applied");
                 // The layer is unpacked: its compressed blob is not kept (as dockerd does).
