@@ -9,7 +9,7 @@ const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0x00];
 const BZIP2_MAGIC: &[u8] = b"BZh";
 
-/// Returns a reader of the uncompressed stream: plain tar as is, gzip decompressed.
+/// Returns a reader of the uncompressed stream: plain tar as is, gzip and zstd decompressed.
 pub(crate) fn decompressed<'a>(mut reader: impl Read + 'a) -> Result<Box<dyn Read + 'a>> {
     let mut magic = Vec::with_capacity(6);
     (&mut reader)
@@ -28,7 +28,9 @@ pub(crate) fn decompressed<'a>(mut reader: impl Read + 'a) -> Result<Box<dyn Rea
         )))
     };
     if magic.starts_with(ZSTD_MAGIC) {
-        return unsupported("zstd");
+        let decoder = zstd::stream::read::Decoder::new(head)
+            .map_err(|e| ImageError::io("start zstd decoder", e))?;
+        return Ok(Box::new(decoder));
     }
     if magic.starts_with(XZ_MAGIC) {
         return unsupported("xz");
@@ -69,6 +71,22 @@ mod tests {
             .read_to_end(&mut out)
             .unwrap();
         assert!(out.is_empty());
-        assert!(decompressed(&[0x28, 0xb5, 0x2f, 0xfd, 0, 0][..]).is_err());
+        let mut out = Vec::new();
+        let truncated_zstd = decompressed(&[0x28, 0xb5, 0x2f, 0xfd, 0, 0][..]).and_then(|mut r| {
+            r.read_to_end(&mut out)
+                .map_err(|e| ImageError::io("read", e))
+        });
+        assert!(truncated_zstd.is_err());
+    }
+
+    #[test]
+    fn unzstds() {
+        let zst = zstd::stream::encode_all(&b"zstd compressed layer"[..], 3).unwrap();
+        let mut out = String::new();
+        decompressed(&zst[..])
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "zstd compressed layer");
     }
 }

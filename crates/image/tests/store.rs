@@ -531,3 +531,18 @@ fn removing_one_of_several_tags_of_a_used_image_only_untags() {
     let err = store.delete("first:v1", false, &used).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
 }
+
+#[test]
+fn imports_a_zstd_compressed_layer_with_the_plain_diff_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ImageStore::open(dir.path()).unwrap();
+    let tar = rootfs_tar("zstd");
+    let zst = zstd::stream::encode_all(&tar[..], 3).unwrap();
+    let id = store.import(&zst[..], "", &[], Some(&r("zst:1"))).unwrap();
+    let image = store.resolve("zst:1").unwrap();
+    assert_eq!(image.id, id);
+    // The diff id is the digest of the uncompressed tar, whatever the transport compression.
+    assert_eq!(image.config.rootfs.diff_ids, [sha256_digest(&tar)]);
+    let top = &store.layer_dirs(&image).unwrap()[0];
+    assert_eq!(fs::read(top.join("etc/marker")).unwrap(), b"zstd");
+}
