@@ -13,23 +13,8 @@ use crate::user::ResolvedUser;
 /// Annotation holding the overlay mount data (docs/architecture.md, "The shim contract").
 pub const OVERLAY_ANNOTATION: &str = "org.berth.rootfs.overlay";
 
-/// Docker's default capability set.
-pub const DEFAULT_CAPABILITIES: &[&str] = &[
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_FSETID",
-    "CAP_FOWNER",
-    "CAP_MKNOD",
-    "CAP_NET_RAW",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETFCAP",
-    "CAP_SETPCAP",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_SYS_CHROOT",
-    "CAP_KILL",
-    "CAP_AUDIT_WRITE",
-];
+/// Docker's default capability set (one list, kept beside the seccomp profile it conditions).
+pub use runtime::seccomp::DOCKER_DEFAULT_CAPABILITIES as DEFAULT_CAPABILITIES;
 
 const MASKED_PATHS: &[&str] = &[
     "/proc/asound",
