@@ -5,6 +5,7 @@ pub mod container;
 pub mod error;
 pub mod exec;
 pub mod filters;
+pub mod human_duration;
 pub mod image;
 pub mod query;
 pub mod stdcopy;

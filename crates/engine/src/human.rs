@@ -2,43 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
-/// `Less than a second`, `3 seconds`, `About a minute`, `5 minutes`, `About an hour`, `3 hours`,
-/// `4 days`, `2 weeks`, `3 months`, `2 years`.
+/// go-units `HumanDuration` of a signed span (a negative one, from clock skew, reads as
+/// "Less than a second").
 pub fn human_duration(d: chrono::Duration) -> String {
-    let secs = d.num_seconds();
-    if secs < 1 {
-        return "Less than a second".into();
-    }
-    if secs == 1 {
-        return "1 second".into();
-    }
-    if secs < 60 {
-        return format!("{secs} seconds");
-    }
-    let minutes = d.num_minutes();
-    if minutes == 1 {
-        return "About a minute".into();
-    }
-    if minutes < 60 {
-        return format!("{minutes} minutes");
-    }
-    let hours = (d.num_seconds() as f64 / 3600.0).round() as i64;
-    if hours == 1 {
-        return "About an hour".into();
-    }
-    if hours < 48 {
-        return format!("{hours} hours");
-    }
-    if hours < 24 * 7 * 2 {
-        return format!("{} days", hours / 24);
-    }
-    if hours < 24 * 30 * 2 {
-        return format!("{} weeks", hours / 24 / 7);
-    }
-    if hours < 24 * 365 * 2 {
-        return format!("{} months", hours / 24 / 30);
-    }
-    format!("{} years", hours / 24 / 365)
+    api::human_duration::human_duration(d.to_std().unwrap_or_default())
 }
 
 /// Parses an RFC 3339 time; `None` for Go's zero time or garbage.
