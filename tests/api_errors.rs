@@ -1,10 +1,6 @@
 //! Bad input gets Docker's status codes and messages (transcript 18), through the raw API and the CLIs.
 
-use test_support::{require_root, Daemon};
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use test_support::{require_root, stderr, Daemon};
 
 #[test]
 fn ping_and_version_headers() {

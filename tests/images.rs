@@ -1,14 +1,6 @@
 //! Images on the spine: import (with changes), images, inspect, tag, rmi — through docker and berth.
 
-use test_support::{busybox_rootfs_tar, require_root, write_scratch, Daemon};
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use test_support::{busybox_rootfs_tar, require_root, stderr, stdout, write_scratch, Daemon};
 
 #[test]
 fn docker_import_with_changes_then_run_uses_cmd() {

@@ -2,15 +2,7 @@
 
 use std::time::Duration;
 
-use test_support::{eventually, require_root, Daemon};
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use test_support::{eventually, require_root, stderr, stdout, Daemon};
 
 const TICKER: &str = "i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done";
 

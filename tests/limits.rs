@@ -4,15 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use test_support::{eventually, require_root, Daemon};
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use test_support::{eventually, require_root, stderr, stdout, Daemon};
 
 /// The container's cgroup directory in one controller: `/<cgroup-parent>/<id>` (docs/architecture.md).
 fn cgroup_file(d: &Daemon, controller: &str, id: &str, file: &str) -> PathBuf {

@@ -4,15 +4,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use test_support::{eventually, require_root, Daemon};
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use test_support::{eventually, require_root, stderr, stdout, Daemon};
 
 fn ok(out: std::process::Output) -> String {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));

@@ -4,15 +4,7 @@
 use std::io::Write;
 use std::process::{Output, Stdio};
 
-use test_support::{require_root, Daemon, Registry};
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use test_support::{require_root, stderr, stdout, Daemon, Registry};
 
 fn ok(out: &Output) -> String {
     assert_eq!(

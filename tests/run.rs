@@ -3,15 +3,7 @@
 use std::io::Write;
 use std::process::Stdio;
 
-use test_support::{require_root, Daemon};
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use test_support::{require_root, stderr, stdout, Daemon};
 
 #[test]
 fn docker_run_echo_prints_and_exit_code_propagates() {

@@ -3,11 +3,7 @@
 
 use std::process::Output;
 
-use test_support::{require_root, Daemon};
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use test_support::{require_root, stdout, Daemon};
 
 fn ok(out: &Output) -> String {
     assert_eq!(

@@ -36,3 +36,13 @@ pub fn is_root() -> bool {
         })
         .unwrap_or(false)
 }
+
+/// A command's stdout as text (lossy), for assertions and messages.
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A command's stderr as text (lossy), for assertions and messages.
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
