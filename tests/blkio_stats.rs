@@ -1,17 +1,7 @@
 //! `docker stats` BLOCK I/O (issue 3): containers join the blkio controller (v1) / io (v2), and
 //! `blkio_stats.io_service_bytes_recursive` counts what they write to disk.
 
-use test_support::{require_root, Daemon};
-
-fn ok(out: std::process::Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use test_support::{expect_success, require_root, Daemon};
 
 /// Sum of the `write` entries of one stats document.
 fn written_bytes(stats: &serde_json::Value) -> u64 {
@@ -54,10 +44,10 @@ fn disk_of(path: &std::path::Path) -> Option<String> {
 fn synced_writes_show_in_block_io() {
     require_root!();
     let d = Daemon::with_busybox();
-    let id = ok(d.docker(&["run", "-d", "--name", "writer", "busybox", "sleep", "60"]))
+    let id = expect_success(d.docker(&["run", "-d", "--name", "writer", "busybox", "sleep", "60"]))
         .trim()
         .to_string();
-    let pid = ok(d.docker(&["inspect", "-f", "{{.State.Pid}}", "writer"]));
+    let pid = expect_success(d.docker(&["inspect", "-f", "{{.State.Pid}}", "writer"]));
     let cgroup = std::fs::read_to_string(format!("/proc/{}/cgroup", pid.trim())).unwrap();
     let blkio = std::path::Path::new("/sys/fs/cgroup/blkio")
         .join(&d.cgroup_parent)
@@ -78,7 +68,7 @@ fn synced_writes_show_in_block_io() {
         format!("{disk} 1099511627776"),
     )
     .unwrap();
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "exec",
         "writer",
         "dd",
@@ -105,8 +95,9 @@ fn synced_writes_show_in_block_io() {
         disk,
         "{entry}"
     );
-    let out = ok(d.docker(&["stats", "--no-stream", "--format", "{{.BlockIO}}", "writer"]));
+    let out =
+        expect_success(d.docker(&["stats", "--no-stream", "--format", "{{.BlockIO}}", "writer"]));
     assert!(out.trim().ends_with("MB"), "BLOCK I/O {out:?}");
-    ok(d.docker(&["rm", "-f", "writer"]));
+    expect_success(d.docker(&["rm", "-f", "writer"]));
     assert!(!blkio.exists(), "{} left behind", blkio.display());
 }

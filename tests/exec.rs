@@ -3,18 +3,13 @@
 
 use std::time::Duration;
 
-use test_support::{eventually, require_root, stderr, stdout, Daemon};
-
-fn ok(out: std::process::Output) -> String {
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    stdout(&out)
-}
+use test_support::{eventually, expect_success, require_root, stderr, stdout, Daemon};
 
 #[test]
 fn exec_exit_codes_env_cwd_user_and_detach() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "run",
         "-d",
         "--name",
@@ -34,7 +29,7 @@ fn exec_exit_codes_env_cwd_user_and_detach() {
             }
         };
         assert_eq!(
-            ok(run(&["exec", "ex", "echo", "hello"])),
+            expect_success(run(&["exec", "ex", "echo", "hello"])),
             "hello\n",
             "{cli}"
         );
@@ -42,7 +37,7 @@ fn exec_exit_codes_env_cwd_user_and_detach() {
         assert_eq!(out.status.code(), Some(4), "{cli}: {}", stderr(&out));
         let out = run(&["exec", "ex", "sh", "-c", "echo err >&2"]);
         assert_eq!(stderr(&out), "err\n", "{cli}");
-        let env = ok(run(&[
+        let env = expect_success(run(&[
             "exec",
             "-e",
             "X=y",
@@ -55,7 +50,7 @@ fn exec_exit_codes_env_cwd_user_and_detach() {
         ]));
         assert_eq!(env.trim(), "y 1 /tmp", "{cli}");
         assert_eq!(
-            ok(run(&["exec", "-u", "nobody", "ex", "id", "-u"])).trim(),
+            expect_success(run(&["exec", "-u", "nobody", "ex", "id", "-u"])).trim(),
             "65534",
             "{cli}"
         );
@@ -65,10 +60,12 @@ fn exec_exit_codes_env_cwd_user_and_detach() {
         let said = stdout(&out) + &stderr(&out);
         assert!(said.contains("executable file not found"), "{cli}: {said}");
         let mark = format!("sleep 77{}", if cli == "docker" { 1 } else { 2 });
-        ok(run(&["exec", "-d", "ex", "sh", "-c", &mark]));
+        expect_success(run(&["exec", "-d", "ex", "sh", "-c", &mark]));
         assert!(
-            eventually(Duration::from_secs(3), || ok(d.docker(&["top", "ex"]))
-                .contains(&mark)),
+            eventually(Duration::from_secs(3), || expect_success(
+                d.docker(&["top", "ex"])
+            )
+            .contains(&mark)),
             "{cli}: exec -d process not in top"
         );
     }
@@ -77,7 +74,7 @@ fn exec_exit_codes_env_cwd_user_and_detach() {
         let mut args = vec!["exec"];
         args.extend_from_slice(extra);
         args.extend_from_slice(&["ex", "sh", "-c", "grep CapEff /proc/self/status"]);
-        ok(d.docker(&args))
+        expect_success(d.docker(&args))
             .split_whitespace()
             .nth(1)
             .unwrap_or_default()
@@ -111,7 +108,7 @@ fn exec_exit_codes_env_cwd_user_and_detach() {
 fn exec_errors_and_records() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(d.docker(&["create", "--name", "stopped", "busybox", "true"]));
+    expect_success(d.docker(&["create", "--name", "stopped", "busybox", "true"]));
     let out = d.docker(&["exec", "stopped", "true"]);
     assert!(stderr(&out).contains("is not running"), "{}", stderr(&out));
     let out = d.docker(&["exec", "missing", "true"]);
@@ -121,7 +118,7 @@ fn exec_errors_and_records() {
         stderr(&out)
     );
 
-    ok(d.docker(&["run", "-d", "--name", "rec", "busybox", "sleep", "1000"]));
+    expect_success(d.docker(&["run", "-d", "--name", "rec", "busybox", "sleep", "1000"]));
     let resp = d
         .request(
             "POST",
@@ -137,7 +134,7 @@ fn exec_errors_and_records() {
         .as_str()
         .unwrap()
         .to_string();
-    let ids = ok(d.docker(&["inspect", "-f", "{{json .ExecIDs}}", "rec"]));
+    let ids = expect_success(d.docker(&["inspect", "-f", "{{json .ExecIDs}}", "rec"]));
     assert!(ids.contains(&id), "{ids}");
     let resp = d
         .request(
@@ -163,7 +160,7 @@ fn exec_errors_and_records() {
     assert!(v["ContainerID"].as_str().unwrap().len() == 64);
     let r = d.request("GET", "/v1.41/exec/nope/json", None).unwrap();
     assert_eq!(r.status, 404);
-    let ev = ok(d.docker(&[
+    let ev = expect_success(d.docker(&[
         "events",
         "--since",
         "0",

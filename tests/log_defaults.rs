@@ -1,17 +1,7 @@
 //! daemon.json `log-driver` / `log-opts` (issue 3): containers that name no log driver get the
 //! daemon's defaults (and their rotation), while a container's own settings win.
 
-use test_support::{require_root, Daemon};
-
-fn ok(out: std::process::Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use test_support::{expect_success, require_root, Daemon};
 
 /// Sizes of this container's json-file log files on disk.
 fn log_file_sizes(d: &Daemon, id: &str) -> Vec<u64> {
@@ -49,7 +39,7 @@ fn daemon_json_log_opts_rotate_containers_without_their_own() {
     d.import_busybox();
 
     // 100 KB of output through a 1 KiB × 2 log.
-    let id = ok(d.docker(&[
+    let id = expect_success(d.docker(&[
         "run",
         "-d",
         "--name",
@@ -61,20 +51,21 @@ fn daemon_json_log_opts_rotate_containers_without_their_own() {
     ]))
     .trim()
     .to_string();
-    assert_eq!(ok(d.docker(&["wait", "chatty"])).trim(), "0");
+    assert_eq!(expect_success(d.docker(&["wait", "chatty"])).trim(), "0");
     let sizes = log_file_sizes(&d, &id);
     assert!(!sizes.is_empty() && sizes.len() <= 2, "{sizes:?}");
     assert!(sizes.iter().all(|s| *s <= 1024), "{sizes:?}");
     assert_eq!(
-        ok(d.docker(&["logs", "--tail", "1", "chatty"])),
+        expect_success(d.docker(&["logs", "--tail", "1", "chatty"])),
         "last-line\n"
     );
-    let lc = ok(d.docker(&["inspect", "-f", "{{json .HostConfig.LogConfig}}", "chatty"]));
+    let lc =
+        expect_success(d.docker(&["inspect", "-f", "{{json .HostConfig.LogConfig}}", "chatty"]));
     assert!(lc.contains("\"Type\":\"json-file\""), "{lc}");
     assert!(lc.contains("\"max-size\":\"1k\""), "{lc}");
 
     // A container's own option wins over the daemon's for that key; the rest still apply.
-    let id = ok(d.docker(&[
+    let id = expect_success(d.docker(&[
         "run",
         "-d",
         "--log-opt",
@@ -86,14 +77,14 @@ fn daemon_json_log_opts_rotate_containers_without_their_own() {
     ]))
     .trim()
     .to_string();
-    assert_eq!(ok(d.docker(&["wait", &id])).trim(), "0");
+    assert_eq!(expect_success(d.docker(&["wait", &id])).trim(), "0");
     let sizes = log_file_sizes(&d, &id);
     assert!(sizes.len() <= 2, "{sizes:?}");
     assert!(sizes.iter().any(|s| *s > 1024), "{sizes:?}");
     assert!(sizes.iter().all(|s| *s <= 4096), "{sizes:?}");
 
     // An explicit driver is the container's own choice.
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "run",
         "--name",
         "quiet",
@@ -103,7 +94,8 @@ fn daemon_json_log_opts_rotate_containers_without_their_own() {
         "echo",
         "hi",
     ]));
-    let lc = ok(d.docker(&["inspect", "-f", "{{json .HostConfig.LogConfig}}", "quiet"]));
+    let lc =
+        expect_success(d.docker(&["inspect", "-f", "{{json .HostConfig.LogConfig}}", "quiet"]));
     assert!(lc.contains("\"Type\":\"none\""), "{lc}");
 }
 
@@ -117,8 +109,9 @@ fn log_driver_none_flag_and_bad_defaults() {
         "none",
     ]);
     d.import_busybox();
-    ok(d.docker(&["run", "--name", "nolog", "busybox", "echo", "hi"]));
-    let lc = ok(d.docker(&["inspect", "-f", "{{.HostConfig.LogConfig.Type}}", "nolog"]));
+    expect_success(d.docker(&["run", "--name", "nolog", "busybox", "echo", "hi"]));
+    let lc =
+        expect_success(d.docker(&["inspect", "-f", "{{.HostConfig.LogConfig.Type}}", "nolog"]));
     assert_eq!(lc.trim(), "none");
     assert!(!d.docker(&["logs", "nolog"]).status.success());
 

@@ -4,12 +4,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use test_support::{eventually, require_root, stderr, stdout, Daemon};
-
-fn ok(out: std::process::Output) -> String {
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    stdout(&out)
-}
+use test_support::{eventually, expect_success, require_root, stderr, stdout, Daemon};
 
 fn cli(d: &Daemon, which: &str, args: &[&str]) -> std::process::Output {
     if which == "docker" {
@@ -23,7 +18,7 @@ fn cli(d: &Daemon, which: &str, args: &[&str]) -> std::process::Output {
 fn follow_ends_at_stop_and_tail_since_timestamps() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "run",
         "-d",
         "--name",
@@ -46,7 +41,7 @@ fn follow_ends_at_stop_and_tail_since_timestamps() {
             ("", "err\n"),
             "{which}"
         );
-        let out = ok(cli(&d, which, &["logs", "-t", "--tail", "2", "lg"]));
+        let out = expect_success(cli(&d, which, &["logs", "-t", "--tail", "2", "lg"]));
         let line = out.lines().next().unwrap_or_default();
         let (ts, text) = line.split_once(' ').unwrap();
         assert_eq!(text, "first", "{which}: {out}");
@@ -55,12 +50,12 @@ fn follow_ends_at_stop_and_tail_since_timestamps() {
             "{which}: RFC 3339 nanos: {ts}"
         );
     }
-    assert!(eventually(Duration::from_secs(5), || ok(
+    assert!(eventually(Duration::from_secs(5), || expect_success(
         d.docker(&["logs", "lg"])
     )
     .contains("second")));
     // --since after the first lines keeps only the later one.
-    let second_at = ok(d.docker(&["logs", "-t", "lg"]))
+    let second_at = expect_success(d.docker(&["logs", "-t", "lg"]))
         .lines()
         .find(|l| l.ends_with(" second"))
         .unwrap()
@@ -78,7 +73,7 @@ fn follow_ends_at_stop_and_tail_since_timestamps() {
         format!("{:.3}", t - 0.5)
     };
     for which in ["docker", "berth"] {
-        let out = ok(cli(&d, which, &["logs", "--since", &second_at, "lg"]));
+        let out = expect_success(cli(&d, which, &["logs", "--since", &second_at, "lg"]));
         assert_eq!(out, "second\n", "{which}");
         let out = cli(&d, which, &["logs", "--until", &before_second, "lg"]);
         assert_eq!(stdout(&out), "first\n", "{which}");
@@ -106,10 +101,10 @@ fn follow_ends_at_stop_and_tail_since_timestamps() {
             "{which}: -f returned early"
         );
         if which == "berth" {
-            ok(d.docker(&["stop", "-t", "1", "lg"]));
+            expect_success(d.docker(&["stop", "-t", "1", "lg"]));
         }
         if which == "docker" {
-            ok(d.docker(&["restart", "-t", "1", "lg"]));
+            expect_success(d.docker(&["restart", "-t", "1", "lg"]));
         }
         let out = wait_with_timeout(child, Duration::from_secs(10)).expect("logs -f ended");
         assert!(stdout(&out).contains("first"), "{which}");
@@ -145,7 +140,7 @@ fn log_bytes_on_disk(d: &Daemon, id: &str) -> (u64, usize) {
 fn fifty_megabytes_stay_bounded_and_readable() {
     require_root!();
     let d = Daemon::with_busybox();
-    let id = ok(d.docker(&[
+    let id = expect_success(d.docker(&[
         "run",
         "-d",
         "--name",
@@ -161,20 +156,21 @@ fn fifty_megabytes_stay_bounded_and_readable() {
     ]))
     .trim()
     .to_string();
-    let code = ok(d.docker(&["wait", "big"]));
+    let code = expect_success(d.docker(&["wait", "big"]));
     assert_eq!(code.trim(), "0");
     let (bytes, files) = log_bytes_on_disk(&d, &id);
     assert!(files <= 3, "{files} log files");
     assert!(bytes <= 3 * 1024 * 1024, "{bytes} bytes of logs on disk");
     for which in ["docker", "berth"] {
-        let out = ok(cli(&d, which, &["logs", "--tail", "1", "big"]));
+        let out = expect_success(cli(&d, which, &["logs", "--tail", "1", "big"]));
         assert_eq!(out, "last-line\n", "{which}");
     }
     // The whole retained log reads back across the rotated files, in order.
-    let all = ok(d.docker(&["logs", "big"]));
+    let all = expect_success(d.docker(&["logs", "big"]));
     assert!(all.len() > 512 * 1024, "{} bytes read back", all.len());
     assert!(all.ends_with("last-line\n"));
-    let opts = ok(d.docker(&["inspect", "-f", "{{json .HostConfig.LogConfig}}", "big"]));
+    let opts =
+        expect_success(d.docker(&["inspect", "-f", "{{json .HostConfig.LogConfig}}", "big"]));
     assert!(opts.contains("\"max-size\":\"1m\""), "{opts}");
 }
 
@@ -182,7 +178,7 @@ fn fifty_megabytes_stay_bounded_and_readable() {
 fn follow_survives_rotation() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "run", "-d", "--name", "rot", "--log-opt", "max-size=20k", "--log-opt", "max-file=50",
         "busybox", "sh", "-c",
         "sleep 1; i=1; while [ $i -le 3000 ]; do echo line-$i; i=$((i+1)); if [ $((i % 300)) = 0 ]; then sleep 0.1; fi; done",
@@ -206,7 +202,7 @@ fn follow_survives_rotation() {
         lines.first()
     );
     assert!(lines == want, "lines out of order or missing");
-    let id = ok(d.docker(&["inspect", "-f", "{{.Id}}", "rot"]))
+    let id = expect_success(d.docker(&["inspect", "-f", "{{.Id}}", "rot"]))
         .trim()
         .to_string();
     assert!(log_bytes_on_disk(&d, &id).1 > 1, "the log rotated");
@@ -216,7 +212,7 @@ fn follow_survives_rotation() {
 fn log_driver_none_and_bad_options() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "run",
         "--name",
         "quiet",

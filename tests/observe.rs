@@ -5,12 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use test_support::{eventually, require_root, stderr, stdout, Daemon};
-
-fn ok(out: std::process::Output) -> String {
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
-    stdout(&out)
-}
+use test_support::{eventually, expect_success, require_root, stderr, Daemon};
 
 /// Writes an increasing counter to /tmp/n every 50 ms.
 const COUNTER: &str = "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done";
@@ -28,14 +23,15 @@ fn read_counter_file(d: &Daemon, id: &str) -> u64 {
 fn pause_freezes_and_unpause_resumes() {
     require_root!();
     let d = Daemon::with_busybox();
-    let id = ok(d.docker(&["run", "-d", "--name", "ctr", "busybox", "sh", "-c", COUNTER]))
-        .trim()
-        .to_string();
+    let id =
+        expect_success(d.docker(&["run", "-d", "--name", "ctr", "busybox", "sh", "-c", COUNTER]))
+            .trim()
+            .to_string();
     assert!(eventually(Duration::from_secs(5), || read_counter_file(
         &d, &id
     ) > 2));
-    ok(d.docker(&["pause", "ctr"]));
-    let status = ok(d.docker(&[
+    expect_success(d.docker(&["pause", "ctr"]));
+    let status = expect_success(d.docker(&[
         "inspect",
         "-f",
         "{{.State.Status}} {{.State.Paused}}",
@@ -58,9 +54,9 @@ fn pause_freezes_and_unpause_resumes() {
         "{}",
         stderr(&out)
     );
-    assert!(ok(d.docker(&["ps"])).contains("(Paused)"));
+    assert!(expect_success(d.docker(&["ps"])).contains("(Paused)"));
 
-    ok(d.berth(&["unpause", "ctr"]));
+    expect_success(d.berth(&["unpause", "ctr"]));
     assert!(eventually(Duration::from_secs(3), || read_counter_file(
         &d, &id
     ) > frozen));
@@ -72,9 +68,9 @@ fn pause_freezes_and_unpause_resumes() {
     );
 
     // stop of a paused container works.
-    ok(d.berth(&["pause", "ctr"]));
-    ok(d.docker(&["stop", "-t", "1", "ctr"]));
-    let status = ok(d.docker(&[
+    expect_success(d.berth(&["pause", "ctr"]));
+    expect_success(d.docker(&["stop", "-t", "1", "ctr"]));
+    let status = expect_success(d.docker(&[
         "inspect",
         "-f",
         "{{.State.Status}} {{.State.Paused}}",
@@ -87,7 +83,7 @@ fn pause_freezes_and_unpause_resumes() {
 fn stats_no_stream_shows_cpu_mem_pids() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "run",
         "-d",
         "--name",
@@ -99,14 +95,14 @@ fn stats_no_stream_shows_cpu_mem_pids() {
         "-c",
         "while true; do :; done",
     ]));
-    ok(d.docker(&["run", "-d", "--name", "idle", "busybox", "sleep", "1000"]));
+    expect_success(d.docker(&["run", "-d", "--name", "idle", "busybox", "sleep", "1000"]));
     for cli in ["docker", "berth"] {
         let out = if cli == "docker" {
             d.docker(&["stats", "--no-stream"])
         } else {
             d.berth(&["stats", "--no-stream"])
         };
-        let text = ok(out);
+        let text = expect_success(out);
         let header = text.lines().next().unwrap_or_default();
         for col in ["CPU %", "MEM USAGE / LIMIT", "MEM %", "PIDS"] {
             assert!(header.contains(col), "{cli}: {text}");
@@ -134,14 +130,14 @@ fn stats_no_stream_shows_cpu_mem_pids() {
     assert!(v["precpu_stats"]["system_cpu_usage"].as_u64().unwrap_or(0) > 0);
     assert_eq!(v["memory_stats"]["limit"], 64 * 1024 * 1024);
     assert!(v["memory_stats"]["stats"].get("rss").is_some());
-    ok(d.docker(&["rm", "-f", "busy", "idle"]));
+    expect_success(d.docker(&["rm", "-f", "busy", "idle"]));
 }
 
 #[test]
 fn top_update_diff_export_prune() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "run",
         "-d",
         "--name",
@@ -151,14 +147,14 @@ fn top_update_diff_export_prune() {
         "-c",
         "echo hi > /new; rm /etc/motd 2>/dev/null; echo x >> /etc/passwd; sleep 1000",
     ]));
-    let top = ok(d.docker(&["top", "tt"]));
+    let top = expect_success(d.docker(&["top", "tt"]));
     assert!(top.lines().next().unwrap().contains("PID"), "{top}");
     assert!(top.contains("sleep 1000"), "{top}");
-    let top = ok(d.berth(&["top", "tt", "-o", "pid,comm"]));
+    let top = expect_success(d.berth(&["top", "tt", "-o", "pid,comm"]));
     assert!(top.contains("COMMAND") && top.contains("sleep"), "{top}");
 
     // update: a memory limit lands in the cgroup and in HostConfig.
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "update",
         "-m",
         "32m",
@@ -168,7 +164,7 @@ fn top_update_diff_export_prune() {
         "50",
         "tt",
     ]));
-    let id = ok(d.docker(&["inspect", "-f", "{{.Id}}", "tt"]))
+    let id = expect_success(d.docker(&["inspect", "-f", "{{.Id}}", "tt"]))
         .trim()
         .to_string();
     let limit = std::fs::read_to_string(format!(
@@ -177,7 +173,7 @@ fn top_update_diff_export_prune() {
     ))
     .unwrap();
     assert_eq!(limit.trim(), (32 * 1024 * 1024).to_string());
-    let hc = ok(d.docker(&[
+    let hc = expect_success(d.docker(&[
         "inspect",
         "-f",
         "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}",
@@ -186,11 +182,11 @@ fn top_update_diff_export_prune() {
     assert_eq!(hc.trim(), format!("{} 50", 32 * 1024 * 1024));
 
     // diff: A for new files, C for changed ones and their parents.
-    assert!(eventually(Duration::from_secs(3), || ok(
+    assert!(eventually(Duration::from_secs(3), || expect_success(
         d.docker(&["diff", "tt"])
     )
     .contains("A /new")));
-    let diff = ok(d.docker(&["diff", "tt"]));
+    let diff = expect_success(d.docker(&["diff", "tt"]));
     assert!(
         diff.contains("C /etc/passwd") && diff.contains("C /etc"),
         "{diff}"
@@ -198,12 +194,14 @@ fn top_update_diff_export_prune() {
 
     // export: the merged root as a tar.
     let tar = d.scratch().join("t.tar");
-    ok(d.docker(&["export", "-o", tar.to_str().unwrap(), "tt"]));
-    let list = ok(std::process::Command::new("tar")
-        .arg("tf")
-        .arg(&tar)
-        .output()
-        .unwrap());
+    expect_success(d.docker(&["export", "-o", tar.to_str().unwrap(), "tt"]));
+    let list = expect_success(
+        std::process::Command::new("tar")
+            .arg("tf")
+            .arg(&tar)
+            .output()
+            .unwrap(),
+    );
     assert!(list.lines().any(|l| l == "new"), "{list}");
     assert!(list.lines().any(|l| l == "bin/busybox"), "{list}");
     // /proc is an empty directory in the image: nothing of the mounted procfs is exported.
@@ -214,25 +212,25 @@ fn top_update_diff_export_prune() {
     );
 
     // prune removes stopped containers only.
-    ok(d.docker(&["run", "--name", "done1", "busybox", "true"]));
-    ok(d.docker(&[
+    expect_success(d.docker(&["run", "--name", "done1", "busybox", "true"]));
+    expect_success(d.docker(&[
         "run", "--name", "done2", "--label", "keep=1", "busybox", "true",
     ]));
-    let out = ok(d.docker(&["container", "prune", "-f", "--filter", "label!=keep"]));
+    let out = expect_success(d.docker(&["container", "prune", "-f", "--filter", "label!=keep"]));
     assert!(out.contains("Deleted Containers:"), "{out}");
-    let ps = ok(d.docker(&["ps", "-a", "--format", "{{.Names}}"]));
+    let ps = expect_success(d.docker(&["ps", "-a", "--format", "{{.Names}}"]));
     assert!(
         ps.contains("tt") && ps.contains("done2") && !ps.contains("done1"),
         "{ps}"
     );
-    ok(d.docker(&["rm", "-f", "tt", "done2"]));
+    expect_success(d.docker(&["rm", "-f", "tt", "done2"]));
 }
 
 #[test]
 fn kill_signal_names_and_resize_errors() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "run",
         "-d",
         "--name",
@@ -242,13 +240,13 @@ fn kill_signal_names_and_resize_errors() {
         "-c",
         "trap 'echo got usr1' USR1; while true; do sleep 0.1; done",
     ]));
-    ok(d.docker(&["kill", "-s", "USR1", "kk"]));
-    assert!(eventually(Duration::from_secs(3), || ok(
+    expect_success(d.docker(&["kill", "-s", "USR1", "kk"]));
+    assert!(eventually(Duration::from_secs(3), || expect_success(
         d.docker(&["logs", "kk"])
     )
     .contains("got usr1")));
-    ok(d.docker(&["kill", "-s", "SIGUSR1", "kk"]));
-    ok(d.docker(&["kill", "-s", "10", "kk"]));
+    expect_success(d.docker(&["kill", "-s", "SIGUSR1", "kk"]));
+    expect_success(d.docker(&["kill", "-s", "10", "kk"]));
     let out = d.docker(&["kill", "-s", "FOO", "kk"]);
     assert!(
         stderr(&out).contains("Invalid signal: FOO"),
@@ -268,7 +266,7 @@ fn kill_signal_names_and_resize_errors() {
         .request("POST", "/v1.41/containers/kk/resize?h=x&w=20", None)
         .unwrap();
     assert_eq!(resp.status, 400, "{}", resp.text());
-    ok(d.docker(&["rm", "-f", "kk"]));
+    expect_success(d.docker(&["rm", "-f", "kk"]));
 }
 
 /// `docker events --since/--until` replays a run's lifecycle in order; a live stream sees a new
@@ -280,7 +278,7 @@ fn events_history_and_live() {
     let since = chrono_now();
     let run = d.docker(&["run", "--name", "ev", "busybox", "sh", "-c", "exit 3"]);
     assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
-    ok(d.docker(&["rm", "ev"]));
+    expect_success(d.docker(&["rm", "ev"]));
     let until = chrono_now() + 1.0;
     for cli in ["docker", "berth"] {
         let args = [
@@ -295,9 +293,9 @@ fn events_history_and_live() {
             "{{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}",
         ];
         let text = if cli == "docker" {
-            ok(d.docker(&args))
+            expect_success(d.docker(&args))
         } else {
-            ok(d.berth(&args))
+            expect_success(d.berth(&args))
         };
         let actions: Vec<&str> = text
             .lines()
@@ -313,11 +311,11 @@ fn events_history_and_live() {
 
     // stop: kill (15, then 9 after the timeout: sleep as PID 1 ignores SIGTERM), die, stop;
     // restart of the stopped container starts it and adds restart.
-    ok(d.docker(&["run", "-d", "--name", "st", "busybox", "sleep", "1000"]));
-    ok(d.docker(&["stop", "-t", "1", "st"]));
-    ok(d.docker(&["restart", "-t", "0", "st"]));
+    expect_success(d.docker(&["run", "-d", "--name", "st", "busybox", "sleep", "1000"]));
+    expect_success(d.docker(&["stop", "-t", "1", "st"]));
+    expect_success(d.docker(&["restart", "-t", "0", "st"]));
     let until = chrono_now() + 1.0;
-    let text = ok(d.docker(&[
+    let text = expect_success(d.docker(&[
         "events",
         "--since",
         &format!("{since:.3}"),
@@ -392,7 +390,7 @@ fn chrono_now() -> f64 {
 fn wait_conditions() {
     require_root!();
     let d = std::sync::Arc::new(Daemon::with_busybox());
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "create",
         "--name",
         "wc",
@@ -426,14 +424,14 @@ fn wait_conditions() {
     let next = waiter("next-exit");
     let removed = waiter("removed");
     std::thread::sleep(Duration::from_millis(200));
-    ok(d.docker(&["start", "wc"]));
+    expect_success(d.docker(&["start", "wc"]));
     let text = next.join().unwrap();
     assert!(text.contains("\"StatusCode\":9"), "{text}");
     assert!(
         !removed.is_finished(),
         "removed answered before the removal"
     );
-    ok(d.docker(&["rm", "wc"]));
+    expect_success(d.docker(&["rm", "wc"]));
     let text = removed.join().unwrap();
     assert!(text.contains("\"StatusCode\":9"), "{text}");
     let r = d
@@ -448,10 +446,10 @@ fn stop_signals() {
     require_root!();
     let d = Daemon::with_busybox();
     const TRAP: &str = "trap 'echo got-usr1; exit 3' USR1; while true; do sleep 0.1; done";
-    ok(d.docker(&["run", "-d", "--name", "s1", "busybox", "sh", "-c", TRAP]));
+    expect_success(d.docker(&["run", "-d", "--name", "s1", "busybox", "sh", "-c", TRAP]));
     // The docker CLI drops `-s` at API 1.41 (the parameter is 1.42); berth sends it.
-    ok(d.berth(&["stop", "-s", "USR1", "-t", "5", "s1"]));
-    ok(d.docker(&[
+    expect_success(d.berth(&["stop", "-s", "USR1", "-t", "5", "s1"]));
+    expect_success(d.docker(&[
         "run",
         "-d",
         "--name",
@@ -463,14 +461,17 @@ fn stop_signals() {
         "-c",
         TRAP,
     ]));
-    ok(d.berth(&["stop", "-t", "5", "s2"]));
-    ok(d.docker(&["commit", "--change", "STOPSIGNAL USR1", "s2", "usr1img"]));
-    ok(d.docker(&["run", "-d", "--name", "s3", "usr1img", "sh", "-c", TRAP]));
-    ok(d.docker(&["stop", "-t", "5", "s3"]));
+    expect_success(d.berth(&["stop", "-t", "5", "s2"]));
+    expect_success(d.docker(&["commit", "--change", "STOPSIGNAL USR1", "s2", "usr1img"]));
+    expect_success(d.docker(&["run", "-d", "--name", "s3", "usr1img", "sh", "-c", TRAP]));
+    expect_success(d.docker(&["stop", "-t", "5", "s3"]));
     for name in ["s1", "s2", "s3"] {
-        let code = ok(d.docker(&["inspect", "-f", "{{.State.ExitCode}}", name]));
+        let code = expect_success(d.docker(&["inspect", "-f", "{{.State.ExitCode}}", name]));
         assert_eq!(code.trim(), "3", "{name} stopped by USR1 (not SIGKILL)");
-        assert!(ok(d.docker(&["logs", name])).contains("got-usr1"), "{name}");
+        assert!(
+            expect_success(d.docker(&["logs", name])).contains("got-usr1"),
+            "{name}"
+        );
     }
 }
 
@@ -479,7 +480,7 @@ fn stop_signals() {
 fn system_df() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "run",
         "-d",
         "--name",
@@ -489,12 +490,12 @@ fn system_df() {
         "-c",
         "head -c 300000 /dev/zero > /big; sleep 1000",
     ]));
-    ok(d.docker(&["create", "--name", "df2", "busybox", "true"]));
+    expect_success(d.docker(&["create", "--name", "df2", "busybox", "true"]));
     for which in ["docker", "berth"] {
         let out = if which == "docker" {
-            ok(d.docker(&["system", "df"]))
+            expect_success(d.docker(&["system", "df"]))
         } else {
-            ok(d.berth(&["system", "df"]))
+            expect_success(d.berth(&["system", "df"]))
         };
         let images = out
             .lines()
@@ -531,7 +532,7 @@ fn system_df() {
         "{df1}"
     );
     assert!(v["LayersSize"].as_i64().unwrap_or(0) > 500_000);
-    ok(d.docker(&["rm", "-f", "df1", "df2"]));
+    expect_success(d.docker(&["rm", "-f", "df1", "df2"]));
 }
 
 /// A container killed by the OOM killer: State.OOMKilled and an `oom` event before `die`.
@@ -554,9 +555,9 @@ fn oom_event() {
         "tail /dev/zero",
     ]);
     assert_eq!(out.status.code(), Some(137), "{}", stderr(&out));
-    let oom = ok(d.docker(&["inspect", "-f", "{{.State.OOMKilled}}", "oomy"]));
+    let oom = expect_success(d.docker(&["inspect", "-f", "{{.State.OOMKilled}}", "oomy"]));
     assert_eq!(oom.trim(), "true");
-    let text = ok(d.docker(&[
+    let text = expect_success(d.docker(&[
         "events",
         "--since",
         &format!("{since:.3}"),

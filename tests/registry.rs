@@ -4,18 +4,7 @@
 use std::io::Write;
 use std::process::{Output, Stdio};
 
-use test_support::{require_root, stderr, stdout, Daemon, Registry};
-
-fn ok(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
-}
+use test_support::{expect_success, require_root, stderr, stdout, Daemon, Registry};
 
 #[test]
 fn push_rmi_pull_run_and_push_again() {
@@ -23,9 +12,9 @@ fn push_rmi_pull_run_and_push_again() {
     let registry = Registry::start();
     let d = Daemon::with_busybox();
     let image = format!("{}/team/app:1.0", registry.addr());
-    ok(&d.docker(&["tag", "busybox", &image]));
+    expect_success(d.docker(&["tag", "busybox", &image]));
 
-    let pushed = ok(&d.docker(&["push", &image]));
+    let pushed = expect_success(d.docker(&["push", &image]));
     assert!(
         pushed.contains(&format!(
             "The push refers to repository [{}/team/app]",
@@ -42,19 +31,20 @@ fn push_rmi_pull_run_and_push_again() {
     let digest = digest_line.split_whitespace().nth(2).unwrap().to_string();
 
     // The same content again: the registry has every blob.
-    let again = ok(&d.docker(&["push", &image]));
+    let again = expect_success(d.docker(&["push", &image]));
     assert!(again.contains(": Layer already exists"), "{again}");
     assert!(again.contains(&digest_line), "{again}");
 
-    ok(&d.docker(&["rmi", &image]));
-    let pulled = ok(&d.docker(&["pull", &image]));
+    expect_success(d.docker(&["rmi", &image]));
+    let pulled = expect_success(d.docker(&["pull", &image]));
     assert!(pulled.contains(&format!("Digest: {digest}")), "{pulled}");
     assert!(
         pulled.contains(&format!("Status: Image is up to date for {image}"))
             || pulled.contains(&format!("Status: Downloaded newer image for {image}")),
         "{pulled}"
     );
-    let digests = ok(&d.docker(&["image", "inspect", "-f", "{{json .RepoDigests}}", &image]));
+    let digests =
+        expect_success(d.docker(&["image", "inspect", "-f", "{{json .RepoDigests}}", &image]));
     assert!(
         digests.contains(&format!("{}/team/app@{digest}", registry.addr())),
         "{digests}"
@@ -62,29 +52,29 @@ fn push_rmi_pull_run_and_push_again() {
 
     // A fresh daemon has nothing: the pull downloads every layer, and run works.
     let fresh = Daemon::start();
-    let pulled = ok(&fresh.docker(&["pull", &image]));
+    let pulled = expect_success(fresh.docker(&["pull", &image]));
     assert!(pulled.contains("Pull complete"), "{pulled}");
     assert!(
         pulled.contains(&format!("Status: Downloaded newer image for {image}")),
         "{pulled}"
     );
-    let out = ok(&fresh.docker(&["run", "--rm", &image, "echo", "pulled-and-ran"]));
+    let out = expect_success(fresh.docker(&["run", "--rm", &image, "echo", "pulled-and-ran"]));
     assert_eq!(out, "pulled-and-ran\n");
 
     // rmi of the last tag also drops the repository's digest reference, so the image goes.
-    let removed = ok(&fresh.docker(&["rmi", &image]));
+    let removed = expect_success(fresh.docker(&["rmi", &image]));
     assert!(
         removed.contains(&format!("Untagged: {}/team/app@{digest}", registry.addr())),
         "{removed}"
     );
     assert!(removed.contains("Deleted: sha256:"), "{removed}");
-    assert_eq!(ok(&fresh.docker(&["images", "-q"])).trim(), "");
+    assert_eq!(expect_success(fresh.docker(&["images", "-q"])).trim(), "");
 
     // Pull by digest.
     let by_digest = format!("{}/team/app@{digest}", registry.addr());
     let other = Daemon::start();
-    ok(&other.docker(&["pull", &by_digest]));
-    let out = ok(&other.docker(&["run", "--rm", &by_digest, "echo", "by-digest"]));
+    expect_success(other.docker(&["pull", &by_digest]));
+    let out = expect_success(other.docker(&["run", "--rm", &by_digest, "echo", "by-digest"]));
     assert_eq!(out, "by-digest\n");
 }
 
@@ -94,8 +84,8 @@ fn run_pulls_a_missing_image_on_demand() {
     let registry = Registry::start();
     let source = Daemon::with_busybox();
     let image = format!("{}/x:y", registry.addr());
-    ok(&source.docker(&["tag", "busybox", &image]));
-    ok(&source.docker(&["push", &image]));
+    expect_success(source.docker(&["tag", "busybox", &image]));
+    expect_success(source.docker(&["push", &image]));
 
     let d = Daemon::start();
     let out = d.docker(&["run", "--rm", &image, "echo", "on-demand"]);
@@ -119,7 +109,7 @@ fn pull_of_a_missing_tag_says_manifest_unknown() {
         "{}",
         stderr(&out)
     );
-    let images = ok(&d.docker(&["images", "-q"]));
+    let images = expect_success(d.docker(&["images", "-q"]));
     assert_eq!(images.trim(), "");
 }
 
@@ -147,7 +137,7 @@ fn login_then_push_and_pull_with_credentials() {
     let d = Daemon::with_busybox();
     let addr = registry.addr();
     let image = format!("{addr}/fr/iut/caen/mapremiereimage:latest");
-    ok(&d.docker(&["tag", "busybox", &image]));
+    expect_success(d.docker(&["tag", "busybox", &image]));
 
     // Without credentials the registry refuses.
     let out = d.docker(&["push", &image]);
@@ -164,11 +154,15 @@ fn login_then_push_and_pull_with_credentials() {
     );
 
     let out = login(&d, &addr, "alice", "s3cret");
-    assert!(ok(&out).contains("Login Succeeded"), "{}", stdout(&out));
-    ok(&d.docker(&["push", &image]));
-    ok(&d.docker(&["rmi", &image]));
-    ok(&d.docker(&["pull", &image]));
-    let out = ok(&d.docker(&["run", "--rm", &image, "echo", "authenticated"]));
+    assert!(
+        expect_success(&out).contains("Login Succeeded"),
+        "{}",
+        stdout(&out)
+    );
+    expect_success(d.docker(&["push", &image]));
+    expect_success(d.docker(&["rmi", &image]));
+    expect_success(d.docker(&["pull", &image]));
+    let out = expect_success(d.docker(&["run", "--rm", &image, "echo", "authenticated"]));
     assert_eq!(out, "authenticated\n");
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use test_support::{eventually, require_root, Daemon};
+use test_support::{eventually, expect_success, require_root, Daemon};
 
 /// A pty driver: runs a shell command on a new pty (24x80) and feeds it inputs; `RESIZE r c`
 /// changes the window size, `SLEEP s` waits. Prints the output, then `[exit N]`.
@@ -93,16 +93,6 @@ fn berth_bin() -> PathBuf {
     exe.parent().unwrap().parent().unwrap().join("berth")
 }
 
-fn ok(out: std::process::Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn run_it_echo_exit_code_and_resize() {
     require_root!();
@@ -132,7 +122,7 @@ fn run_it_echo_exit_code_and_resize() {
 fn exec_it_runs_a_shell() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(d.docker(&["run", "-d", "--name", "box", "busybox", "sleep", "1000"]));
+    expect_success(d.docker(&["run", "-d", "--name", "box", "busybox", "sleep", "1000"]));
     let pty = Pty::new(&d);
     for cli in ["docker", "berth"] {
         let (out, code) = pty.run(
@@ -169,7 +159,7 @@ fn detach_and_reattach() {
         );
         assert!(out.contains("one"), "{cli}: {out}");
         assert_eq!(code, Some(0), "{cli}: detach exits 0: {out}");
-        let running = ok(d.docker(&["inspect", "-f", "{{.State.Running}}", &name]));
+        let running = expect_success(d.docker(&["inspect", "-f", "{{.State.Running}}", &name]));
         assert_eq!(running.trim(), "true", "{cli}");
         let (out, code) = pty.run(
             &d,
@@ -179,12 +169,9 @@ fn detach_and_reattach() {
         );
         assert!(out.contains("42two"), "{cli}: re-attached output: {out}");
         assert_eq!(code, Some(7), "{cli}: {out}");
-        assert!(eventually(Duration::from_secs(3), || ok(d.docker(&[
-            "inspect",
-            "-f",
-            "{{.State.Status}}",
-            &name
-        ]))
+        assert!(eventually(Duration::from_secs(3), || expect_success(
+            d.docker(&["inspect", "-f", "{{.State.Status}}", &name])
+        )
         .trim()
             == "exited"));
     }
@@ -194,7 +181,7 @@ fn detach_and_reattach() {
 fn resize_through_the_api_reaches_a_detached_tty_container() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(d.docker(&[
+    expect_success(d.docker(&[
         "run",
         "-dt",
         "--name",
@@ -208,10 +195,10 @@ fn resize_through_the_api_reaches_a_detached_tty_container() {
         .request("POST", "/v1.41/containers/sz/resize?h=33&w=99", None)
         .unwrap();
     assert_eq!(resp.status, 200, "{}", resp.text());
-    assert!(eventually(Duration::from_secs(3), || ok(
+    assert!(eventually(Duration::from_secs(3), || expect_success(
         d.docker(&["logs", "sz"])
     )
     .contains("33 99")));
-    ok(d.docker(&["kill", "-s", "WINCH", "sz"]));
-    ok(d.docker(&["rm", "-f", "sz"]));
+    expect_success(d.docker(&["kill", "-s", "WINCH", "sz"]));
+    expect_success(d.docker(&["rm", "-f", "sz"]));
 }

@@ -46,3 +46,17 @@ pub fn stdout(out: &std::process::Output) -> String {
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// The stdout of a command that must have exited 0; otherwise the test fails showing both streams.
+#[track_caller]
+pub fn expect_success(out: impl std::borrow::Borrow<std::process::Output>) -> String {
+    let out = out.borrow();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+    stdout(out)
+}
