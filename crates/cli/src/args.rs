@@ -316,22 +316,8 @@ pub struct KillArgs {
     pub containers: Vec<String>,
 }
 
-#[derive(Debug, Args)]
-pub struct RestartArgs {
-    /// Seconds to wait before killing the container
-    #[arg(
-        short = 't',
-        long = "time",
-        visible_alias = "timeout",
-        allow_hyphen_values = true
-    )]
-    pub time: Option<i64>,
-    /// Signal to send to the container
-    #[arg(short = 's', long = "signal")]
-    pub signal: Option<String>,
-    #[arg(required = true, value_name = "CONTAINER")]
-    pub containers: Vec<String>,
-}
+/// `restart` takes exactly `stop`'s flags.
+pub type RestartArgs = StopArgs;
 
 #[derive(Debug, Args)]
 pub struct RmArgs {
