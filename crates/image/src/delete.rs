@@ -1,5 +1,7 @@
 //! `docker rmi`: dockerd's `ImageDelete` rules for tags, ids, users and layers.
 
+use std::collections::HashSet;
+
 use crate::digest::ImageId;
 use crate::error::{ImageError, Result};
 use crate::reference::Reference;
@@ -33,25 +35,25 @@ const CONFLICT_ACTIVE_REFERENCE: u8 = 2;
 const CONFLICT_STOPPED_CONTAINER: u8 = 4;
 const CONFLICT_SOFT: u8 = CONFLICT_ACTIVE_REFERENCE | CONFLICT_STOPPED_CONTAINER;
 impl ImageStore {
-    /// Deletes layers no image uses and no container still mounts (`lower_dirs_in_use`: the lower
-    /// dirs of existing containers). Layers outlive their image when it was force-deleted while a
-    /// container used it; call this after removing containers. Returns the deleted chain ids.
+    /// Deletes layers no image uses, no lease holds and no container mounts (`lower_dirs_in_use`,
+    /// besides what [`crate::LayerGcHooks`] reports). Returns the deleted chain ids.
     pub fn remove_unused_layers(
         &self,
         lower_dirs_in_use: &[std::path::PathBuf],
     ) -> Result<Vec<String>> {
         let state = self.lock();
-        let mut removed = Vec::new();
-        for chain in self.layers.all()? {
-            let used_by_image = state.images.values().any(|e| e.chain_ids.contains(&chain));
-            let dir = self.layers.diff_dir(&chain)?;
-            if used_by_image || lower_dirs_in_use.contains(&dir) {
-                continue;
-            }
-            self.layers.remove(&chain)?;
-            removed.push(chain);
-        }
-        Ok(removed)
+        let keep: HashSet<String> = lower_dirs_in_use
+            .iter()
+            .filter_map(|d| self.layers.chain_of_diff_dir(d))
+            .collect();
+        let all = self.layers.all()?;
+        let sweep = self.sweep_locked(&state, all.into_iter(), None, &keep);
+        drop(state);
+        Ok(self
+            .finish_sweep(sweep)
+            .into_iter()
+            .map(|r| r.chain_id)
+            .collect())
     }
 
     /// `docker rmi` with dockerd's semantics (`ImageDelete`): by tag, removes that tag and deletes the
@@ -140,18 +142,21 @@ impl ImageStore {
             return Ok(records);
         };
         records.push(DeleteItem::Deleted(id.to_string()));
-        // A force-deleted image may still back a container's overlay: keep its layers then.
-        if user_of(&id).is_none() {
-            for chain in entry.chain_ids.iter().rev() {
-                let shared = state
-                    .images
-                    .values()
-                    .any(|other| other.chain_ids.contains(chain));
-                if !shared {
-                    self.layers.remove(chain)?;
-                    records.push(DeleteItem::Deleted(chain.clone()));
-                }
-            }
+        // The image's own layers first (top-most first, as dockerd lists them), then whatever
+        // else nothing references any more (layers of an image force-deleted while a container
+        // used it, once the container is gone; a failed load's). A force-deleted image may still
+        // back a container's overlay: its layers stay then, whatever the hooks say.
+        let keep: HashSet<String> = if user_of(&id).is_some() {
+            entry.chain_ids.iter().cloned().collect()
+        } else {
+            HashSet::new()
+        };
+        let others = self.layers.all().unwrap_or_default();
+        let candidates = entry.chain_ids.iter().rev().cloned().chain(others);
+        let sweep = self.sweep_locked(&state, candidates, None, &keep);
+        drop(state);
+        for layer in self.finish_sweep(sweep) {
+            records.push(DeleteItem::Deleted(layer.chain_id));
         }
         Ok(records)
     }

@@ -34,15 +34,22 @@ pub(crate) struct UnpackedLayer {
 
 const TMP_PREFIX: &str = "tmp-";
 
+/// Prefix of a layer directory being deleted (renamed away from its chain id first, so a crash
+/// mid-delete leaves a `tmp-` leftover that `open` removes, never a half-deleted layer).
+const GC_PREFIX: &str = "tmp-gc-";
+
 pub(crate) struct LayerStore {
     dir: PathBuf,
+    /// `dir` with symlinks resolved: containers name lower dirs by their resolved paths.
+    canonical_dir: PathBuf,
 }
 
 impl LayerStore {
     pub(crate) fn open(data_root: &Path) -> Result<LayerStore> {
         let dir = data_root.join("layers");
         fs_err::create_dir_all(&dir).map_err(|e| ImageError::io("create layers dir", e))?;
-        let store = LayerStore { dir };
+        let canonical_dir = fs_err::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+        let store = LayerStore { dir, canonical_dir };
         store.remove_leftovers();
         Ok(store)
     }
@@ -221,17 +228,46 @@ impl LayerStore {
         Ok(layer.chain_id)
     }
 
-    /// Deletes a layer's directory. Call with the store lock held, once no image uses it.
-    pub(crate) fn remove(&self, chain_id: &str) -> Result<()> {
+    /// Renames `layers/<chain>` to `layers/tmp-gc-<…>` (call with the store lock held): from then on
+    /// the layer is gone for every reader, and a crash before [`LayerStore::purge`] leaves a `tmp-`
+    /// directory that `open` deletes. `None` when the layer does not exist.
+    pub(crate) fn detach(&self, chain_id: &str) -> Result<Option<PathBuf>> {
         let dir = self.layer_dir(chain_id)?;
-        // Rename first so a crash mid-delete leaves a tmp- dir that open() cleans up.
-        let doomed = self.dir.join(format!("{TMP_PREFIX}rm-{}", unique_suffix()));
+        let doomed = self.dir.join(format!("{GC_PREFIX}{}", unique_suffix()));
         match fs_err::rename(&dir, &doomed) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(ImageError::io("remove layer", e)),
+            Ok(()) => Ok(Some(doomed)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ImageError::io("remove layer", e)),
         }
-        fs_err::remove_dir_all(&doomed).map_err(|e| ImageError::io("remove layer", e))
+    }
+
+    /// Deletes a directory [`LayerStore::detach`] returned; no lock needed. Best effort: what is
+    /// left is a `tmp-` directory the next `open` removes.
+    pub(crate) fn purge(doomed: &Path) {
+        let _ = std::fs::remove_dir_all(doomed);
+    }
+
+    /// How long ago the layer was committed: the age of its `layer.json`, written last when it was
+    /// unpacked (the directory's own times change with every rename).
+    pub(crate) fn age(&self, chain_id: &str) -> Option<std::time::Duration> {
+        let modified = std::fs::metadata(self.layer_dir(chain_id).ok()?.join("layer.json"))
+            .and_then(|m| m.modified())
+            .ok()?;
+        std::time::SystemTime::now().duration_since(modified).ok()
+    }
+
+    /// The chain id whose `diff` directory `dir` is (a container's overlay lower dir, symlinks
+    /// resolved), if it is one of this store's layers.
+    pub(crate) fn chain_of_diff_dir(&self, dir: &Path) -> Option<String> {
+        if dir.file_name()? != "diff" {
+            return None;
+        }
+        let layer = dir.parent()?;
+        if layer.parent()? != self.canonical_dir && layer.parent()? != self.dir {
+            return None;
+        }
+        let hex = layer.file_name()?.to_str()?;
+        crate::reference::is_full_hex_id(hex).then(|| format!("sha256:{hex}"))
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +13,7 @@ use crate::changes::apply_changes;
 use crate::config::{ContainerConfig, History, ImageConfig, RootFs};
 use crate::digest::{chain_ids, ImageId};
 use crate::error::{ImageError, Result};
+use crate::layer_gc::{LayerGcHooks, LeaseTable};
 use crate::layer_store::LayerStore;
 use crate::reference::{is_full_hex_id, validate_digest, Reference};
 
@@ -92,6 +93,9 @@ pub struct ImageStore {
     repositories_file: PathBuf,
     pub(crate) layers: LayerStore,
     state: Mutex<State>,
+    /// In-flight operations' layers (`layer_gc.rs`); locked after `state` when both are needed.
+    pub(crate) leases: Arc<Mutex<LeaseTable>>,
+    pub(crate) gc_hooks: RwLock<Option<Arc<dyn LayerGcHooks>>>,
 }
 
 impl ImageStore {
@@ -121,6 +125,8 @@ impl ImageStore {
                 images: BTreeMap::new(),
                 repositories,
             }),
+            leases: Arc::default(),
+            gc_hooks: RwLock::new(None),
         };
         let mut images = BTreeMap::new();
         let entries =
