@@ -1,9 +1,9 @@
 //! Stored registry credentials for the CLI: which registry a reference names, and the
 //! `X-Registry-Auth` header docker sends for it. The config.json format (and credential helpers)
-//! is the `registry` crate's `config_json` module.
+//! is the `credentials` crate.
 
-use registry::config_json::{self, ConfigFile, INDEX_SERVER};
-use registry::AuthConfig;
+// `::credentials` is the crate; this module shares its name.
+use ::credentials::{default_path, server_key, AuthConfig, ConfigFile, INDEX_SERVER};
 
 use crate::CliError;
 
@@ -20,12 +20,12 @@ pub fn registry_of(repository: &str) -> String {
 /// How docker names a registry in messages and config keys: Docker Hub is
 /// `https://index.docker.io/v1/`, others `host[:port]`.
 pub fn server_display(server: &str) -> String {
-    config_json::server_key(server)
+    server_key(server)
 }
 
 /// The configuration file `login` writes: `$BERTH_CONFIG`, `$DOCKER_CONFIG`, `~/.docker`.
 pub fn config_file() -> Result<ConfigFile, CliError> {
-    let path = config_json::default_path()
+    let path = default_path()
         .ok_or_else(|| CliError::message("cannot find the config directory: HOME is not set"))?;
     ConfigFile::load(path).map_err(|e| CliError::message(e.to_string()))
 }

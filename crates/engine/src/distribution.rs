@@ -41,5 +41,5 @@ impl Distribution {
 
 /// Credentials from the `X-Registry-Auth` header (empty = anonymous).
 pub fn auth_from_header(header: &str) -> Result<AuthConfig> {
-    AuthConfig::from_header(header).map_err(EngineError::from)
+    AuthConfig::from_header(header).map_err(|e| EngineError::Registry(e.into()))
 }

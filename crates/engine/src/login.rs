@@ -33,7 +33,8 @@ impl Engine {
         auth.email = request.email;
         auth.identity_token = request.identitytoken;
         auth.registry_token = request.registrytoken;
-        auth.fill_from_auth_field()?;
+        auth.fill_from_auth_field()
+            .map_err(registry::RegistryError::from)?;
         let server = if request.serveraddress.is_empty() {
             "https://index.docker.io/v1/".to_string()
         } else {

@@ -15,7 +15,6 @@ use oci_client::errors::OciDistributionError;
 use oci_client::secrets::RegistryAuth;
 use sha2::{Digest as _, Sha256};
 
-use crate::auth::AuthConfig;
 use crate::blob_stream::{check_algorithm, BlobStream};
 use crate::endpoint::{Endpoint, Scheme, USER_AGENT};
 use crate::error::{RegistryError, Result};
@@ -27,6 +26,7 @@ use crate::oci_error::from_oci;
 use crate::retry::{is_transient_oci, with_retries};
 use crate::settings::RegistryConfig;
 use crate::{identity_token, login};
+use credentials::{registry_host, AuthConfig};
 
 /// Largest config blob we accept into memory.
 const CONFIG_LIMIT: u64 = 32 << 20;
@@ -500,20 +500,6 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// `https://index.docker.io/v1/`, `http://h:5000/v2/`, `h:5000` → the registry domain (`docker.io`, `h:5000`).
-pub fn registry_host(server_address: &str) -> String {
-    let s = server_address.trim();
-    let s = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"))
-        .unwrap_or(s);
-    let host = s.split('/').next().unwrap_or(s);
-    match host {
-        "index.docker.io" | "registry-1.docker.io" | "" => image::DEFAULT_DOMAIN.to_string(),
-        h => h.to_string(),
-    }
-}
-
 /// The host that serves a domain's v2 API: Docker Hub's differs from its name.
 fn api_host(domain: &str) -> String {
     if domain == image::DEFAULT_DOMAIN {
@@ -615,6 +601,8 @@ mod tests {
         assert_eq!(registry_host("127.0.0.1:5000"), "127.0.0.1:5000");
         assert_eq!(registry_host("http://127.0.0.1:5000/v2/"), "127.0.0.1:5000");
         assert_eq!(api_host("docker.io"), "registry-1.docker.io");
+        // The credentials crate repeats Docker Hub's domain so as not to depend on `image`.
+        assert_eq!(credentials::DOCKER_HUB_DOMAIN, image::DEFAULT_DOMAIN);
     }
 
     #[test]

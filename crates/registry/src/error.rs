@@ -55,13 +55,10 @@ pub enum RegistryError {
     #[error("{0}")]
     Registry(String),
 
-    /// A malformed `X-Registry-Auth` header or credential record.
-    #[error("invalid registry credentials: {0}")]
-    InvalidCredentials(String),
-
-    /// Running a `docker-credential-*` helper failed.
-    #[error("error getting credentials - {0}")]
-    CredentialHelper(String),
+    /// A malformed `X-Registry-Auth` header or credential record, or a failing credential
+    /// helper: the `credentials` crate's message and kind.
+    #[error(transparent)]
+    Credentials(#[from] credentials::CredentialsError),
 
     /// Reading or writing the client configuration (`config.json`, certificates).
     #[error("{0}")]
@@ -75,7 +72,7 @@ impl HasKind for RegistryError {
             | RegistryError::NotFound(_)
             | RegistryError::NoMatchingPlatform { .. } => ErrorKind::NotFound,
             RegistryError::Denied(_) => ErrorKind::Forbidden,
-            RegistryError::InvalidCredentials(_) => ErrorKind::InvalidArgument,
+            RegistryError::Credentials(e) => e.kind(),
             // dockerd answers 500 for a failed login, for a pull without credentials
             // ("no basic auth credentials"), for an unreachable registry and for schema 1.
             RegistryError::LoginFailed { .. }
@@ -85,7 +82,6 @@ impl HasKind for RegistryError {
             | RegistryError::DigestMismatch { .. }
             | RegistryError::Unreachable(_)
             | RegistryError::Registry(_)
-            | RegistryError::CredentialHelper(_)
             | RegistryError::Io(_) => ErrorKind::Internal,
         }
     }

@@ -1,6 +1,7 @@
 //! Registry client for berth: ping and login, manifest and blob pull with verification, blob and
-//! manifest push, and Docker's credential formats (`X-Registry-Auth`, `config.json`, helpers).
-//! Built on oci-client (design.md §6); the engine wires it into pull/push.
+//! manifest push. Built on oci-client (design.md §6); the engine wires it into pull/push.
+//! Docker's credential formats (`X-Registry-Auth`, `config.json`, helpers) are the
+//! `credentials` crate, which the CLI uses without this crate's TLS stack.
 //!
 //! Typical pull, as the engine does it:
 //! 1. `RegistryClient::new(RegistryConfig { insecure_registries, ca_dirs })`, once per daemon.
@@ -18,10 +19,8 @@
 //! unknown manifest → 404 `manifest for … not found: manifest unknown: …`, failed login →
 //! 500 `login attempt to http://…/v2/ failed with status: 401 Unauthorized`.
 
-pub mod auth;
 mod blob_stream;
 mod client;
-pub mod config_json;
 mod endpoint;
 mod error;
 mod identity_token;
@@ -31,9 +30,11 @@ mod oci_error;
 mod retry;
 mod settings;
 
-pub use auth::AuthConfig;
 pub use blob_stream::BlobStream;
-pub use client::{registry_host, RegistryClient};
+pub use client::RegistryClient;
+/// Credentials live in the `credentials` crate (no network stack, for the CLI); re-exported for
+/// the daemon's callers of the registry client.
+pub use credentials::{registry_host, AuthConfig, CredentialsError};
 pub use error::{RegistryError, Result};
 pub use manifest::{Descriptor, Platform, ResolvedManifest};
 pub use settings::RegistryConfig;

@@ -4,10 +4,10 @@
 use reqwest::header::WWW_AUTHENTICATE;
 use reqwest::StatusCode;
 
-use crate::auth::AuthConfig;
 use crate::endpoint::Endpoint;
 use crate::error::{RegistryError, Result};
 use crate::retry::{is_transient_http, with_retries};
+use credentials::AuthConfig;
 
 /// `GET /v2/` answers 200 or 401: the registry is up and speaks the v2 API.
 pub(crate) async fn ping(endpoint: &Endpoint) -> Result<()> {

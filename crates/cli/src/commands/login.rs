@@ -5,7 +5,7 @@ use std::io::{BufRead, Read, Write};
 use std::os::fd::AsFd;
 
 use client::LoginRequest;
-use registry::AuthConfig;
+use credentials::AuthConfig;
 
 use crate::args::LoginArgs;
 use crate::credentials::{config_file, default_server, server_display, uses_credential_helper};
