@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::options::{flag_name, flag_value};
 use crate::ShimOptions;
 
 pub const EXEC_USAGE: &str = "usage: berth-shim exec --exec-id ID --bundle DIR --container-pid PID --process FILE --socket PATH [--stdin] [--stdin-once]";
@@ -30,23 +31,14 @@ impl ExecOptions {
         let mut socket = None;
         let mut stdin = false;
         let mut stdin_once = false;
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-                _ => (arg.clone(), None),
-            };
-            let mut value = |name: &str| {
-                inline
-                    .clone()
-                    .or_else(|| args.next())
-                    .ok_or(format!("{name} needs a value"))
-            };
+        let mut flags = lexopt::Parser::from_args(args);
+        while let Some(arg) = flags.next().map_err(|e| e.to_string())? {
+            let flag = flag_name(arg)?;
             match flag.as_str() {
-                "--exec-id" => exec_id = Some(value("--exec-id")?),
-                "--bundle" => bundle = Some(PathBuf::from(value("--bundle")?)),
+                "--exec-id" => exec_id = Some(flag_value(&mut flags)?),
+                "--bundle" => bundle = Some(PathBuf::from(flag_value(&mut flags)?)),
                 "--container-pid" => {
-                    let raw = value("--container-pid")?;
+                    let raw = flag_value(&mut flags)?;
                     let pid = raw
                         .parse::<i32>()
                         .ok()
@@ -54,8 +46,8 @@ impl ExecOptions {
                         .ok_or(format!("invalid --container-pid {raw:?}"))?;
                     container_pid = Some(pid);
                 }
-                "--process" => process = Some(PathBuf::from(value("--process")?)),
-                "--socket" => socket = Some(PathBuf::from(value("--socket")?)),
+                "--process" => process = Some(PathBuf::from(flag_value(&mut flags)?)),
+                "--socket" => socket = Some(PathBuf::from(flag_value(&mut flags)?)),
                 "--stdin" => stdin = true,
                 "--stdin-once" => stdin_once = true,
                 other => return Err(format!("unknown argument {other:?}")),

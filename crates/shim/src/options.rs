@@ -1,4 +1,4 @@
-//! Command line of `berth-shim` (parsed by hand: the shim must start fast and stay small).
+//! Command line of `berth-shim` (lexopt, not clap: the shim must start fast and stay small).
 
 use std::path::PathBuf;
 
@@ -36,31 +36,22 @@ impl ShimOptions {
         let mut json_log = true;
         let mut log_max_size = Some(DEFAULT_LOG_MAX_SIZE);
         let mut log_max_file = DEFAULT_LOG_MAX_FILE;
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let (flag, inline) = match arg.split_once('=') {
-                Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-                _ => (arg.clone(), None),
-            };
-            let mut value = |name: &str| {
-                inline
-                    .clone()
-                    .or_else(|| args.next())
-                    .ok_or(format!("{name} needs a value"))
-            };
+        let mut flags = lexopt::Parser::from_args(args);
+        while let Some(arg) = flags.next().map_err(|e| e.to_string())? {
+            let flag = flag_name(arg)?;
             match flag.as_str() {
-                "--id" => id = Some(value("--id")?),
-                "--bundle" => bundle = Some(PathBuf::from(value("--bundle")?)),
-                "--socket" => socket = Some(PathBuf::from(value("--socket")?)),
+                "--id" => id = Some(flag_value(&mut flags)?),
+                "--bundle" => bundle = Some(PathBuf::from(flag_value(&mut flags)?)),
+                "--socket" => socket = Some(PathBuf::from(flag_value(&mut flags)?)),
                 "--stdin" => stdin = true,
                 "--stdin-once" => stdin_once = true,
-                "--log-driver" => match value("--log-driver")?.as_str() {
+                "--log-driver" => match flag_value(&mut flags)?.as_str() {
                     "json-file" => json_log = true,
                     "none" => json_log = false,
                     other => return Err(format!("unsupported log driver {other:?}")),
                 },
                 "--log-max-size" => {
-                    let raw = value("--log-max-size")?;
+                    let raw = flag_value(&mut flags)?;
                     log_max_size = match raw.parse::<i64>() {
                         Ok(n) if n > 0 => Some(n as u64),
                         Ok(0) | Ok(-1) => None,
@@ -68,7 +59,7 @@ impl ShimOptions {
                     };
                 }
                 "--log-max-file" => {
-                    let raw = value("--log-max-file")?;
+                    let raw = flag_value(&mut flags)?;
                     log_max_file = raw
                         .parse::<u32>()
                         .ok()
@@ -97,6 +88,26 @@ impl ShimOptions {
     pub fn log_path(&self) -> PathBuf {
         self.bundle.join(format!("{}-json.log", self.id))
     }
+}
+
+/// `--name` of a long flag; the shim takes no short flags or positional arguments.
+pub(crate) fn flag_name(arg: lexopt::Arg<'_>) -> Result<String, String> {
+    match arg {
+        lexopt::Arg::Long(name) => Ok(format!("--{name}")),
+        other => Err(format!(
+            "unknown argument {:?}",
+            other.unexpected().to_string()
+        )),
+    }
+}
+
+/// The value of the flag just read (`--flag value` or `--flag=value`; a leading `-` is allowed).
+pub(crate) fn flag_value(flags: &mut lexopt::Parser) -> Result<String, String> {
+    flags
+        .value()
+        .map_err(|e| e.to_string())?
+        .into_string()
+        .map_err(|raw| format!("invalid value {raw:?}"))
 }
 
 #[cfg(test)]
