@@ -53,15 +53,24 @@ impl Client {
         message: Option<&str>,
         changes: &[String],
     ) -> Result<ByteStream, ClientError> {
-        let mut query = Query::new()
-            .push("fromSrc", "-")
-            .opt("repo", repo)
-            .opt("tag", tag)
-            .opt("message", message);
-        for change in changes {
-            query = query.push("changes", change.as_str());
-        }
+        let query = import_query("-", repo, tag, message, changes);
         self.stream(Method::POST, "/images/create", &query, tar)
+            .await
+    }
+
+    /// `POST /images/create?fromSrc=<url>&repo=&tag=&message=&changes=...` with an empty body:
+    /// the daemon downloads the tar (`docker import http://…`). The progress stream says
+    /// `Downloading from <url>`, `Importing` progress, then `{"status":"sha256:..."}`.
+    pub async fn import_image_from_url(
+        &self,
+        url: &str,
+        repo: Option<&str>,
+        tag: Option<&str>,
+        message: Option<&str>,
+        changes: &[String],
+    ) -> Result<ByteStream, ClientError> {
+        let query = import_query(url, repo, tag, message, changes);
+        self.stream(Method::POST, "/images/create", &query, RequestBody::Empty)
             .await
     }
 
@@ -91,4 +100,23 @@ impl Client {
         self.json(Method::DELETE, &path, &query, RequestBody::Empty)
             .await
     }
+}
+
+/// The query of an import from `source` (`-` for the request body, or a URL).
+fn import_query(
+    source: &str,
+    repo: Option<&str>,
+    tag: Option<&str>,
+    message: Option<&str>,
+    changes: &[String],
+) -> Query {
+    let mut query = Query::new()
+        .push("fromSrc", source)
+        .opt("repo", repo)
+        .opt("tag", tag)
+        .opt("message", message);
+    for change in changes {
+        query = query.push("changes", change.as_str());
+    }
+    query
 }

@@ -29,6 +29,9 @@ pub enum EngineError {
     /// A registry operation (pull, push, login) failed; the registry crate's message and kind.
     #[error(transparent)]
     Registry(#[from] registry::RegistryError),
+    /// `docker import <URL>` could not start its download; the message and kind dockerd gives.
+    #[error(transparent)]
+    UrlDownload(#[from] registry::url_download::UrlDownloadError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -71,6 +74,7 @@ impl HasKind for EngineError {
             EngineError::Image(e) => e.kind(),
             EngineError::Storage(e) => e.kind(),
             EngineError::Registry(e) => e.kind(),
+            EngineError::UrlDownload(e) => e.kind(),
             EngineError::Io { .. } | EngineError::Internal(_) => ErrorKind::Internal,
         }
     }

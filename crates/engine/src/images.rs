@@ -4,15 +4,17 @@ use std::collections::HashMap;
 
 use api::{
     Config, Filters, GraphDriverData, ImageDeleteResponseItem, ImageInspect, ImageMetadata,
-    ImageSummary, RootFs, ZERO_TIME,
+    ImageSummary, ProgressMessage, RootFs, ZERO_TIME,
 };
 use futures_util::Stream;
 use image::{DeleteItem, Image, ImageId, ImageUser, Reference};
+use registry::url_download::DownloadStream;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::options::ImportOptions;
+use crate::progress::{bar_text, Progress, ProgressStream, Throttle};
 
 /// `dangling`, `label`, `reference`, `before`, `since` for `GET /images/json`.
 fn image_matches(img: &Image, f: &Filters, before_since: &(Option<i64>, Option<i64>)) -> bool {
@@ -202,16 +204,8 @@ impl Engine {
             + Unpin
             + 'static,
     {
-        let reference = if opts.repo.is_empty() {
-            None
-        } else {
-            Some(Reference::from_repo_tag(&opts.repo, &opts.tag)?)
-        };
-        let message = if opts.message.is_empty() {
-            "Imported from -".to_string()
-        } else {
-            opts.message.clone()
-        };
+        let reference = import_reference(&opts)?;
+        let message = import_message(&opts, "-");
         let reader = SyncIoBridge::new(StreamReader::new(body));
         let changes = opts.changes.clone();
         let id = self
@@ -219,6 +213,46 @@ impl Engine {
             .await?;
         self.image_event("import", id.as_str());
         Ok(id.as_str().to_string())
+    }
+
+    /// `POST /images/create?fromSrc=<url>` (`docker import http://…`): GETs the URL (a source
+    /// without `://` means `http://`, as dockerd) and imports its body. The stream says
+    /// `Downloading from <url>`, `Importing` with bytes read, then the new image id. Errors
+    /// before the download starts (bad reference, unreachable server, status ≥ 400) are
+    /// returned; later ones end the stream, and nothing is stored unless the whole body was
+    /// read and imported.
+    pub async fn import_image_from_url(
+        &self,
+        source: &str,
+        opts: ImportOptions,
+    ) -> Result<ProgressStream> {
+        let reference = import_reference(&opts)?;
+        let message = import_message(&opts, source);
+        let url = if source.contains("://") {
+            source.to_string()
+        } else {
+            format!("http://{source}")
+        };
+        let download = registry::url_download::download(&url).await?;
+        let (progress, stream) = Progress::channel();
+        progress.status(format!("Downloading from {}", download.url));
+        let body = ImportProgress::new(download.body, download.content_length, progress.clone());
+        let changes = opts.changes;
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let reader = SyncIoBridge::new(StreamReader::new(body));
+            let result = engine
+                .blocking(move |store| store.import(reader, &message, &changes, reference.as_ref()))
+                .await;
+            match result {
+                Ok(id) => {
+                    engine.image_event("import", id.as_str());
+                    progress.status(id.as_str());
+                }
+                Err(e) => progress.error(e.to_string()),
+            }
+        });
+        Ok(stream)
     }
 
     pub async fn tag_image(&self, name: &str, repo: &str, tag: &str) -> Result<()> {
@@ -249,6 +283,92 @@ impl Engine {
             ))),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// The tag an import gets (`repo` may hold the tag itself, as the docker CLI sends it).
+fn import_reference(opts: &ImportOptions) -> Result<Option<Reference>> {
+    if opts.repo.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Reference::from_repo_tag(&opts.repo, &opts.tag)?))
+}
+
+/// The image comment: the user's message, else dockerd's `Imported from <source>`.
+fn import_message(opts: &ImportOptions, source: &str) -> String {
+    if opts.message.is_empty() {
+        format!("Imported from {source}")
+    } else {
+        opts.message.clone()
+    }
+}
+
+/// The downloaded body of a URL import, reporting `Importing` progress as it is read (dockerd's
+/// progress reader: at most every 1% or 512 kB, and 10 times a second, plus the end).
+struct ImportProgress {
+    body: DownloadStream,
+    /// `Content-Length`; dockerd reports -1 when unknown.
+    total: Option<u64>,
+    current: u64,
+    last_reported: u64,
+    step: u64,
+    throttle: Throttle,
+    progress: Progress,
+}
+
+impl ImportProgress {
+    fn new(body: DownloadStream, total: Option<u64>, progress: Progress) -> ImportProgress {
+        const MAX_STEP: u64 = 512 * 1024;
+        let step = total.map_or(MAX_STEP, |t| (t / 100).min(MAX_STEP));
+        ImportProgress {
+            body,
+            total,
+            current: 0,
+            last_reported: 0,
+            step,
+            throttle: Throttle::new(),
+            progress,
+        }
+    }
+
+    fn report(&mut self, force: bool) {
+        let total = self
+            .total
+            .map_or(-1, |t| i64::try_from(t).unwrap_or(i64::MAX));
+        let due = force
+            || self.total == Some(self.current)
+            || (self.current - self.last_reported > self.step && self.throttle.ready(false));
+        if !due {
+            return;
+        }
+        self.last_reported = self.current;
+        self.progress.send(ProgressMessage {
+            status: Some("Importing".to_string()),
+            progress_detail: Some(serde_json::json!({"current": self.current, "total": total})),
+            progress: Some(bar_text(self.current, self.total.unwrap_or(0))),
+            ..Default::default()
+        });
+    }
+}
+
+impl Stream for ImportProgress {
+    type Item = std::result::Result<bytes::Bytes, std::io::Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let next = std::task::ready!(self.body.as_mut().poll_next(cx));
+        match &next {
+            Some(Ok(chunk)) => {
+                self.current += chunk.len() as u64;
+                self.report(false);
+            }
+            // The end of the body: the final count, unless it went out already.
+            None if self.last_reported != self.current => self.report(true),
+            _ => {}
+        }
+        std::task::Poll::Ready(next)
     }
 }
 

@@ -36,7 +36,9 @@ pub struct ListOptions {
     pub filters: Filters,
 }
 
-/// `POST /images/create?fromSrc=-`.
+/// `POST /images/create?fromSrc=-` (body) or `fromSrc=<url>` (`Engine::import_image_from_url`).
+/// `repo` may carry the tag (`name:tag`, as the docker CLI sends it); an empty `message` means
+/// `Imported from <source>`.
 #[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     pub repo: String,

@@ -29,6 +29,7 @@ pub mod manifest;
 mod oci_error;
 mod retry;
 mod settings;
+pub mod url_download;
 
 pub use blob_stream::BlobStream;
 pub use client::RegistryClient;

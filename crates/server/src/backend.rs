@@ -226,6 +226,15 @@ pub trait ImageBackend: Send + Sync + 'static {
         body: ByteStream,
         opts: ImportOptions,
     ) -> impl Future<Output = BackendResult<String>> + Send;
+    /// `POST /images/create?fromSrc=<url>` (`docker import http://…`): downloads and imports;
+    /// errors before the download starts are returned, later ones travel in the stream.
+    fn import_image_from_url(
+        &self,
+        _source: &str,
+        _opts: ImportOptions,
+    ) -> impl Future<Output = BackendResult<ProgressStream>> + Send {
+        async { Err(not_implemented("importing from a URL")) }
+    }
     fn tag_image(
         &self,
         name: &str,

@@ -158,6 +158,15 @@ impl ImageBackend for Engine {
     async fn import_image(&self, body: ByteStream, opts: ImportOptions) -> BackendResult<String> {
         Engine::import_image(self, body, opts).await.map_err(e)
     }
+    async fn import_image_from_url(
+        &self,
+        source: &str,
+        opts: ImportOptions,
+    ) -> BackendResult<crate::backend::ProgressStream> {
+        Engine::import_image_from_url(self, source, opts)
+            .await
+            .map_err(e)
+    }
     async fn tag_image(&self, name: &str, repo: &str, tag: &str) -> BackendResult<()> {
         Engine::tag_image(self, name, repo, tag).await.map_err(e)
     }

@@ -89,37 +89,37 @@ async fn remove<B: ImageBackend>(
     ))
 }
 
-/// `POST /images/create`: `fromSrc=-` imports the body; `fromImage` pulls (not yet supported).
-/// Once started, the answer is a 200 JSON progress stream; later errors travel inside it.
+/// `POST /images/create`: `fromSrc=-` imports the body, `fromSrc=<url>` downloads and imports
+/// (`docker import http://…`, the body is ignored), `fromImage` pulls. Once started, the answer
+/// is a 200 JSON progress stream; later errors travel inside it.
 async fn create<B: ImageBackend>(
     State(b): State<Arc<B>>,
     q: QueryParams,
     req: Request,
 ) -> ApiResult<Response> {
-    let result = if let Some(src) = q.get("fromSrc") {
-        if src != "-" {
-            return Err(ApiError::new(
-                errdefs::ErrorKind::NotImplemented,
-                "importing from a URL is not supported yet",
-            ));
-        }
-        let body = req
-            .into_body()
-            .into_data_stream()
-            .map_err(std::io::Error::other);
-        let opts = ImportOptions {
-            repo: q.get("repo").unwrap_or("").to_string(),
-            tag: q.get("tag").unwrap_or("").to_string(),
-            message: q.get("message").unwrap_or("").to_string(),
-            changes: q.get_all("changes"),
-        };
-        b.import_image(Box::pin(body), opts).await?
-    } else if let Some(image) = q.get("fromImage") {
+    // As dockerd: a non-empty fromImage wins over fromSrc.
+    if let Some(image) = q.get("fromImage").filter(|i| !i.is_empty()) {
         return super::transfer::pull(&*b, image, &q, req.headers()).await;
-    } else {
+    }
+    let Some(src) = q.get("fromSrc") else {
         return Err(ApiError::invalid("fromImage or fromSrc is required"));
     };
-    let mut line = serde_json::to_vec(&ProgressMessage::status(result)).unwrap_or_default();
+    let opts = ImportOptions {
+        repo: q.get("repo").unwrap_or("").to_string(),
+        tag: q.get("tag").unwrap_or("").to_string(),
+        message: q.get("message").unwrap_or("").to_string(),
+        changes: q.get_all("changes"),
+    };
+    if src != "-" {
+        let stream = b.import_image_from_url(src, opts).await?;
+        return Ok(super::transfer::progress_response(stream));
+    }
+    let body = req
+        .into_body()
+        .into_data_stream()
+        .map_err(std::io::Error::other);
+    let id = b.import_image(Box::pin(body), opts).await?;
+    let mut line = serde_json::to_vec(&ProgressMessage::status(id)).unwrap_or_default();
     line.extend_from_slice(b"\r\n");
     let mut resp = Response::new(Body::from(Bytes::from(line)));
     resp.headers_mut()

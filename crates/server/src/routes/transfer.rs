@@ -37,7 +37,7 @@ fn message_line(m: &ProgressMessage) -> Bytes {
 }
 
 /// A `200 application/json` answer that streams progress messages as they come.
-fn progress_response(stream: ProgressStream) -> Response {
+pub(super) fn progress_response(stream: ProgressStream) -> Response {
     let body = stream.map(|m| Ok::<_, std::io::Error>(message_line(&m)));
     let mut resp = Response::new(Body::from_stream(body));
     resp.headers_mut()
