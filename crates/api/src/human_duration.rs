@@ -53,11 +53,15 @@ mod tests {
             "Less than a second"
         );
         assert_eq!(human_duration(Duration::from_secs(1)), "1 second");
+        assert_eq!(human_duration(Duration::from_secs(2)), "2 seconds");
         assert_eq!(human_duration(Duration::from_secs(59)), "59 seconds");
+        assert_eq!(human_duration(Duration::from_secs(60)), "About a minute");
         assert_eq!(human_duration(Duration::from_secs(119)), "About a minute");
+        assert_eq!(human_duration(Duration::from_secs(180)), "3 minutes");
         assert_eq!(human_duration(Duration::from_secs(3599)), "59 minutes");
         assert_eq!(human_duration(Duration::from_secs(3600)), "About an hour");
         assert_eq!(human_duration(Duration::from_secs(5400)), "2 hours");
+        assert_eq!(human_duration(Duration::from_secs(47 * 3600)), "47 hours");
         assert_eq!(human_duration(Duration::from_secs(3 * 86400)), "3 days");
         assert_eq!(human_duration(Duration::from_secs(15 * 86400)), "2 weeks");
         assert_eq!(human_duration(Duration::from_secs(90 * 86400)), "3 months");
