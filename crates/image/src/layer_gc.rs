@@ -119,19 +119,16 @@ impl ImageStore {
         present
     }
 
-    /// A failed operation: releases `lease` and removes the layers it added that nothing else
-    /// references (no image, no other lease, no container). Returns their chain ids.
-    pub fn abandon(&self, lease: LayerLease) -> Vec<String> {
-        let added = {
-            let mut table = lock_table(&self.leases);
-            table
-                .leases
-                .get_mut(&lease.id)
-                .map(|h| std::mem::take(&mut h.added))
-                .unwrap_or_default()
-        };
+    /// A failed operation: ends `lease` now (dropping it later does nothing more) and removes the
+    /// layers it added that nothing else references (no image, no other lease, no container).
+    /// Call once nothing of the operation can commit a layer any more. Returns their chain ids.
+    pub fn abandon(&self, lease: &LayerLease) -> Vec<String> {
         let state = self.lock();
-        drop(lease);
+        let added = lock_table(&self.leases)
+            .leases
+            .remove(&lease.id)
+            .map(|h| h.added)
+            .unwrap_or_default();
         let sweep = self.sweep_locked(&state, added.into_iter().rev(), None, &HashSet::new());
         drop(state);
         self.finish_sweep(sweep)
@@ -155,6 +152,35 @@ impl ImageStore {
     /// engine, before the first collection; without hooks no container holds a layer.
     pub fn set_gc_hooks(&self, hooks: Arc<dyn LayerGcHooks>) {
         *self.gc_hooks.write().unwrap_or_else(|p| p.into_inner()) = Some(hooks);
+    }
+
+    /// Deletes files in `content/blobs/sha256` that are no image's config and were not modified
+    /// for `max_age`: layer blobs a crashed pull verified but never unpacked, temp files of an
+    /// interrupted write (startup, with the same age as ingest partials). Returns how many.
+    pub fn remove_stale_blobs(&self, max_age: Duration) -> usize {
+        let state = self.lock();
+        let now = std::time::SystemTime::now();
+        let mut removed = 0;
+        for entry in std::fs::read_dir(self.blobs_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if state.images.keys().any(|id| id.hex() == name) || self.has_record(&name) {
+                continue;
+            }
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .is_some_and(|age| age >= max_age);
+            if old && std::fs::remove_file(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+        removed
     }
 
     /// Unpacked size of every stored layer, by chain id (prune's reclaimed space).
@@ -227,7 +253,10 @@ impl ImageStore {
             sweep.detached.push(doomed);
             sweep.removed.push(RemovedLayer {
                 chain_id: chain,
-                diff_id: record.as_ref().map(|r| r.diff_id.clone()).unwrap_or_default(),
+                diff_id: record
+                    .as_ref()
+                    .map(|r| r.diff_id.clone())
+                    .unwrap_or_default(),
                 size: record.map(|r| r.size).unwrap_or(0),
                 diff_id_released: false,
             });

@@ -189,6 +189,16 @@ impl ImageStore {
             .map_err(|e| ImageError::io(format!("read config of {id}"), e))
     }
 
+    /// `content/blobs/sha256`: image configs (and the engine's verified layer blobs).
+    pub(crate) fn blobs_dir(&self) -> &Path {
+        &self.blobs
+    }
+
+    /// Whether `images/db/<hex>` exists (an image that failed to load keeps its config).
+    pub(crate) fn has_record(&self, hex: &str) -> bool {
+        is_full_hex_id(hex) && self.db.join(hex).exists()
+    }
+
     /// The data root this store lives in.
     pub fn data_root(&self) -> &Path {
         &self.root
