@@ -13,7 +13,7 @@ use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use server::backend::{
     AttachIo, AttachOptions, BackendResult, ByteStream, ContainerBackend, ImageBackend,
-    ImportOptions, ListOptions, LogsOptions, SystemBackend,
+    ImportOptions, ListOptions, LogsOptions, ProgressMessage, ProgressStream, SystemBackend,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
@@ -25,6 +25,7 @@ struct Fake {
     wait_tx: Mutex<Option<oneshot::Sender<i64>>>,
     tagged: Mutex<Vec<(String, String, String)>>,
     attach_peer: Mutex<Option<UnixStream>>,
+    url_imports: Mutex<Vec<(String, ImportOptions)>>,
 }
 
 fn not_found(what: &str) -> errdefs::Error {
@@ -157,6 +158,26 @@ impl ImageBackend for Fake {
             opts.repo,
             opts.changes.join("|")
         ))
+    }
+    async fn import_image_from_url(
+        &self,
+        source: &str,
+        opts: ImportOptions,
+    ) -> BackendResult<ProgressStream> {
+        if source.contains("missing") {
+            return Err(errdefs::Error::not_found(format!(
+                "failed to GET {source} with status 404 Not Found: 404 page not found"
+            )));
+        }
+        self.url_imports
+            .lock()
+            .unwrap()
+            .push((source.to_string(), opts));
+        let messages = vec![
+            ProgressMessage::status(format!("Downloading from {source}")),
+            ProgressMessage::error("unexpected EOF"),
+        ];
+        Ok(Box::pin(futures_util::stream::iter(messages)))
     }
     async fn tag_image(&self, name: &str, repo: &str, tag: &str) -> BackendResult<()> {
         self.tagged
@@ -449,4 +470,59 @@ async fn image_routes_with_slashes() {
     assert!(r.contains("hi\n"));
     let r = request(&h, "GET /v1.41/containers/c/logs HTTP/1.1", b"").await;
     assert!(status(&r).contains("400"));
+}
+
+#[tokio::test]
+async fn import_from_a_url_streams_or_fails_before_the_stream() {
+    let h = start().await;
+    let r = request(
+        &h,
+        "POST /v1.41/images/create?fromSrc=http%3A%2F%2F127.0.0.1%3A8080%2Frootfs.tar&repo=imp%3Aurl&message=m&changes=CMD%20sh&changes=ENV%20A%3D1 HTTP/1.1",
+        b"",
+    )
+    .await;
+    assert_eq!(status(&r), "HTTP/1.1 200 OK", "{r}");
+    assert_eq!(header(&r, "content-type"), Some("application/json"));
+    // Errors after the 200 travel inside the stream, each message one \r\n-terminated line.
+    assert!(
+        body(&r).contains("{\"status\":\"Downloading from http://127.0.0.1:8080/rootfs.tar\"}\r\n"),
+        "{r}"
+    );
+    assert!(
+        body(&r).contains(
+            "{\"errorDetail\":{\"message\":\"unexpected EOF\"},\"error\":\"unexpected EOF\"}\r\n"
+        ),
+        "{r}"
+    );
+    {
+        let imports = h.fake.url_imports.lock().unwrap();
+        let (source, opts) = &imports[0];
+        assert_eq!(source, "http://127.0.0.1:8080/rootfs.tar");
+        assert_eq!(opts.repo, "imp:url");
+        assert_eq!(opts.tag, "");
+        assert_eq!(opts.message, "m");
+        assert_eq!(opts.changes, vec!["CMD sh", "ENV A=1"]);
+    }
+
+    // A failed GET is an ordinary error answer with its kind's status.
+    let r = request(
+        &h,
+        "POST /v1.41/images/create?fromSrc=http://127.0.0.1:8080/missing HTTP/1.1",
+        b"",
+    )
+    .await;
+    assert_eq!(status(&r), "HTTP/1.1 404 Not Found", "{r}");
+    assert_eq!(
+        body(&r),
+        "{\"message\":\"failed to GET http://127.0.0.1:8080/missing with status 404 Not Found: 404 page not found\"}\n"
+    );
+
+    // An empty fromImage does not turn an import into a pull (dockerd checks fromImage != "").
+    let r = request(
+        &h,
+        "POST /v1.41/images/create?fromImage=&fromSrc=-&repo=imp HTTP/1.1",
+        b"tar",
+    )
+    .await;
+    assert_eq!(body(&r), "{\"status\":\"sha256:3:imp:\"}\r\n");
 }
