@@ -58,26 +58,7 @@ mod tests {
     #[test]
     fn added_modified_deleted() {
         let d = tempfile::tempdir().unwrap();
-        let lower = d.path().join("lower");
-        let upper = d.path().join("upper");
-        std::fs::create_dir_all(lower.join("etc")).unwrap();
-        std::fs::write(lower.join("etc/motd"), "hi").unwrap();
-        std::fs::write(lower.join("etc/gone"), "x").unwrap();
-        std::fs::create_dir_all(upper.join("etc")).unwrap();
-        std::fs::write(upper.join("etc/motd"), "changed").unwrap();
-        std::fs::write(upper.join("new"), "x").unwrap();
-        rustix::fs::mknodat(
-            rustix::fs::CWD,
-            upper.join("etc/gone"),
-            rustix::fs::FileType::CharacterDevice,
-            rustix::fs::Mode::empty(),
-            0,
-        )
-        .unwrap();
-        let v = LayerView {
-            upper,
-            lowers: vec![lower],
-        };
+        let v = crate::layer_view::sample_view(d.path());
         let ch = layer_changes(&v);
         let got: Vec<(&str, u8)> = ch.iter().map(|c| (c.path.as_str(), c.kind)).collect();
         assert_eq!(

@@ -118,25 +118,8 @@ mod tests {
     #[test]
     fn upper_wins_and_whiteouts_hide() {
         let d = tempfile::tempdir().unwrap();
-        let lower = d.path().join("lower");
-        let upper = d.path().join("upper");
-        std::fs::create_dir_all(lower.join("etc")).unwrap();
-        std::fs::write(lower.join("etc/motd"), "old").unwrap();
-        std::fs::write(lower.join("etc/gone"), "x").unwrap();
-        std::fs::create_dir_all(upper.join("etc")).unwrap();
-        std::fs::write(upper.join("etc/motd"), "new").unwrap();
-        rustix::fs::mknodat(
-            rustix::fs::CWD,
-            upper.join("etc/gone"),
-            rustix::fs::FileType::CharacterDevice,
-            rustix::fs::Mode::empty(),
-            0,
-        )
-        .unwrap();
-        let view = LayerView {
-            upper: upper.clone(),
-            lowers: vec![lower],
-        };
+        let view = crate::layer_view::sample_view(d.path());
+        let upper = view.upper.clone();
         let m = merged_entries(&view);
         assert_eq!(m.get(Path::new("etc/motd")), Some(&upper));
         assert!(!m.contains_key(Path::new("etc/gone")));
@@ -148,6 +131,6 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, vec!["etc/", "etc/motd"]);
+        assert_eq!(names, vec!["etc/", "etc/motd", "new"]);
     }
 }

@@ -107,6 +107,32 @@ pub fn walk(root: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// An image layer with `etc/motd` and `etc/gone`, under a container layer that rewrites
+/// `etc/motd`, deletes `etc/gone` (overlay whiteout) and adds `new`.
+#[cfg(test)]
+pub(crate) fn sample_view(dir: &std::path::Path) -> LayerView {
+    let lower = dir.join("lower");
+    let upper = dir.join("upper");
+    std::fs::create_dir_all(lower.join("etc")).unwrap();
+    std::fs::write(lower.join("etc/motd"), "old").unwrap();
+    std::fs::write(lower.join("etc/gone"), "x").unwrap();
+    std::fs::create_dir_all(upper.join("etc")).unwrap();
+    std::fs::write(upper.join("etc/motd"), "new").unwrap();
+    std::fs::write(upper.join("new"), "x").unwrap();
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        upper.join("etc/gone"),
+        rustix::fs::FileType::CharacterDevice,
+        rustix::fs::Mode::empty(),
+        0,
+    )
+    .unwrap();
+    LayerView {
+        upper,
+        lowers: vec![lower],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
