@@ -1,33 +1,44 @@
-//! `docker save` / `docker load` in the legacy layout dockerd writes and reads:
-//! `manifest.json`, `<config-hex>.json`, `<layer>/layer.tar` (+ `VERSION`, `json`), `repositories`.
+//! `docker load`: archives in the legacy docker-archive layout (`manifest.json`, `repositories`,
+//! `<config>.json`, `<layer>/layer.tar`), in the OCI image layout (`oci-layout`, `index.json`,
+//! `blobs/sha256/…`), and in the combined layout dockerd ≥ 25 and berth's `save` write
+//! (archive_save.rs). `manifest.json` wins when both are there, as in dockerd's graphdriver store.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, Read, Seek, Write};
+use std::io::{BufReader, Read};
 use std::path::Path;
 
 use rustix::fs::OFlags;
 use serde::{Deserialize, Serialize};
 
 use crate::apply::{apply_layer_with, WhiteoutMode};
+use crate::archive_oci::plan_oci_images;
 use crate::atomic::unique_suffix;
 use crate::compression::decompressed;
 use crate::config::ImageConfig;
-use crate::digest::{chain_id, digest_hex, ImageId};
+use crate::digest::{chain_id, ImageId};
 use crate::error::{ImageError, Result};
+use crate::oci_layout::INDEX_FILE;
 use crate::reference::Reference;
 use crate::rooted::{clean_path, Root};
-use crate::store::{resolve_locked, ImageStore};
+use crate::store::ImageStore;
 
-/// One `manifest.json` entry.
+/// The largest JSON document (manifest.json, index.json, a manifest, a config) read from an
+/// archive, as containerd's importer limits them.
+pub(crate) const JSON_LIMIT: u64 = 20 << 20;
+
+const MANIFEST_FILE: &str = "manifest.json";
+
+/// One `manifest.json` entry (moby's `manifestItem`; `LayerSources` is never written).
 #[derive(Debug, Serialize, Deserialize)]
-struct ManifestEntry {
+pub(crate) struct ManifestEntry {
     #[serde(rename = "Config")]
-    config: String,
+    pub config: String,
     #[serde(rename = "RepoTags", default)]
-    repo_tags: Option<Vec<String>>,
+    pub repo_tags: Option<Vec<String>>,
     #[serde(rename = "Layers", default)]
-    layers: Vec<String>,
+    pub layers: Vec<String>,
+    #[serde(rename = "Parent", default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 /// An image `load` brought in, for the `Loaded image: …` lines.
@@ -38,10 +49,65 @@ pub struct LoadedImage {
     pub tags: Vec<String>,
 }
 
+/// An image found in an archive and checked, not yet added: its config and, bottom first, the
+/// archive path of each layer (plain, gzip or zstd tar).
+pub(crate) struct PlannedImage {
+    pub config_bytes: Vec<u8>,
+    pub diff_ids: Vec<String>,
+    pub layer_paths: Vec<String>,
+    pub references: Vec<Reference>,
+}
+
+/// The unpacked archive. Every name is resolved inside it (`..` and symlinks included).
+pub(crate) struct ArchiveDir {
+    root: Root,
+}
+
+impl ArchiveDir {
+    /// Opens a member; a missing one is `None`.
+    pub(crate) fn open_optional(&self, name: &str) -> Result<Option<File>> {
+        let parts = clean_path(name.as_bytes())
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| {
+                ImageError::InvalidArgument(format!("invalid path in archive: {name:?}"))
+            })?;
+        match self.root.open_at(&parts, OFlags::RDONLY) {
+            Ok(fd) => Ok(Some(File::from(fd))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(ImageError::InvalidArgument(format!(
+                "open {name} in archive: {e}"
+            ))),
+        }
+    }
+
+    /// Opens a member that must be there.
+    pub(crate) fn open(&self, name: &str) -> Result<File> {
+        self.open_optional(name)?.ok_or_else(|| {
+            ImageError::InvalidArgument(format!("open {name} in archive: file not found"))
+        })
+    }
+}
+
+/// Reads at most [`JSON_LIMIT`] bytes; a larger document is refused.
+pub(crate) fn read_limited(file: File, name: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    file.take(JSON_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ImageError::InvalidArgument(format!("read {name} in archive: {e}")))?;
+    if bytes.len() as u64 > JSON_LIMIT {
+        return Err(ImageError::InvalidArgument(format!(
+            "invalid archive: {name} is larger than {JSON_LIMIT} bytes"
+        )));
+    }
+    Ok(bytes)
+}
+
 impl ImageStore {
-    /// Loads a `docker save` archive (plain or gzip). The archive is unpacked into a private
-    /// directory first (its members may come in any order); every path it names is resolved inside
-    /// that directory, and every layer must hash to the diff id its config declares.
+    /// Loads a `docker save` archive (plain or gzip) in the docker-archive or OCI layout. The
+    /// archive is unpacked into a private directory first (its members may come in any order);
+    /// every path it names is resolved inside that directory. Every image is checked before any
+    /// layer is stored (blob digests and sizes, layer counts, the diff ids of compressed OCI
+    /// layers), and every layer must hash to the diff id its config declares.
     pub fn load(&self, reader: impl Read) -> Result<Vec<LoadedImage>> {
         let spool = self
             .data_root()
@@ -54,205 +120,93 @@ impl ImageStore {
 
     fn load_from_spool(&self, spool: &Path, reader: impl Read) -> Result<Vec<LoadedImage>> {
         apply_layer_with(spool, decompressed(reader)?, WhiteoutMode::Flatten)?;
-        let root = Root::open(spool).map_err(|e| ImageError::io("open load spool", e))?;
-        let open = |name: &str| -> Result<File> {
-            let parts = clean_path(name.as_bytes())
-                .filter(|p| !p.is_empty())
-                .ok_or_else(|| {
-                    ImageError::InvalidArgument(format!("invalid path in archive: {name:?}"))
-                })?;
-            let fd = root
-                .open_at(&parts, OFlags::RDONLY)
-                .map_err(|e| ImageError::InvalidArgument(format!("open {name} in archive: {e}")))?;
-            Ok(File::from(fd))
+        let archive = ArchiveDir {
+            root: Root::open(spool).map_err(|e| ImageError::io("open load spool", e))?,
         };
-        let mut manifest_bytes = Vec::new();
-        open("manifest.json")?
-            .read_to_end(&mut manifest_bytes)
-            .map_err(|e| ImageError::io("read manifest.json", e))?;
-        let manifest: Vec<ManifestEntry> = serde_json::from_slice(&manifest_bytes)
-            .map_err(|e| ImageError::InvalidArgument(format!("invalid manifest.json: {e}")))?;
-
-        let mut loaded = Vec::new();
-        for entry in manifest {
-            let mut config_bytes = Vec::new();
-            open(&entry.config)?
-                .read_to_end(&mut config_bytes)
-                .map_err(|e| ImageError::io("read image config", e))?;
-            let config = ImageConfig::from_bytes(&config_bytes)
-                .map_err(|e| ImageError::InvalidArgument(format!("invalid image config: {e}")))?;
-            let diff_ids = &config.rootfs.diff_ids;
-            if diff_ids.len() != entry.layers.len() {
-                return Err(ImageError::InvalidArgument(format!(
-                    "invalid manifest, layers length mismatch: expected {}, got {}",
-                    diff_ids.len(),
-                    entry.layers.len()
-                )));
-            }
-            let mut parent: Option<String> = None;
-            for (i, (diff_id, layer_path)) in diff_ids.iter().zip(&entry.layers).enumerate() {
-                let chain = chain_id(parent.as_deref(), diff_id);
-                if !self.has_layer(&chain) {
-                    let file = BufReader::new(open(layer_path)?);
-                    self.add_layer(file, parent.as_deref(), diff_id)
-                        .map_err(|e| match e {
-                            ImageError::InvalidArgument(m)
-                                if m.starts_with("invalid diffID for layer") =>
-                            {
-                                ImageError::InvalidArgument(m.replacen(
-                                    "layer",
-                                    &format!("layer {i}"),
-                                    1,
-                                ))
-                            }
-                            other => other,
-                        })?;
-                }
-                parent = Some(chain);
-            }
-            let references = entry
-                .repo_tags
-                .unwrap_or_default()
-                .iter()
-                .map(|t| Reference::parse(t).map(|r| r.with_default_tag()))
-                .collect::<Result<Vec<_>>>()?;
-            let id = self.add_image(&config_bytes, &references)?;
-            let tags = references.iter().map(Reference::familiar).collect();
-            loaded.push(LoadedImage { id, tags });
-        }
-        Ok(loaded)
+        let planned = if let Some(file) = archive.open_optional(MANIFEST_FILE)? {
+            plan_legacy_images(&archive, file)?
+        } else if archive.open_optional(INDEX_FILE)?.is_some() {
+            plan_oci_images(&archive)?
+        } else {
+            return Err(ImageError::InvalidArgument(format!(
+                "invalid archive: does not contain a {MANIFEST_FILE} or an {INDEX_FILE}"
+            )));
+        };
+        planned
+            .into_iter()
+            .map(|image| self.add_planned(&archive, image))
+            .collect()
     }
 
-    /// Writes a `docker save` archive of the named images (references or ids). A reference puts
-    /// that tag in the archive; an id puts none, as dockerd does.
-    pub fn save(&self, names: &[String], out: impl Write) -> Result<()> {
-        // image id → tags asked for, in the order first named.
-        let mut wanted: Vec<(ImageId, Vec<Reference>)> = Vec::new();
+    /// Stores a checked image's missing layers, bottom up, then its config and references.
+    fn add_planned(&self, archive: &ArchiveDir, image: PlannedImage) -> Result<LoadedImage> {
+        let mut parent: Option<String> = None;
+        for (i, (diff_id, layer_path)) in image.diff_ids.iter().zip(&image.layer_paths).enumerate()
         {
-            let state = self.lock();
-            for name in names {
-                let id = resolve_locked(&state, name)?;
-                let tag = if id.as_str().starts_with(name) || id.hex().starts_with(name) {
-                    None
-                } else {
-                    Some(Reference::parse(name)?.with_default_tag())
-                };
-                match wanted.iter_mut().find(|(w, _)| *w == id) {
-                    Some((_, tags)) => tags.extend(tag),
-                    None => wanted.push((id, tag.into_iter().collect())),
-                }
+            let chain = chain_id(parent.as_deref(), diff_id);
+            if !self.has_layer(&chain) {
+                let file = BufReader::new(archive.open(layer_path)?);
+                self.add_layer(file, parent.as_deref(), diff_id)
+                    .map_err(|e| match e {
+                        ImageError::InvalidArgument(m)
+                            if m.starts_with("invalid diffID for layer") =>
+                        {
+                            ImageError::InvalidArgument(m.replacen(
+                                "layer",
+                                &format!("layer {i}"),
+                                1,
+                            ))
+                        }
+                        other => other,
+                    })?;
             }
+            parent = Some(chain);
         }
-        let mut builder = tar::Builder::new(out);
-        let mut written_layers = BTreeSet::new();
-        let mut manifest = Vec::new();
-        let mut repositories: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-        for (id, tags) in &wanted {
-            let image = self.resolve(id.as_str())?;
-            let config_bytes = self.config_bytes(id)?;
-            let config_name = format!("{}.json", id.hex());
-            append_bytes(&mut builder, &config_name, &config_bytes)?;
-            let mut layer_paths = Vec::new();
-            let mut parent_hex: Option<String> = None;
-            for chain in &image.chain_ids {
-                let hex = digest_hex(chain)?.to_string();
-                let layer_path = format!("{hex}/layer.tar");
-                if written_layers.insert(hex.clone()) {
-                    self.append_layer(&mut builder, chain, &hex, parent_hex.as_deref())?;
-                }
-                layer_paths.push(layer_path);
-                parent_hex = Some(hex);
-            }
-            for tag in tags {
-                if let (Some(top), Some(t)) = (&parent_hex, tag.tag()) {
-                    repositories
-                        .entry(tag.familiar_name())
-                        .or_default()
-                        .insert(t.to_string(), top.clone());
-                }
-            }
-            manifest.push(ManifestEntry {
-                config: config_name,
-                repo_tags: (!tags.is_empty())
-                    .then(|| tags.iter().map(Reference::familiar).collect()),
-                layers: layer_paths,
-            });
-        }
-        append_bytes(&mut builder, "manifest.json", &to_json(&manifest)?)?;
-        if !repositories.is_empty() {
-            append_bytes(&mut builder, "repositories", &to_json(&repositories)?)?;
-        }
-        builder
-            .into_inner()
-            .map_err(|e| ImageError::io("write archive", e))?
-            .flush()
-            .map_err(|e| ImageError::io("write archive", e))
-    }
-
-    fn append_layer<W: Write>(
-        &self,
-        builder: &mut tar::Builder<W>,
-        chain: &str,
-        hex: &str,
-        parent_hex: Option<&str>,
-    ) -> Result<()> {
-        let mut dir = tar::Header::new_gnu();
-        dir.set_entry_type(tar::EntryType::Directory);
-        dir.set_mode(0o755);
-        dir.set_size(0);
-        builder
-            .append_data(&mut dir, format!("{hex}/"), io::empty())
-            .map_err(|e| ImageError::io("write archive", e))?;
-        append_bytes(builder, &format!("{hex}/VERSION"), b"1.0")?;
-        let mut v1 = serde_json::json!({ "id": hex });
-        if let Some(parent) = parent_hex {
-            v1["parent"] = parent.into();
-        }
-        append_bytes(builder, &format!("{hex}/json"), v1.to_string().as_bytes())?;
-        // The tar header needs the size first: spool the reproduced layer to a temporary file.
-        let spool_path = self
-            .data_root()
-            .join("layers")
-            .join(format!("tmp-save-{}", unique_suffix()));
-        let result = (|| {
-            let file = File::options()
-                .read(true)
-                .write(true)
-                .create_new(true)
-                .open(&spool_path)
-                .map_err(|e| ImageError::io("spool layer", e))?;
-            let mut writer = BufWriter::new(file);
-            let size = self.layer_tar(chain, &mut writer)?;
-            let mut file = writer
-                .into_inner()
-                .map_err(|e| ImageError::io("spool layer", e.into_error()))?;
-            file.rewind()
-                .map_err(|e| ImageError::io("spool layer", e))?;
-            let mut header = tar::Header::new_gnu();
-            header.set_mode(0o644);
-            header.set_size(size);
-            builder
-                .append_data(
-                    &mut header,
-                    format!("{hex}/layer.tar"),
-                    BufReader::new(file),
-                )
-                .map_err(|e| ImageError::io("write archive", e))
-        })();
-        let _ = std::fs::remove_file(&spool_path);
-        result
+        let id = self.add_image(&image.config_bytes, &image.references)?;
+        let tags = image.references.iter().map(Reference::familiar).collect();
+        Ok(LoadedImage { id, tags })
     }
 }
 
-fn append_bytes<W: Write>(builder: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -> Result<()> {
-    let mut header = tar::Header::new_gnu();
-    header.set_mode(0o644);
-    header.set_size(bytes.len() as u64);
-    builder
-        .append_data(&mut header, name, bytes)
-        .map_err(|e| ImageError::io("write archive", e))
-}
-
-fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec(value).map_err(|e| ImageError::Corrupt(e.to_string()))
+/// Reads `manifest.json` and each image's config; checks layer counts before anything is stored.
+fn plan_legacy_images(archive: &ArchiveDir, manifest_file: File) -> Result<Vec<PlannedImage>> {
+    let manifest_bytes = read_limited(manifest_file, MANIFEST_FILE)?;
+    let manifest: Option<Vec<ManifestEntry>> =
+        serde_json::from_slice(&manifest_bytes).map_err(|e| {
+            ImageError::InvalidArgument(format!(
+                "invalid archive: failed to decode {MANIFEST_FILE}: {e}"
+            ))
+        })?;
+    let manifest = manifest.ok_or_else(|| {
+        ImageError::InvalidArgument(
+            "invalid manifest, manifest cannot be null (but can be [])".to_string(),
+        )
+    })?;
+    let mut planned = Vec::new();
+    for entry in manifest {
+        let config_bytes = read_limited(archive.open(&entry.config)?, &entry.config)?;
+        let config = ImageConfig::from_bytes(&config_bytes)
+            .map_err(|e| ImageError::InvalidArgument(format!("invalid image config: {e}")))?;
+        let diff_ids = config.rootfs.diff_ids;
+        if diff_ids.len() != entry.layers.len() {
+            return Err(ImageError::InvalidArgument(format!(
+                "invalid manifest, layers length mismatch: expected {}, got {}",
+                entry.layers.len(),
+                diff_ids.len()
+            )));
+        }
+        let references = entry
+            .repo_tags
+            .unwrap_or_default()
+            .iter()
+            .map(|t| Reference::parse(t).map(|r| r.with_default_tag()))
+            .collect::<Result<Vec<_>>>()?;
+        planned.push(PlannedImage {
+            config_bytes,
+            diff_ids,
+            layer_paths: entry.layers,
+            references,
+        });
+    }
+    Ok(planned)
 }

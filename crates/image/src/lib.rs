@@ -3,6 +3,9 @@
 
 mod apply;
 mod archive;
+mod archive_oci;
+mod archive_save;
+mod archive_tar;
 mod atomic;
 mod changes;
 mod commit;
@@ -16,6 +19,7 @@ mod ingest;
 mod layer_gc;
 mod layer_size;
 mod layer_store;
+mod oci_layout;
 mod reference;
 mod rooted;
 mod store;

@@ -213,3 +213,43 @@ pub(crate) fn reproduce(layer_dir: &Path, out: &mut dyn Write) -> Result<u64> {
     }
     Ok(total)
 }
+
+/// The length of the tar stream [`reproduce`] writes for the layer in `layer_dir`, read from the
+/// recording alone (file content is not read), so `save` can write a tar header before the layer.
+pub(crate) fn reproduced_len(layer_dir: &Path) -> Result<u64> {
+    let split_path = layer_dir.join(SPLIT_FILE);
+    let file = File::open(&split_path)
+        .map_err(|e| ImageError::io(format!("open {}", split_path.display()), e))?;
+    let mut split = flate2::read::GzDecoder::new(BufReader::new(file));
+    let bad = |what: &str| ImageError::Corrupt(format!("{}: {what}", split_path.display()));
+    let io_err = |e: io::Error| ImageError::io("read tar-split", e);
+    let mut total = 0u64;
+    loop {
+        let mut kind = [0u8; 1];
+        match split.read_exact(&mut kind) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(io_err(e)),
+        }
+        let mut len = [0u8; 8];
+        split.read_exact(&mut len).map_err(io_err)?;
+        let len = u64::from_le_bytes(len);
+        let skip = match kind[0] {
+            LITERAL => len,
+            FILE => {
+                let mut path_len = [0u8; 4];
+                split.read_exact(&mut path_len).map_err(io_err)?;
+                u64::from(u32::from_le_bytes(path_len))
+            }
+            _ => return Err(bad("unknown record")),
+        };
+        let skipped = io::copy(&mut (&mut split).take(skip), &mut io::sink()).map_err(io_err)?;
+        if skipped != skip {
+            return Err(bad("truncated"));
+        }
+        total = total
+            .checked_add(len)
+            .ok_or_else(|| bad("length overflow"))?;
+    }
+    Ok(total)
+}

@@ -85,16 +85,24 @@ fn save_then_load_round_trips() {
         manifest[0]["Layers"][0], manifest[1]["Layers"][0],
         "shared layer written once and shared"
     );
-    assert_eq!(
-        files
-            .iter()
-            .filter(|(n, _)| n.ends_with("/layer.tar"))
-            .count(),
-        2
-    );
+    let layer_blobs: Vec<&str> = manifest[1]["Layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect();
+    for layer in &layer_blobs {
+        assert_eq!(
+            files.iter().filter(|(n, _)| n == layer).count(),
+            1,
+            "{layer} written once"
+        );
+    }
+    assert_eq!(manifest[1]["Parent"], base.as_str(), "parent saved with it");
+    assert!(manifest[0].get("Parent").is_none());
     let config = &files
         .iter()
-        .find(|(n, _)| *n == format!("{}.json", child.hex()))
+        .find(|(n, _)| *n == format!("blobs/sha256/{}", child.hex()))
         .unwrap()
         .1;
     assert_eq!(
