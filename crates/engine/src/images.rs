@@ -375,6 +375,42 @@ impl Stream for ImportProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::StreamExt;
+
+    /// Reads `chunks` through an [`ImportProgress`] and returns the progress messages it sent.
+    async fn import_progress_of(
+        chunks: Vec<&'static [u8]>,
+        total: Option<u64>,
+    ) -> Vec<ProgressMessage> {
+        let body: DownloadStream = Box::pin(futures_util::stream::iter(
+            chunks.into_iter().map(|c| Ok(bytes::Bytes::from_static(c))),
+        ));
+        let (progress, stream) = Progress::channel();
+        let mut reader = ImportProgress::new(body, total, progress);
+        while let Some(chunk) = reader.next().await {
+            chunk.unwrap();
+        }
+        drop(reader);
+        stream.collect().await
+    }
+
+    #[tokio::test]
+    async fn import_progress_ends_with_the_full_count() {
+        let messages = import_progress_of(vec![b"abc", b"defg"], Some(7)).await;
+        let last = messages.last().unwrap();
+        assert_eq!(last.status.as_deref(), Some("Importing"));
+        assert_eq!(last.id, None);
+        assert_eq!(
+            last.progress_detail,
+            Some(serde_json::json!({"current": 7, "total": 7}))
+        );
+        // Unknown length: dockerd's total of -1, and the count at the end of the body.
+        let messages = import_progress_of(vec![b"abc", b"defg"], None).await;
+        assert_eq!(
+            messages.last().unwrap().progress_detail,
+            Some(serde_json::json!({"current": 7, "total": -1}))
+        );
+    }
 
     #[test]
     fn glob_matches_star() {
