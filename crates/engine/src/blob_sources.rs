@@ -55,6 +55,22 @@ impl BlobSources {
             .unwrap_or_default()
     }
 
+    /// Forgets the sources of `diff_ids` (their layers were deleted) and writes the file.
+    pub fn forget(&self, diff_ids: &[String]) {
+        let bytes = {
+            let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+            let before = map.len();
+            for diff_id in diff_ids {
+                map.remove(diff_id);
+            }
+            if map.len() == before {
+                return;
+            }
+            serde_json::to_vec(&*map).unwrap_or_default()
+        };
+        self.write(&bytes);
+    }
+
     /// Records sources (diff id, source) and writes the file (blocking I/O).
     pub fn add(&self, entries: &[(String, BlobSource)]) {
         let bytes = {
@@ -67,11 +83,14 @@ impl BlobSources {
             }
             serde_json::to_vec(&*map).unwrap_or_default()
         };
+        self.write(&bytes);
+    }
+
+    fn write(&self, bytes: &[u8]) {
         if let Some(dir) = self.file.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
-        if let Err(e) = write_renamed(&self.file, &bytes).and_then(|_| sync_durably(&[&self.file]))
-        {
+        if let Err(e) = write_renamed(&self.file, bytes).and_then(|_| sync_durably(&[&self.file])) {
             tracing::warn!("writing {}: {e}", self.file.display());
         }
     }
@@ -100,5 +119,16 @@ mod tests {
         let again = BlobSources::open(dir.path());
         assert_eq!(again.get("sha256:d"), vec![a, b]);
         assert!(again.get("sha256:x").is_empty());
+
+        let c = BlobSource {
+            digest: "sha256:c".into(),
+            size: 2,
+            repository: "r/c".into(),
+        };
+        s.add(&[("sha256:e".into(), c.clone())]);
+        s.forget(&["sha256:d".into(), "sha256:unknown".into()]);
+        let again = BlobSources::open(dir.path());
+        assert!(again.get("sha256:d").is_empty());
+        assert_eq!(again.get("sha256:e"), vec![c]);
     }
 }

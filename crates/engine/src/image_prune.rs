@@ -1,8 +1,9 @@
 //! `POST /images/prune`: dockerd's `ImagesPrune`. By default only dangling images (no tag) go;
 //! `dangling=false` removes every image no container uses. `until` and `label` narrow the set.
-//! Images are removed newest first, so a committed child goes before its parent.
+//! Images are removed newest first, so a committed child goes before its parent. Then every layer
+//! nothing references goes too (`image::LayerGcHooks`), counted in `SpaceReclaimed`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use api::{Filters, ImageDeleteResponseItem};
 use serde::Serialize;
@@ -73,14 +74,8 @@ impl Engine {
                 .iter()
                 .filter_map(|i| i.parent.as_ref().map(|p| p.as_str().to_string()))
                 .collect();
-            let mut layer_sizes: HashMap<String, u64> = HashMap::new();
-            for img in &images {
-                for chain in &img.chain_ids {
-                    if let Ok(size) = store.layer_size(chain) {
-                        layer_sizes.insert(chain.clone(), size);
-                    }
-                }
-            }
+            // Every stored layer, not only the images': deletes also collect unreferenced ones.
+            let layer_sizes = store.stored_layer_sizes();
             let mut candidates = Vec::new();
             for img in images {
                 let id = img.id.as_str().to_string();
@@ -145,6 +140,15 @@ impl Engine {
                     break;
                 }
                 candidates = refused;
+            }
+            // Layers no image references and nothing holds (a failed load's, those of an image
+            // force-deleted while a container used it, once the container is gone).
+            for layer in store.collect_unused_layers(None) {
+                reclaimed += layer.size;
+                deleted.push(ImageDeleteResponseItem {
+                    untagged: None,
+                    deleted: Some(layer.chain_id),
+                });
             }
             Ok(ImagePruneReport {
                 images_deleted: (!deleted.is_empty()).then_some(deleted),

@@ -144,6 +144,18 @@ impl ContentIngest {
         }
     }
 
+    /// Deletes the verified blob of `digest` (its layer is gone), leaving any partial download
+    /// alone: a pull may be appending to it right now.
+    pub fn remove_verified(&self, digest: &str) {
+        if let Some(path) = self.blob_path(digest) {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => tracing::warn!("removing {}: {e}", path.display()),
+            }
+        }
+    }
+
     /// Deletes `.partial` files not modified for `max_age` (startup).
     pub fn remove_stale_partials(&self, max_age: Duration) {
         let now = SystemTime::now();

@@ -6,15 +6,17 @@
 //! is unpacked while it downloads (the parent's chain id comes from the config, so a layer does
 //! not wait for its parent to be committed). A blob whose digest or size is wrong fails its spool's last read, so its layer
 //! is never committed; the image itself is added only after every layer is in. A crash leaves
-//! only the layer store's `tmp-*` directories, which it deletes on startup, and the compressed
-//! bytes received so far in `content/ingest/` (see `ingest.rs`): the next pull unpacks a verified
-//! blob from disk and resumes a partial one with a range request.
+//! only the layer store's `tmp-*` directories, which it deletes on startup, the layers it had
+//! committed (kept a day for the next pull, see `cleanup.rs`) and the compressed bytes received so
+//! far in `content/ingest/` (see `ingest.rs`): the next pull unpacks a verified blob from disk and
+//! resumes a partial one with a range request. A pull that fails with an error removes the layers
+//! it committed that nothing else references.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use image::{chain_ids, ImageConfig, ImageId, Reference};
+use image::{chain_ids, ImageConfig, ImageId, LayerLease, Reference};
 use registry::{AuthConfig, Descriptor, Platform, ResolvedManifest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Semaphore;
@@ -108,12 +110,40 @@ impl Engine {
         Ok(messages)
     }
 
+    /// Every layer the pull looks at or commits is held (a lease in the image store) until its
+    /// image is added, so no collection removes it in between. A pull that fails removes the
+    /// layers it committed that nothing else references, as dockerd releases them.
     async fn pull_content(
         &self,
         reference: &Reference,
         auth: &AuthConfig,
         manifest: ResolvedManifest,
         progress: &Progress,
+    ) -> Result<()> {
+        let lease = Arc::new(self.inner.images.lease());
+        let result = self
+            .pull_content_held(reference, auth, manifest, progress, &lease)
+            .await;
+        if result.is_err() {
+            let store = self.inner.images.clone();
+            match tokio::task::spawn_blocking(move || store.abandon(&lease)).await {
+                Ok(removed) if !removed.is_empty() => {
+                    tracing::debug!(?removed, "failed pull: its layers removed")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("removing a failed pull's layers: {e}"),
+            }
+        }
+        result
+    }
+
+    async fn pull_content_held(
+        &self,
+        reference: &Reference,
+        auth: &AuthConfig,
+        manifest: ResolvedManifest,
+        progress: &Progress,
+        lease: &Arc<LayerLease>,
     ) -> Result<()> {
         let dist = &self.inner.distribution;
         let tag_or_digest = reference
@@ -143,8 +173,15 @@ impl Engine {
             .await?;
         let up_to_date = current.as_ref() == Some(&image_id);
         if !up_to_date {
-            self.pull_layers(reference, auth, &manifest.layers, &diff_ids, progress)
-                .await?;
+            self.pull_layers(
+                reference,
+                auth,
+                &manifest.layers,
+                &diff_ids,
+                progress,
+                lease,
+            )
+            .await?;
         }
 
         // The digest the reference resolved to: a manifest list's own, as dockerd records it.
@@ -201,11 +238,12 @@ impl Engine {
         layers: &[Descriptor],
         diff_ids: &[String],
         progress: &Progress,
+        lease: &Arc<LayerLease>,
     ) -> Result<()> {
         let chains = chain_ids(diff_ids);
         let present = {
-            let chains = chains.clone();
-            self.blocking(move |store| Ok(chains.iter().map(|c| store.has_layer(c)).collect()))
+            let (chains, lease) = (chains.clone(), lease.clone());
+            self.blocking(move |store| Ok(store.hold_layers(&lease, &chains)))
                 .await?
         };
         let present: Vec<bool> = present;
@@ -260,6 +298,9 @@ impl Engine {
             self.inner.distribution.max_concurrent_downloads,
         ));
         let started = std::time::Instant::now();
+        // Each unpacker holds a sender; once all are dropped no layer of this pull can still be
+        // committed (a failed pull waits for that before removing what it committed).
+        let (unpacking, mut unpackers_done) = tokio::sync::mpsc::channel::<()>(1);
         let mut tasks: Vec<JoinHandle<Result<()>>> = Vec::new();
         for (i, layer) in layers.iter().enumerate() {
             if present[i] {
@@ -280,6 +321,7 @@ impl Engine {
             let parent = i.checked_sub(1).map(|p| chains[p].clone());
             let diff_id = diff_ids[i].clone();
             let digest = layer.digest.clone();
+            let unpacking = unpacking.clone();
             tasks.push(tokio::spawn(async move {
                 let _permit = match permit {
                     Some(p) => p,
@@ -298,8 +340,10 @@ impl Engine {
                         extract_progress.layer_bytes(&extract_id, "Extracting", read, total);
                     }
                 });
-                let apply = engine
-                    .blocking(move |store| store.add_layer(reader, parent.as_deref(), &diff_id));
+                let apply = engine.blocking(move |store| {
+                    let _unpacking = unpacking;
+                    store.add_layer(reader, parent.as_deref(), &diff_id)
+                });
                 let download = async {
                     let result = engine
                         .download_blob(&reference, &auth, &layer, &mut writer, &progress, &id)
@@ -346,6 +390,9 @@ impl Engine {
             for t in tasks {
                 t.abort();
             }
+            drop(unpacking);
+            // Aborted downloads fail their unpackers' next read; wait until they have returned.
+            while unpackers_done.recv().await.is_some() {}
             return Err(e);
         }
         Ok(())

@@ -9,9 +9,11 @@ use crate::record::ContainerRecord;
 use crate::shim_client::{self, ExitInfo};
 
 impl Engine {
-    /// Running containers with a live shim get a monitor; those whose shim is gone get the exit
+    /// Layers nothing references are collected first (`cleanup.rs`). Running containers with a
+    /// live shim get a monitor; those whose shim is gone get the exit
     /// from `exit.json`; created ones keep a live shim if there is one.
     pub(crate) async fn restore(&self) {
+        self.collect_crash_leftovers().await;
         let dir = self.paths().containers_dir();
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
