@@ -7,13 +7,76 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::output::{copy_demuxed, copy_raw};
-use crate::terminal::{window_size, DetachKeys};
+use crate::terminal::{window_size, DetachKeys, RawModeGuard};
 use crate::CliError;
+
+/// One attach stream in use: the container's output on its way to us, our stdin forwarded (or
+/// the write side half-closed at once when there is none, as docker does), and the helper
+/// tasks (signal proxy, resize tracker) that live as long as the copy.
+pub struct AttachedSession {
+    reader: ReadHalf<HijackedStream>,
+    tty: bool,
+    stdin_task: Option<JoinHandle<()>>,
+    detached: oneshot::Receiver<()>,
+    helpers: Vec<JoinHandle<()>>,
+    // Raw mode only while attached: restored when the session ends, on every return path.
+    _raw: Option<RawModeGuard>,
+}
+
+impl AttachedSession {
+    pub async fn begin(
+        stream: HijackedStream,
+        tty: bool,
+        stdin: bool,
+        keys: DetachKeys,
+        raw: Option<RawModeGuard>,
+    ) -> AttachedSession {
+        let (reader, mut writer) = tokio::io::split(stream);
+        let (detach_tx, detached) = oneshot::channel();
+        let stdin_task = if stdin {
+            Some(spawn_stdin_forwarder(writer, tty, keys, detach_tx))
+        } else {
+            let _ = writer.shutdown().await;
+            None
+        };
+        AttachedSession {
+            reader,
+            tty,
+            stdin_task,
+            detached,
+            helpers: Vec::new(),
+            _raw: raw,
+        }
+    }
+
+    /// A task stopped when the session ends.
+    pub fn keep_while_attached(&mut self, task: JoinHandle<()>) {
+        self.helpers.push(task);
+    }
+
+    /// Copies output until the daemon closes the stream (`false`) or the user detaches with the
+    /// detach keys (`true`).
+    pub async fn copy_until_closed_or_detached(mut self) -> Result<bool, CliError> {
+        let detached = tokio::select! {
+            copied = copy_output(&mut self.reader, self.tty) => { copied?; false }
+            Ok(()) = &mut self.detached => true,
+        };
+        Ok(detached)
+    }
+}
+
+impl Drop for AttachedSession {
+    fn drop(&mut self) {
+        for task in self.helpers.iter().chain(&self.stdin_task) {
+            task.abort();
+        }
+    }
+}
 
 /// Copies our stdin to the container until EOF, then half-closes (the daemon closes the
 /// container's stdin). With a TTY, ctrl-p ctrl-q detaches: `detached` fires and nothing more
 /// is sent.
-pub fn spawn_stdin_forwarder(
+fn spawn_stdin_forwarder(
     mut writer: WriteHalf<HijackedStream>,
     tty: bool,
     mut keys: DetachKeys,
@@ -46,7 +109,7 @@ pub fn spawn_stdin_forwarder(
 
 /// Copies the container's output until the daemon closes the stream: raw with a TTY,
 /// demultiplexed otherwise.
-pub async fn copy_output(reader: &mut ReadHalf<HijackedStream>, tty: bool) -> Result<(), CliError> {
+async fn copy_output(reader: &mut ReadHalf<HijackedStream>, tty: bool) -> Result<(), CliError> {
     if tty {
         copy_raw(reader).await
     } else {

@@ -2,13 +2,9 @@
 //! with a TTY); exits with the container's code.
 
 use api::WaitCondition;
-use tokio::io::AsyncWriteExt;
-use tokio::sync::oneshot;
 
 use crate::args::AttachArgs;
-use crate::session::{
-    copy_output, spawn_resize_tracker, spawn_signal_proxy, spawn_stdin_forwarder, ResizeTarget,
-};
+use crate::session::{spawn_resize_tracker, spawn_signal_proxy, AttachedSession, ResizeTarget};
 use crate::terminal::{detach_keys, RawModeGuard};
 use crate::{CliError, Ctx};
 
@@ -28,39 +24,21 @@ pub async fn run(ctx: &Ctx, args: AttachArgs) -> Result<i32, CliError> {
         .client
         .wait_container(&id, WaitCondition::NotRunning)
         .await?;
-    let (mut reader, mut writer) = tokio::io::split(stream);
-    let (detach_tx, detach_rx) = oneshot::channel();
-    let _raw = if tty && stdin {
+    let raw = if tty && stdin {
         RawModeGuard::enable()
     } else {
         None
     };
-    let stdin_task = if stdin {
-        Some(spawn_stdin_forwarder(writer, tty, keys, detach_tx))
-    } else {
-        let _ = writer.shutdown().await;
-        None
-    };
-    let helper = if tty {
-        Some(spawn_resize_tracker(
+    let mut session = AttachedSession::begin(stream, tty, stdin, keys, raw).await;
+    if tty {
+        session.keep_while_attached(spawn_resize_tracker(
             ctx.client.clone(),
             ResizeTarget::Container(id.clone()),
-        ))
+        ));
     } else if args.sig_proxy {
-        Some(spawn_signal_proxy(ctx.client.clone(), id.clone()))
-    } else {
-        None
-    };
-    let detached = tokio::select! {
-        copied = copy_output(&mut reader, tty) => { copied?; false }
-        Ok(()) = detach_rx => true,
-    };
-    if let Some(helper) = helper {
-        helper.abort();
+        session.keep_while_attached(spawn_signal_proxy(ctx.client.clone(), id.clone()));
     }
-    if let Some(task) = stdin_task {
-        task.abort();
-    }
+    let detached = session.copy_until_closed_or_detached().await?;
     if detached {
         return Ok(0);
     }

@@ -5,13 +5,11 @@
 use std::os::fd::AsFd;
 
 use client::ExecConfig;
-use tokio::io::AsyncWriteExt;
-use tokio::sync::oneshot;
 
 use crate::args::ExecArgs;
 use crate::commands::run::start_error_code;
 use crate::container_flags::parse_env_file;
-use crate::session::{copy_output, spawn_resize_tracker, spawn_stdin_forwarder, ResizeTarget};
+use crate::session::{spawn_resize_tracker, AttachedSession, ResizeTarget};
 use crate::terminal::{detach_keys, is_terminal, RawModeGuard};
 use crate::{CliError, Ctx};
 
@@ -49,31 +47,19 @@ pub async fn run(ctx: &Ctx, args: ExecArgs) -> Result<i32, CliError> {
         .await
         .map_err(|e| exec_start_error(&e))?;
     let tty = config.tty;
-    let (mut reader, mut writer) = tokio::io::split(stream);
-    let (detach_tx, detach_rx) = oneshot::channel();
-    let _raw = if tty && config.attach_stdin {
+    let raw = if tty && config.attach_stdin {
         RawModeGuard::enable()
     } else {
         None
     };
-    let stdin_task = if config.attach_stdin {
-        Some(spawn_stdin_forwarder(writer, tty, keys, detach_tx))
-    } else {
-        let _ = writer.shutdown().await;
-        None
-    };
-    let resizer =
-        tty.then(|| spawn_resize_tracker(ctx.client.clone(), ResizeTarget::Exec(exec_id.clone())));
-    let detached = tokio::select! {
-        copied = copy_output(&mut reader, tty) => { copied?; false }
-        Ok(()) = detach_rx => true,
-    };
-    if let Some(task) = resizer {
-        task.abort();
+    let mut session = AttachedSession::begin(stream, tty, config.attach_stdin, keys, raw).await;
+    if tty {
+        session.keep_while_attached(spawn_resize_tracker(
+            ctx.client.clone(),
+            ResizeTarget::Exec(exec_id.clone()),
+        ));
     }
-    if let Some(task) = stdin_task {
-        task.abort();
-    }
+    let detached = session.copy_until_closed_or_detached().await?;
     if detached {
         return Ok(0);
     }

@@ -7,16 +7,12 @@ use std::time::Duration;
 
 use api::WaitCondition;
 use client::ClientError;
-use tokio::io::AsyncWriteExt;
-use tokio::sync::oneshot;
 
 use crate::args::RunArgs;
 use crate::commands::create::{
     build_request, create_pulling, run_error, run_error_code, split_image_command,
 };
-use crate::session::{
-    copy_output, spawn_resize_tracker, spawn_signal_proxy, spawn_stdin_forwarder, ResizeTarget,
-};
+use crate::session::{spawn_resize_tracker, spawn_signal_proxy, AttachedSession, ResizeTarget};
 use crate::terminal::{detach_keys, is_terminal, window_size, RawModeGuard};
 use crate::{CliError, Ctx};
 
@@ -60,26 +56,15 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<i32, CliError> {
         .await
         .map_err(|e| run_error("run", &e))?;
 
-    let (mut reader, mut writer) = tokio::io::split(stream);
-    let (detach_tx, detach_rx) = oneshot::channel();
-    // Raw mode only while attached; restored when the guard drops on every return path.
-    let _raw = if tty && flags.interactive {
+    let raw = if tty && flags.interactive {
         RawModeGuard::enable_with_signal_proxy()
     } else {
         None
     };
-    let stdin_task = if flags.interactive {
-        Some(spawn_stdin_forwarder(writer, tty, keys, detach_tx))
-    } else {
-        // Nothing will ever be written: half-close at once, as docker does.
-        let _ = writer.shutdown().await;
-        None
-    };
+    let mut session = AttachedSession::begin(stream, tty, flags.interactive, keys, raw).await;
 
     if let Err(e) = ctx.client.start_container(&id).await {
-        if let Some(task) = stdin_task {
-            task.abort();
-        }
+        drop(session);
         if flags.rm {
             // The daemon removes an auto-remove container whose start failed; give it a moment
             // so a following `ps -a` does not show it, then make sure.
@@ -95,20 +80,14 @@ pub async fn run(ctx: &Ctx, args: RunArgs) -> Result<i32, CliError> {
 
     // docker's run forwards signals whatever the TTY mode (the WINCH it also forwards is sent
     // by the resize tracker, right before the new size).
-    let proxy = spawn_signal_proxy(ctx.client.clone(), id.clone());
-    let resizer =
-        tty.then(|| spawn_resize_tracker(ctx.client.clone(), ResizeTarget::Container(id.clone())));
-    let detached = tokio::select! {
-        copied = copy_output(&mut reader, tty) => { copied?; false }
-        Ok(()) = detach_rx => true,
-    };
-    proxy.abort();
-    if let Some(task) = resizer {
-        task.abort();
+    session.keep_while_attached(spawn_signal_proxy(ctx.client.clone(), id.clone()));
+    if tty {
+        session.keep_while_attached(spawn_resize_tracker(
+            ctx.client.clone(),
+            ResizeTarget::Container(id.clone()),
+        ));
     }
-    if let Some(task) = stdin_task {
-        task.abort();
-    }
+    let detached = session.copy_until_closed_or_detached().await?;
     if detached {
         return Ok(0);
     }

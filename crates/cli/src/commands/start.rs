@@ -1,14 +1,10 @@
 //! `berth start [-a] [-i] CONTAINER...`.
 
 use api::WaitCondition;
-use tokio::io::AsyncWriteExt;
-use tokio::sync::oneshot;
 
 use crate::args::StartArgs;
 use crate::commands::each::for_each_name;
-use crate::session::{
-    copy_output, spawn_resize_tracker, spawn_signal_proxy, spawn_stdin_forwarder, ResizeTarget,
-};
+use crate::session::{spawn_resize_tracker, spawn_signal_proxy, AttachedSession, ResizeTarget};
 use crate::terminal::{detach_keys, DetachKeys, RawModeGuard};
 use crate::{CliError, Ctx};
 
@@ -53,33 +49,19 @@ async fn start_attached(
         .client
         .wait_container(&id, WaitCondition::NextExit)
         .await?;
-    let (mut reader, mut writer) = tokio::io::split(stream);
-    let (detach_tx, detach_rx) = oneshot::channel();
-    let _raw = if tty && stdin {
+    let raw = if tty && stdin {
         RawModeGuard::enable()
     } else {
         None
     };
-    let stdin_task = if stdin {
-        Some(spawn_stdin_forwarder(writer, tty, keys, detach_tx))
-    } else {
-        let _ = writer.shutdown().await;
-        None
-    };
+    let mut session = AttachedSession::begin(stream, tty, stdin, keys, raw).await;
     ctx.client.start_container(&id).await?;
-    let helper = if tty {
+    session.keep_while_attached(if tty {
         spawn_resize_tracker(ctx.client.clone(), ResizeTarget::Container(id.clone()))
     } else {
         spawn_signal_proxy(ctx.client.clone(), id.clone())
-    };
-    let detached = tokio::select! {
-        copied = copy_output(&mut reader, tty) => { copied?; false }
-        Ok(()) = detach_rx => true,
-    };
-    helper.abort();
-    if let Some(task) = stdin_task {
-        task.abort();
-    }
+    });
+    let detached = session.copy_until_closed_or_detached().await?;
     if detached {
         return Ok(0);
     }
