@@ -64,9 +64,10 @@ fn corrupt_blob_fails_the_pull_and_leaves_nothing() {
     require_root!();
     let registry = Registry::start();
     let image = format!("{}/bad/blob:1", registry.addr());
-    push_image(&registry, &image, 2);
+    // The random layer is large enough that busybox's (the first) is committed before it fails.
+    push_image(&registry, &image, 8);
 
-    // Flip bytes in the middle of the biggest blob (the random layer), keeping its size.
+    // Flip bytes in the middle of the biggest blob (the random second layer), keeping its size.
     let blob = registry_blobs(&registry).remove(0);
     let mut bytes = std::fs::read(&blob).unwrap();
     let middle = bytes.len() / 2;
@@ -83,12 +84,42 @@ fn corrupt_blob_fails_the_pull_and_leaves_nothing() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(ok(&d.docker(&["images", "-q", "-a"])).trim(), "");
     assert!(
-        layer_dirs(&d).iter().all(|l| !l.starts_with("tmp-")),
-        "{:?}",
-        layer_dirs(&d)
+        stdout(&out).contains("Pull complete"),
+        "the first layer was not committed before the failure:\n{}",
+        stdout(&out)
     );
+    assert_eq!(ok(&d.docker(&["images", "-q", "-a"])).trim(), "");
+    // No image exists, so no layer may be left: neither a half-unpacked `tmp-` directory nor the
+    // committed first layer.
+    assert_eq!(layer_dirs(&d), Vec::<String>::new());
+    let df = ok(&d.docker(&["system", "df", "--format", "{{.Type}} {{.Size}}"]));
+    assert!(df.lines().any(|l| l == "Images 0B"), "{df}");
+    let df = d.request("GET", "/v1.41/system/df", None).unwrap().json();
+    assert_eq!(df["LayersSize"], 0, "{df}");
+    // Nothing is remembered about blobs of layers that are gone.
+    let sources = std::fs::read_to_string(d.scratch().join("root/distribution/blob-sources.json"))
+        .unwrap_or_default();
+    assert!(!sources.contains("sha256"), "{sources}");
+
+    // The registry is repaired: the next pull downloads everything and completes.
+    for b in &mut bytes[middle..middle + 64] {
+        *b ^= 0xff;
+    }
+    std::fs::write(&blob, &bytes).unwrap();
+    ok(&d.docker(&["pull", &image]));
+    assert_eq!(layer_dirs(&d).len(), 2, "{:?}", layer_dirs(&d));
+    let out = ok(&d.docker(&["run", "--rm", &image, "sh", "-c", "wc -c < /big"]));
+    assert_eq!(out.trim(), "8000000");
+
+    // Deleting the image removes its layers, and `system df` says so.
+    ok(&d.docker(&["rmi", &image]));
+    assert_eq!(layer_dirs(&d), Vec::<String>::new());
+    let df = d.request("GET", "/v1.41/system/df", None).unwrap().json();
+    assert_eq!(df["LayersSize"], 0, "{df}");
+    let sources = std::fs::read_to_string(d.scratch().join("root/distribution/blob-sources.json"))
+        .unwrap_or_default();
+    assert!(!sources.contains("sha256"), "{sources}");
 }
 
 /// Bytes of layer and config blobs the registry sent (`GET …/blobs/…` lines of its log).
