@@ -1,6 +1,9 @@
-//! `docker save | docker load` between daemons, `docker commit` with changes, `docker history`
-//! and `docker image prune`, through the real docker CLI.
+//! `docker save | docker load` between daemons (docker-archive and OCI layouts), `docker commit`
+//! with changes, `docker history` and `docker image prune`, through the real docker CLI.
 
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
 use std::process::Output;
 
 use test_support::{require_root, stdout, Daemon};
@@ -43,6 +46,71 @@ fn save_then_load_on_a_second_daemon() {
     assert_eq!(
         ok(&a.docker(&["image", "inspect", "-f", "{{.Id}}", "moved:1"])),
         id
+    );
+}
+
+/// Copies `from` to `to` without `manifest.json` and `repositories`: the OCI image layout alone, as
+/// tools that only know that layout write it.
+fn strip_legacy_part(from: &Path, to: &Path) -> Vec<String> {
+    let mut archive = tar::Archive::new(File::open(from).unwrap());
+    let mut out = tar::Builder::new(File::create(to).unwrap());
+    let mut kept = Vec::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().display().to_string();
+        if name == "manifest.json" || name == "repositories" {
+            continue;
+        }
+        let mut header = entry.header().clone();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        out.append_data(&mut header, &name, &data[..]).unwrap();
+        kept.push(name);
+    }
+    out.into_inner().unwrap();
+    kept
+}
+
+#[test]
+fn oci_layout_alone_loads_with_docker_and_berth() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    let saved = d.scratch().join("x.tar");
+    ok(&d.docker(&["save", "-o", saved.to_str().unwrap(), "busybox"]));
+    let id = ok(&d.docker(&["image", "inspect", "-f", "{{.Id}}", "busybox"]));
+
+    let oci_only = d.scratch().join("oci-only.tar");
+    let kept = strip_legacy_part(&saved, &oci_only);
+    assert!(kept.contains(&"oci-layout".to_string()), "{kept:?}");
+    assert!(kept.contains(&"index.json".to_string()), "{kept:?}");
+    assert!(
+        kept.contains(&format!("blobs/sha256/{}", id.trim().trim_start_matches("sha256:"))),
+        "config blob named by the image id: {kept:?}"
+    );
+
+    ok(&d.docker(&["rmi", "busybox"]));
+    let loaded = ok(&d.docker(&["load", "-i", oci_only.to_str().unwrap()]));
+    assert!(loaded.contains("Loaded image: busybox:latest"), "{loaded}");
+    assert_eq!(
+        ok(&d.docker(&["image", "inspect", "-f", "{{.Id}}", "busybox"])),
+        id
+    );
+    assert_eq!(
+        ok(&d.docker(&["run", "--rm", "--pull", "never", "busybox", "echo", "ok"])),
+        "ok\n"
+    );
+
+    // The berth CLI, into a daemon that never had the image.
+    let b = Daemon::start();
+    let loaded = ok(&b.berth(&["load", "-i", oci_only.to_str().unwrap()]));
+    assert!(loaded.contains("Loaded image: busybox:latest"), "{loaded}");
+    assert_eq!(
+        ok(&b.berth(&["image", "inspect", "-f", "{{.Id}}", "busybox"])),
+        id
+    );
+    assert_eq!(
+        ok(&b.docker(&["run", "--rm", "--pull", "never", "busybox", "echo", "ok"])),
+        "ok\n"
     );
 }
 
