@@ -1,0 +1,73 @@
+//! Layers outlive a force-deleted image while a container uses them, and go once nothing does.
+
+use std::process::Output;
+
+use test_support::{require_root, stderr, stdout, Daemon};
+
+fn ok(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+    stdout(out)
+}
+
+/// Committed layer directories (`tmp-` leftovers excluded).
+fn layers(d: &Daemon) -> Vec<String> {
+    std::fs::read_dir(d.scratch().join("root/layers"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("tmp-"))
+        .collect()
+}
+
+fn layers_size(d: &Daemon) -> u64 {
+    let df = d.request("GET", "/v1.41/system/df", None).unwrap().json();
+    df["LayersSize"].as_u64().unwrap_or(u64::MAX)
+}
+
+#[test]
+fn force_deleted_image_keeps_the_layers_its_container_mounts_until_prune() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    ok(&d.docker(&["run", "--name", "user1", "busybox", "true"]));
+    let before = layers(&d);
+    assert_eq!(before.len(), 1, "{before:?}");
+
+    // dockerd: with force, an image a stopped container uses is deleted (untagged and removed);
+    // the container keeps its layers.
+    let out = ok(&d.docker(&["rmi", "-f", "busybox"]));
+    assert!(out.contains("Untagged: busybox:latest"), "{out}");
+    assert_eq!(out.matches("Deleted: ").count(), 1, "only the image: {out}");
+    assert_eq!(layers(&d), before);
+    assert_eq!(
+        ok(&d.docker(&["start", "-a", "user1"])).trim(),
+        "",
+        "the container still starts"
+    );
+
+    // Another image with the same layer comes and goes: the container's layer stays.
+    d.import_busybox();
+    ok(&d.docker(&["rmi", "busybox"]));
+    assert_eq!(layers(&d), before);
+    // Nor does prune take it while the container exists.
+    let out = ok(&d.docker(&["image", "prune", "-a", "-f"]));
+    assert!(out.contains("Total reclaimed space: 0B"), "{out}");
+    assert_eq!(layers(&d), before);
+    let out = ok(&d.docker(&["start", "-a", "user1"]));
+    assert_eq!(out.trim(), "");
+    assert!(layers_size(&d) > 1_000_000, "busybox is on disk");
+
+    // The container goes: prune removes the unreferenced layer and counts it.
+    ok(&d.docker(&["rm", "user1"]));
+    let out = ok(&d.docker(&["image", "prune", "-f"]));
+    assert!(out.contains(&format!("deleted: sha256:{}", before[0])), "{out}");
+    assert!(!out.contains("Total reclaimed space: 0B"), "{out}");
+    assert_eq!(layers(&d), Vec::<String>::new());
+    assert_eq!(layers_size(&d), 0);
+}
