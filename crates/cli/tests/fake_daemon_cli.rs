@@ -5,21 +5,14 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, StreamBody};
+use http_body_util::{BodyExt, StreamBody};
 use hyper::body::{Frame, Incoming};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::UnixListener;
+mod fake_daemon;
+use fake_daemon::{berth, full, serve, text, Body};
 use tokio::sync::Notify;
-
-type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
-
-fn full(status: StatusCode, body: &str) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(body.to_string())).boxed());
-    *r.status_mut() = status;
-    r
-}
 
 /// What the fake container does once started.
 #[derive(Clone, Copy)]
@@ -158,8 +151,6 @@ async fn handle(req: Request<Incoming>, fake: Arc<Fake>) -> Result<Response<Body
 }
 
 async fn start(dir: &tempfile::TempDir, behaviour: Behaviour) -> (String, Arc<Fake>) {
-    let path = dir.path().join("fake.sock");
-    let listener = UnixListener::bind(&path).unwrap();
     let fake = Arc::new(Fake {
         behaviour,
         seen: Mutex::default(),
@@ -167,46 +158,9 @@ async fn start(dir: &tempfile::TempDir, behaviour: Behaviour) -> (String, Arc<Fa
         exited: Notify::new(),
         killed: Notify::new(),
     });
-    let server_fake = fake.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let fake = server_fake.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req| handle(req, fake.clone()));
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .with_upgrades()
-                    .await;
-            });
-        }
-    });
-    (format!("unix://{}", path.display()), fake)
-}
-
-async fn berth(host: &str, args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_berth"));
-    cmd.arg("-H").arg(host).args(args);
-    cmd.stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    cmd.stdin(if stdin.is_some() {
-        std::process::Stdio::piped()
-    } else {
-        std::process::Stdio::null()
-    });
-    let mut child = cmd.spawn().unwrap();
-    if let Some(data) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        pipe.write_all(data).await.unwrap();
-        drop(pipe);
-    }
-    tokio::time::timeout(std::time::Duration::from_secs(20), child.wait_with_output())
-        .await
-        .expect("berth hung")
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    let served = fake.clone();
+    let host = serve(dir, move |req| handle(req, served.clone()));
+    (host, fake)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -215,6 +169,7 @@ async fn run_follows_the_docker_request_order_and_exit_code() {
     let (host, fake) = start(&dir, Behaviour::OutErrExit3).await;
     let out = berth(
         &host,
+        dir.path(),
         &["run", "--rm", "--name", "n", "busybox", "sh", "-c", "x"],
         None,
     )
@@ -240,6 +195,7 @@ async fn run_interactive_forwards_stdin() {
     let (host, fake) = start(&dir, Behaviour::Cat).await;
     let out = berth(
         &host,
+        dir.path(),
         &["run", "-i", "busybox", "cat"],
         Some(b"line1\nline2\n"),
     )
@@ -266,7 +222,7 @@ async fn run_interactive_forwards_stdin() {
 async fn start_failure_exits_127() {
     let dir = tempfile::tempdir().unwrap();
     let (host, _fake) = start(&dir, Behaviour::MissingExecutable).await;
-    let out = berth(&host, &["run", "busybox", "nope"], None).await;
+    let out = berth(&host, dir.path(), &["run", "busybox", "nope"], None).await;
     assert_eq!(out.status.code(), Some(127));
     assert_eq!(
         text(&out.stderr),
@@ -279,7 +235,13 @@ async fn start_failure_exits_127() {
 async fn missing_image_with_pull_never_exits_125() {
     let dir = tempfile::tempdir().unwrap();
     let (host, fake) = start(&dir, Behaviour::MissingImage).await;
-    let out = berth(&host, &["run", "--pull", "never", "nosuch"], None).await;
+    let out = berth(
+        &host,
+        dir.path(),
+        &["run", "--pull", "never", "nosuch"],
+        None,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(125));
     assert!(text(&out.stderr)
         .starts_with("berth: Error response from daemon: No such image: nosuch:latest\n"));
@@ -295,7 +257,7 @@ async fn ps_inspect_and_stop_outputs() {
     let dir = tempfile::tempdir().unwrap();
     let (host, _fake) = start(&dir, Behaviour::OutErrExit3).await;
 
-    let out = berth(&host, &["ps", "-a"], None).await;
+    let out = berth(&host, dir.path(), &["ps", "-a"], None).await;
     let stdout = text(&out.stdout);
     let mut lines = stdout.lines();
     // CREATED depends on today's date ("56 years ago"), so only its neighbours are exact.
@@ -318,33 +280,34 @@ async fn ps_inspect_and_stop_outputs() {
         "{row}"
     );
 
-    let out = berth(&host, &["ps", "-aq", "--no-trunc"], None).await;
+    let out = berth(&host, dir.path(), &["ps", "-aq", "--no-trunc"], None).await;
     assert_eq!(
         text(&out.stdout),
         "fc65055a18285712b1beebed2d4e0543ce00d12de91045ec22a95e411fa3a684\n"
     );
     let out = berth(
         &host,
+        dir.path(),
         &["container", "ls", "-a", "--format", "{{.Names}} {{.State}}"],
         None,
     )
     .await;
     assert_eq!(text(&out.stdout), "exited1 exited\n");
 
-    let out = berth(&host, &["inspect", "nope"], None).await;
+    let out = berth(&host, dir.path(), &["inspect", "nope"], None).await;
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stdout), "[]\n");
     assert_eq!(text(&out.stderr), "Error: No such object: nope\n");
 
     // rm -f of a missing container is silent and succeeds; without -f it fails.
-    let out = berth(&host, &["rm", "-f", "nope"], None).await;
+    let out = berth(&host, dir.path(), &["rm", "-f", "nope"], None).await;
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), "");
     assert_eq!(text(&out.stderr), "");
-    let out = berth(&host, &["rm", "nope"], None).await;
+    let out = berth(&host, dir.path(), &["rm", "nope"], None).await;
     assert_eq!(out.status.code(), Some(1));
 
-    let out = berth(&host, &["stop", "a", "nope"], None).await;
+    let out = berth(&host, dir.path(), &["stop", "a", "nope"], None).await;
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stdout), "a\n");
     assert_eq!(
@@ -400,7 +363,13 @@ async fn interrupt_is_forwarded_to_the_container() {
 async fn pull_prints_status_lines_and_the_reference() {
     let dir = tempfile::tempdir().unwrap();
     let (host, fake) = start(&dir, Behaviour::OutErrExit3).await;
-    let out = berth(&host, &["pull", "127.0.0.1:5000/demo/busybox:v1"], None).await;
+    let out = berth(
+        &host,
+        dir.path(),
+        &["pull", "127.0.0.1:5000/demo/busybox:v1"],
+        None,
+    )
+    .await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),

@@ -5,29 +5,13 @@
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::UnixListener;
-
-type Body = http_body_util::combinators::BoxBody<Bytes, Infallible>;
-
-fn full(status: StatusCode, body: &str) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from(body.to_string())).boxed());
-    *r.status_mut() = status;
-    r
-}
-
-fn upgraded_response() -> Response<Body> {
-    let mut r = full(StatusCode::SWITCHING_PROTOCOLS, "");
-    r.headers_mut()
-        .insert("connection", "Upgrade".parse().unwrap());
-    r.headers_mut().insert("upgrade", "tcp".parse().unwrap());
-    r
-}
+mod fake_daemon;
+use fake_daemon::{berth, full, serve, text, upgraded_response, Body};
 
 /// What the fake saw: request lines, bodies, `X-Registry-Auth` headers, and bytes received on
 /// hijacked streams.
@@ -207,57 +191,14 @@ fn req_query_is_term(line: &str) -> bool {
 }
 
 async fn start(dir: &tempfile::TempDir, tty: bool) -> (String, Arc<Fake>) {
-    let path = dir.path().join("fake.sock");
-    let listener = UnixListener::bind(&path).unwrap();
     let fake = Arc::new(Fake {
         tty,
         seen: Mutex::default(),
         killed: tokio::sync::Notify::new(),
     });
-    let server_fake = fake.clone();
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let fake = server_fake.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req| handle(req, fake.clone()));
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .with_upgrades()
-                    .await;
-            });
-        }
-    });
-    (format!("unix://{}", path.display()), fake)
-}
-
-/// Runs `berth -H host ARGS` with `BERTH_CONFIG=config_dir`.
-async fn berth(
-    host: &str,
-    config_dir: &std::path::Path,
-    args: &[&str],
-    stdin: Option<&[u8]>,
-) -> std::process::Output {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_berth"));
-    cmd.arg("-H").arg(host).args(args);
-    cmd.env("BERTH_CONFIG", config_dir)
-        .env_remove("DOCKER_CONFIG");
-    cmd.stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .stdin(if stdin.is_some() {
-            std::process::Stdio::piped()
-        } else {
-            std::process::Stdio::null()
-        });
-    let mut child = cmd.spawn().unwrap();
-    if let Some(data) = stdin {
-        let mut pipe = child.stdin.take().unwrap();
-        pipe.write_all(data).await.unwrap();
-        drop(pipe);
-    }
-    tokio::time::timeout(std::time::Duration::from_secs(20), child.wait_with_output())
-        .await
-        .expect("berth hung")
-        .unwrap()
+    let served = fake.clone();
+    let host = serve(dir, move |req| handle(req, served.clone()));
+    (host, fake)
 }
 
 /// Runs a shell command line under `script`, i.e. on a real pseudo-terminal, feeding `input`
@@ -282,10 +223,6 @@ async fn under_pty(command_line: &str, input: &[&[u8]]) -> std::process::Output 
         .unwrap();
     drop(pipe);
     out
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
