@@ -15,7 +15,7 @@ use crate::archive_oci::plan_oci_images;
 use crate::atomic::unique_suffix;
 use crate::compression::decompressed;
 use crate::config::ImageConfig;
-use crate::digest::{chain_id, ImageId};
+use crate::digest::{chain_id, chain_ids, ImageId};
 use crate::error::{ImageError, Result};
 use crate::oci_layout::INDEX_FILE;
 use crate::reference::Reference;
@@ -132,10 +132,21 @@ impl ImageStore {
                 "invalid archive: does not contain a {MANIFEST_FILE} or an {INDEX_FILE}"
             )));
         };
-        planned
+        // Held from before the first layer is looked at until the images are added, so no
+        // collection removes a layer in between; on failure the layers this load added and no
+        // image references are removed again.
+        let lease = self.lease();
+        let result: Result<Vec<LoadedImage>> = planned
             .into_iter()
-            .map(|image| self.add_planned(&archive, image))
-            .collect()
+            .map(|image| {
+                self.hold_layers(&lease, &chain_ids(&image.diff_ids));
+                self.add_planned(&archive, image)
+            })
+            .collect();
+        if result.is_err() {
+            self.abandon(&lease);
+        }
+        result
     }
 
     /// Stores a checked image's missing layers, bottom up, then its config and references.

@@ -668,3 +668,46 @@ fn hostile_oci_archives_are_refused_and_store_nothing() {
         "invalid archive: does not contain a manifest.json or an index.json"
     );
 }
+
+#[test]
+fn a_load_that_fails_midway_removes_the_layers_it_added() {
+    // Legacy layout: layer 1's lie shows only while it unpacks, after layer 0 was stored.
+    let good = rootfs_tar("good");
+    let second = rootfs_tar("second");
+    let config = config_for(&[&good, &second]);
+    let manifest = json!([{"Config": "c.json", "RepoTags": ["x:1"], "Layers": ["0.tar", "1.tar"]}]);
+    let err = refused(&archive_of(&[
+        (
+            "manifest.json".to_string(),
+            serde_json::to_vec(&manifest).unwrap(),
+        ),
+        ("c.json".to_string(), config.clone()),
+        ("0.tar".to_string(), good.clone()),
+        ("1.tar".to_string(), rootfs_tar("evil!!")),
+    ]));
+    assert!(
+        err.to_string().starts_with("invalid diffID for layer 1"),
+        "{err}"
+    );
+
+    // The same layers stored by an earlier image stay.
+    let tmp = tempfile::tempdir().unwrap();
+    let store = ImageStore::open(tmp.path()).unwrap();
+    store
+        .import(&good[..], "m", &[], Some(&r("base:1")))
+        .unwrap();
+    let before = stored_layers(tmp.path());
+    assert_eq!(before.len(), 1);
+    let bad = archive_of(&[
+        (
+            "manifest.json".to_string(),
+            serde_json::to_vec(&manifest).unwrap(),
+        ),
+        ("c.json".to_string(), config),
+        ("0.tar".to_string(), good),
+        ("1.tar".to_string(), rootfs_tar("evil!!")),
+    ]);
+    assert!(store.load(&bad[..]).is_err());
+    assert_eq!(stored_layers(tmp.path()), before);
+    assert_eq!(store.list().unwrap().len(), 1);
+}
