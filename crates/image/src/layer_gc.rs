@@ -1,7 +1,8 @@
 //! Reference-counted layers and the collector that follows the references.
 //!
 //! A layer (`layers/<chain>`) is referenced while
-//! - some image's rootfs chain includes it,
+//! - some image's rootfs chain includes it (also an image recorded in `images/db` that failed to
+//!   load),
 //! - an in-flight operation holds it in a [`LayerLease`] (a pull or load between committing its
 //!   first layer and adding its image), or
 //! - a container mounts it as an overlay lower dir ([`LayerGcHooks::mounted_layer_dirs`]: an image
@@ -228,6 +229,7 @@ impl ImageStore {
             .images
             .values()
             .flat_map(|e| e.chain_ids.iter())
+            .chain(&state.unloaded_chains)
             .collect();
         let table = lock_table(&self.leases);
         let mut seen = HashSet::new();

@@ -253,7 +253,12 @@ impl LayerStore {
         let modified = std::fs::metadata(self.layer_dir(chain_id).ok()?.join("layer.json"))
             .and_then(|m| m.modified())
             .ok()?;
-        std::time::SystemTime::now().duration_since(modified).ok()
+        // Written "in the future" (the clock went back): as young as can be.
+        Some(
+            std::time::SystemTime::now()
+                .duration_since(modified)
+                .unwrap_or_default(),
+        )
     }
 
     /// The chain id whose `diff` directory `dir` is (a container's overlay lower dir, symlinks

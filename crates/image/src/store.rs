@@ -1,7 +1,7 @@
 //! The image store: configs in `content/blobs/sha256`, layers in `layers/<chainid>`, names in
 //! `images/repositories.json`, and one `images/db/<id-hex>` record per image.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -66,6 +66,8 @@ pub(crate) struct State {
     pub(crate) images: BTreeMap<ImageId, Entry>,
     /// Full reference (`docker.io/library/busybox:latest`) → image.
     pub(crate) repositories: BTreeMap<String, ImageId>,
+    /// Layers of images recorded in `images/db` that failed to load: kept from the collector.
+    pub(crate) unloaded_chains: HashSet<String>,
 }
 
 impl State {
@@ -124,11 +126,13 @@ impl ImageStore {
             state: Mutex::new(State {
                 images: BTreeMap::new(),
                 repositories,
+                unloaded_chains: HashSet::new(),
             }),
             leases: Arc::default(),
             gc_hooks: RwLock::new(None),
         };
         let mut images = BTreeMap::new();
+        let mut unloaded_chains = HashSet::new();
         let entries =
             fs_err::read_dir(&store.db).map_err(|e| ImageError::io("read image db", e))?;
         for entry in entries.flatten() {
@@ -140,14 +144,26 @@ impl ImageStore {
                 continue;
             };
             // An image whose config or layers are damaged is left out rather than failing the daemon.
-            if let Ok(loaded) = store.load_entry(&id) {
-                images.insert(id, loaded);
+            match store.load_entry(&id) {
+                Ok(loaded) => {
+                    images.insert(id, loaded);
+                }
+                // What is left of it is not the layer collector's to take (a read error may pass).
+                Err(_) => unloaded_chains.extend(
+                    store
+                        .read_config_blob(&id)
+                        .ok()
+                        .and_then(|bytes| ImageConfig::from_bytes(&bytes).ok())
+                        .map(|config| chain_ids(&config.rootfs.diff_ids))
+                        .unwrap_or_default(),
+                ),
             }
         }
         {
             let mut state = store.lock();
             state.repositories.retain(|_, id| images.contains_key(id));
             state.images = images;
+            state.unloaded_chains = unloaded_chains;
         }
         Ok(store)
     }

@@ -382,3 +382,29 @@ fn stale_blobs_go_image_configs_stay() {
     assert!(blobs.join(id.hex()).exists(), "an image's config");
     assert_eq!(store.resolve("cfg:1").unwrap().id, id);
 }
+
+#[test]
+fn layers_of_an_image_that_fails_to_load_are_not_collected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (chains, lone) = {
+        let store = ImageStore::open(tmp.path()).unwrap();
+        let (diffs, chains) = add_stack(&store, &["low", "high"]);
+        add_image(&store, &diffs, "damaged:1");
+        let (_, lone) = add_stack(&store, &["lone"]);
+        (chains, lone)
+    };
+    // The top layer's metadata is lost: the image cannot load any more.
+    let top = tmp
+        .path()
+        .join("layers")
+        .join(chains[1].trim_start_matches("sha256:"));
+    fs::remove_file(top.join("layer.json")).unwrap();
+    let store = ImageStore::open(tmp.path()).unwrap();
+    assert!(store.resolve("damaged:1").is_err());
+    let removed = store.collect_unused_layers(None);
+    assert_eq!(
+        removed.iter().map(|r| &r.chain_id).collect::<Vec<_>>(),
+        [&lone[0]]
+    );
+    assert!(store.has_layer(&chains[0]) && top.is_dir());
+}
