@@ -71,6 +71,52 @@ fn strip_legacy_part(from: &Path, to: &Path) -> Vec<String> {
     kept
 }
 
+/// The bytes of one member of a tar file.
+fn member_of(archive: &Path, name: &str) -> Vec<u8> {
+    let mut archive = tar::Archive::new(File::open(archive).unwrap());
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        if entry.path().unwrap().to_str() == Some(name) {
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).unwrap();
+            return data;
+        }
+    }
+    panic!("no {name} in the archive");
+}
+
+#[test]
+fn save_of_a_repository_name_writes_all_its_tags() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    ok(&d.docker(&["tag", "busybox", "multi:1"]));
+    ok(&d.docker(&["tag", "busybox", "multi:2"]));
+    let saved = d.scratch().join("multi.tar");
+    ok(&d.docker(&["save", "-o", saved.to_str().unwrap(), "multi"]));
+    let index: serde_json::Value =
+        serde_json::from_slice(&member_of(&saved, "index.json")).unwrap();
+    let names: Vec<&str> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            m["annotations"]["io.containerd.image.name"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        ["docker.io/library/multi:1", "docker.io/library/multi:2"]
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&member_of(&saved, "manifest.json")).unwrap();
+    assert_eq!(
+        manifest[0]["RepoTags"],
+        serde_json::json!(["multi:1", "multi:2"])
+    );
+}
+
 #[test]
 fn oci_layout_alone_loads_with_docker_and_berth() {
     require_root!();
@@ -84,7 +130,10 @@ fn oci_layout_alone_loads_with_docker_and_berth() {
     assert!(kept.contains(&"oci-layout".to_string()), "{kept:?}");
     assert!(kept.contains(&"index.json".to_string()), "{kept:?}");
     assert!(
-        kept.contains(&format!("blobs/sha256/{}", id.trim().trim_start_matches("sha256:"))),
+        kept.contains(&format!(
+            "blobs/sha256/{}",
+            id.trim().trim_start_matches("sha256:")
+        )),
         "config blob named by the image id: {kept:?}"
     );
 

@@ -55,13 +55,9 @@ impl Engine {
     /// A `docker save` archive of `names`. Unknown names fail before any byte is sent.
     pub async fn save_images(&self, names: Vec<String>) -> Result<ArchiveStream> {
         let check = names.clone();
-        self.blocking(move |store| {
-            for name in &check {
-                store.resolve(name)?;
-            }
-            Ok(())
-        })
-        .await?;
+        // `busybox` means every tag of busybox (the store resolves names as save does).
+        self.blocking(move |store| store.save_selection(&check).map(drop))
+            .await?;
         let (tx, mut rx) = mpsc::channel::<std::io::Result<Bytes>>(8);
         let store = self.inner.images.clone();
         let saved = names.clone();

@@ -201,6 +201,16 @@ impl ImageStore {
         Ok(())
     }
 
+    /// The images `save` would write for `names`, each with the tags it would carry; unknown
+    /// names fail here as they would in `save`, so a caller can answer before streaming anything.
+    pub fn save_selection(&self, names: &[String]) -> Result<Vec<(ImageId, Vec<String>)>> {
+        let state = self.lock();
+        Ok(wanted_images(&state, names)?
+            .into_iter()
+            .map(|(id, refs)| (id, refs.iter().map(Reference::familiar).collect()))
+            .collect())
+    }
+
     /// The length of a layer's original tar, known without reading its files.
     fn layer_tar_len(&self, chain_id: &str) -> Result<u64> {
         let dir = self.layers.layer_dir(chain_id)?;
