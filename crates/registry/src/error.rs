@@ -86,3 +86,29 @@ impl HasKind for RegistryError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credential_errors_keep_their_message_and_kind() {
+        // A malformed X-Registry-Auth must stay a 400 with the credentials crate's words.
+        let err =
+            RegistryError::from(credentials::AuthConfig::from_header("!!!not base64").unwrap_err());
+        assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+        assert!(
+            err.to_string()
+                .starts_with("invalid registry credentials: bad base64: "),
+            "{err}"
+        );
+        let helper = RegistryError::from(credentials::CredentialsError::CredentialHelper(
+            "docker-credential-x get: locked".to_string(),
+        ));
+        assert_eq!(helper.kind(), ErrorKind::Internal);
+        assert_eq!(
+            helper.to_string(),
+            "error getting credentials - docker-credential-x get: locked"
+        );
+    }
+}
