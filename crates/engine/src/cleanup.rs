@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Weak};
 
+use tokio::sync::broadcast;
+
 use crate::engine::{Engine, Inner};
 use crate::ingest::STALE_PARTIAL_AGE;
 use crate::layer_view::LayerView;
@@ -118,6 +120,28 @@ impl image::LayerGcHooks for LayerGcHooks {
 }
 
 impl Engine {
+    /// Releases layers kept for containers when the container goes: on every container `destroy`
+    /// event (the bus is the one place every removal path passes), the layers of images
+    /// force-deleted while a container used them are collected. Ends with the engine's event bus.
+    pub(crate) fn release_layers_on_container_removal(&self) {
+        let mut events = self.events().subscribe();
+        let store = self.inner.images.clone();
+        tokio::spawn(async move {
+            loop {
+                match events.recv().await {
+                    Ok(e) if e.kind == "container" && e.action == "destroy" => {}
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+                let store = store.clone();
+                let _ =
+                    tokio::task::spawn_blocking(move || store.collect_layers_kept_for_containers())
+                        .await;
+            }
+        });
+    }
+
     /// Installs the layer collector's hooks and removes what a crash left unreferenced: layers
     /// and verified blobs older than a day (younger ones let an interrupted pull resume, the same
     /// rule as `content/ingest` partials). Startup only.

@@ -14,6 +14,7 @@ impl Engine {
     /// from `exit.json`; created ones keep a live shim if there is one.
     pub(crate) async fn restore(&self) {
         self.collect_crash_leftovers().await;
+        self.release_layers_on_container_removal();
         let dir = self.paths().containers_dir();
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,

@@ -151,6 +151,7 @@ impl ImageStore {
         } else {
             HashSet::new()
         };
+        state.kept_for_containers.extend(keep.iter().cloned());
         let others = self.layers.all().unwrap_or_default();
         let candidates = entry.chain_ids.iter().rev().cloned().chain(others);
         let sweep = self.sweep_locked(&state, candidates, None, &keep);

@@ -149,6 +149,23 @@ impl ImageStore {
         self.finish_sweep(sweep)
     }
 
+    /// A container was removed: the layers `delete` kept for containers when their image was
+    /// force-deleted go unless something still references them (dockerd releases them with the
+    /// container's writable layer). Other unreferenced layers are left alone.
+    pub fn collect_layers_kept_for_containers(&self) -> Vec<RemovedLayer> {
+        let mut state = self.lock();
+        if state.kept_for_containers.is_empty() {
+            return Vec::new();
+        }
+        let kept: Vec<String> = state.kept_for_containers.iter().cloned().collect();
+        let sweep = self.sweep_locked(&state, kept.into_iter(), None, &HashSet::new());
+        state
+            .kept_for_containers
+            .retain(|chain| self.has_layer(chain));
+        drop(state);
+        self.finish_sweep(sweep)
+    }
+
     /// Tells the store about containers' layers and wants to hear about removals. Set once, by the
     /// engine, before the first collection; without hooks no container holds a layer.
     pub fn set_gc_hooks(&self, hooks: Arc<dyn LayerGcHooks>) {

@@ -68,6 +68,9 @@ pub(crate) struct State {
     pub(crate) repositories: BTreeMap<String, ImageId>,
     /// Layers of images recorded in `images/db` that failed to load: kept from the collector.
     pub(crate) unloaded_chains: HashSet<String>,
+    /// Layers of images force-deleted while a container used them (in memory: after a restart
+    /// the startup collection finds them).
+    pub(crate) kept_for_containers: HashSet<String>,
 }
 
 impl State {
@@ -127,6 +130,7 @@ impl ImageStore {
                 images: BTreeMap::new(),
                 repositories,
                 unloaded_chains: HashSet::new(),
+                kept_for_containers: HashSet::new(),
             }),
             leases: Arc::default(),
             gc_hooks: RwLock::new(None),

@@ -303,9 +303,19 @@ fn layers_a_container_mounts_stay_after_its_image_is_force_deleted() {
     *containers.mounted.lock().unwrap() = None;
     assert!(store.collect_unused_layers(None).is_empty());
 
-    // The container is removed: the next collection takes its layers and reports them.
+    // The container is removed: its layers go, a crashed pull's leftover stays (for a resume).
+    let (_, leftover) = add_stack(&store, &["leftover"]);
+    assert!(store.collect_layers_kept_for_containers().is_empty());
     *containers.mounted.lock().unwrap() = Some(Vec::new());
-    let removed = store.collect_unused_layers(None);
+    let removed = store.collect_layers_kept_for_containers();
+    assert!(store.has_layer(&leftover[0]));
+    assert!(store.collect_layers_kept_for_containers().is_empty());
+    assert_eq!(
+        store.collect_unused_layers(None)[0].chain_id,
+        leftover[0],
+        "only the leftover was left"
+    );
+    containers.removed.lock().unwrap().pop();
     assert_eq!(removed.len(), 2);
     assert!(layer_entries(tmp.path()).is_empty());
     let reported = containers.removed.lock().unwrap().clone();
