@@ -101,3 +101,37 @@ fn prune_removes_unreferenced_layers_and_counts_them() {
     let out = ok(&d.docker(&["run", "--rm", "busybox", "echo", "fine"]));
     assert_eq!(out.trim(), "fine");
 }
+
+#[test]
+fn startup_removes_unreferenced_layers_older_than_a_day() {
+    require_root!();
+    let mut d = Daemon::with_busybox();
+    let used = layers(&d);
+    let root = d.scratch().join("root/layers");
+    let (old, fresh) = ("1".repeat(64), "2".repeat(64));
+    for orphan in [&old, &fresh] {
+        let copied = Command::new("cp")
+            .arg("-a")
+            .arg(root.join(&used[0]))
+            .arg(root.join(orphan))
+            .status()
+            .unwrap();
+        assert!(copied.success());
+    }
+    // The old one was committed by a pull that crashed two days ago; the fresh one just now
+    // (kept: the next pull of its image resumes from it).
+    let touched = Command::new("touch")
+        .args(["-d", "2 days ago"])
+        .arg(root.join(&old).join("layer.json"))
+        .status()
+        .unwrap();
+    assert!(touched.success());
+    d.restart();
+    let mut left = layers(&d);
+    left.sort();
+    let mut expected = vec![fresh, used[0].clone()];
+    expected.sort();
+    assert_eq!(left, expected);
+    let out = ok(&d.docker(&["run", "--rm", "busybox", "echo", "fine"]));
+    assert_eq!(out.trim(), "fine");
+}
