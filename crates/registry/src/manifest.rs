@@ -140,7 +140,7 @@ pub struct ResolvedManifest {
 // Built once per pulled manifest and matched right away: the size difference does not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-pub(crate) enum Document {
+pub enum Document {
     Image {
         media_type: String,
         config: Descriptor,
@@ -169,8 +169,8 @@ struct Versioned {
 /// Docker's limit on manifest size; anything larger is refused rather than parsed.
 pub const MANIFEST_SIZE_LIMIT: usize = 4 << 20;
 
-/// Parses manifest bytes; `reference` only names the image in errors.
-pub(crate) fn parse_document(bytes: &[u8], reference: &str) -> Result<Document> {
+/// Parses manifest bytes; `reference` only names the image in errors. Public for the fuzz target.
+pub fn parse_document(bytes: &[u8], reference: &str) -> Result<Document> {
     let invalid = |reason: String| RegistryError::InvalidManifest {
         reference: reference.to_string(),
         reason,
@@ -220,7 +220,7 @@ pub(crate) fn parse_document(bytes: &[u8], reference: &str) -> Result<Document> 
 }
 
 /// The first index entry for `platform`, in index order as Docker picks it.
-pub(crate) fn select_platform<'a>(
+pub fn select_platform<'a>(
     manifests: &'a [Descriptor],
     platform: &Platform,
 ) -> Result<&'a Descriptor> {
