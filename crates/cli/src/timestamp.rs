@@ -70,12 +70,14 @@ fn parse_zoned(value: &str) -> Option<DateTime<FixedOffset>> {
             return Some(t);
         }
         if format == "%Y-%m-%d%:z" {
-            // chrono cannot build a time from a date alone: add midnight.
-            let (date, zone) = normalized.split_at(normalized.len().min(10));
-            if let Ok(t) =
-                DateTime::parse_from_str(&format!("{date}T00:00{zone}"), "%Y-%m-%dT%H:%M%:z")
-            {
-                return Some(t);
+            // chrono cannot build a time from a date alone: add midnight. A date is ASCII, so
+            // byte 10 not being a character boundary means this is no date (and must not panic).
+            if let Some((date, zone)) = normalized.split_at_checked(normalized.len().min(10)) {
+                if let Ok(t) =
+                    DateTime::parse_from_str(&format!("{date}T00:00{zone}"), "%Y-%m-%dT%H:%M%:z")
+                {
+                    return Some(t);
+                }
             }
         }
     }
@@ -205,5 +207,12 @@ mod tests {
             "invalid value for \"until\": failed to parse value as time or duration: \"yesterday\""
         );
         assert!(get_timestamp("2026-13-45", now(), "since").is_err());
+    }
+
+    #[test]
+    fn multibyte_text_before_a_zone_is_an_error_not_a_panic() {
+        // Found by fuzz/duration_strings: byte 10 fell inside a multi-byte character.
+        assert!(get_timestamp("06-:0\u{2e5}\0%\u{42b}Z", now(), "since").is_err());
+        assert!(get_timestamp("aéééééZ", now(), "since").is_err());
     }
 }
