@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use rustix::fs::OFlags;
+use rustix::fs::{FileType, OFlags};
 use serde::{Deserialize, Serialize};
 
 use crate::apply::{apply_layer_with, WhiteoutMode};
@@ -71,13 +71,25 @@ impl ArchiveDir {
             .ok_or_else(|| {
                 ImageError::InvalidArgument(format!("invalid path in archive: {name:?}"))
             })?;
-        match self.root.open_at(&parts, OFlags::RDONLY) {
-            Ok(fd) => Ok(Some(File::from(fd))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(ImageError::InvalidArgument(format!(
-                "open {name} in archive: {e}"
-            ))),
+        // Non-blocking so that a FIFO member cannot hang the open; only regular files are read
+        // (a device node such as /dev/zero would never end).
+        let fd = match self.root.open_at(&parts, OFlags::RDONLY | OFlags::NONBLOCK) {
+            Ok(fd) => fd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(ImageError::InvalidArgument(format!(
+                    "open {name} in archive: {e}"
+                )))
+            }
+        };
+        let stat = rustix::fs::fstat(&fd)
+            .map_err(|e| ImageError::InvalidArgument(format!("stat {name} in archive: {e}")))?;
+        if FileType::from_raw_mode(stat.st_mode) != FileType::RegularFile {
+            return Err(ImageError::InvalidArgument(format!(
+                "invalid archive: {name} is not a regular file"
+            )));
         }
+        Ok(Some(File::from(fd)))
     }
 
     /// Opens a member that must be there.

@@ -711,3 +711,27 @@ fn a_load_that_fails_midway_removes_the_layers_it_added() {
     assert_eq!(stored_layers(tmp.path()), before);
     assert_eq!(store.list().unwrap().len(), 1);
 }
+
+#[test]
+fn fifo_and_directory_members_are_refused_not_waited_on() {
+    // As root the spool gets a real FIFO; opening it for reading must not block.
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Fifo);
+    h.set_mode(0o644);
+    h.set_size(0);
+    b.append_data(&mut h, "index.json", std::io::empty())
+        .unwrap();
+    let err = refused(&b.into_inner().unwrap());
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_entry_type(tar::EntryType::Directory);
+    h.set_mode(0o755);
+    h.set_size(0);
+    b.append_data(&mut h, "manifest.json/", std::io::empty())
+        .unwrap();
+    let err = refused(&b.into_inner().unwrap());
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+}
