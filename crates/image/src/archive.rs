@@ -56,6 +56,8 @@ pub(crate) struct PlannedImage {
     pub diff_ids: Vec<String>,
     pub layer_paths: Vec<String>,
     pub references: Vec<Reference>,
+    /// `Parent` from `manifest.json`: the image this one was committed on.
+    pub parent: Option<ImageId>,
 }
 
 /// The unpacked archive. Every name is resolved inside it (`..` and symlinks included).
@@ -148,17 +150,47 @@ impl ImageStore {
         // collection removes a layer in between; on failure the layers this load added and no
         // image references are removed again.
         let lease = self.lease();
-        let result: Result<Vec<LoadedImage>> = planned
-            .into_iter()
-            .map(|image| {
-                self.hold_layers(&lease, &chain_ids(&image.diff_ids));
-                self.add_planned(&archive, image)
-            })
-            .collect();
-        if result.is_err() {
-            self.abandon(&lease);
+        let mut loaded = Vec::new();
+        let mut parent_links = Vec::new();
+        for image in planned {
+            self.hold_layers(&lease, &chain_ids(&image.diff_ids));
+            let parent = image.parent.clone();
+            let config_bytes = image.config_bytes.clone();
+            match self.add_planned(&archive, image) {
+                Ok(added) => {
+                    parent_links.push((added.id.clone(), config_bytes, parent));
+                    loaded.push(added);
+                }
+                Err(e) => {
+                    self.abandon(&lease);
+                    return Err(e);
+                }
+            }
         }
-        result
+        self.link_parents(&parent_links)?;
+        Ok(loaded)
+    }
+
+    /// Records `Parent` links between images of the same archive, as dockerd does: only when
+    /// the parent was loaded too and the child's history is the parent's plus one entry.
+    fn link_parents(&self, links: &[(ImageId, Vec<u8>, Option<ImageId>)]) -> Result<()> {
+        for (id, config_bytes, parent) in links {
+            let Some(parent) = parent else { continue };
+            let Some((_, parent_bytes, _)) = links.iter().find(|(p, _, _)| p == parent && p != id)
+            else {
+                continue;
+            };
+            let child = ImageConfig::from_bytes(config_bytes)?;
+            let parent_config = ImageConfig::from_bytes(parent_bytes)?;
+            if !is_valid_parent(&child, &parent_config) {
+                return Err(ImageError::InvalidArgument(format!(
+                    "image {parent} is not a valid parent for {id}"
+                )));
+            }
+            let mut state = self.lock();
+            self.add_image_locked(&mut state, config_bytes, Some(parent.clone()))?;
+        }
+        Ok(())
     }
 
     /// Stores a checked image's missing layers, bottom up, then its config and references.
@@ -224,12 +256,23 @@ fn plan_legacy_images(archive: &ArchiveDir, manifest_file: File) -> Result<Vec<P
             .iter()
             .map(|t| Reference::parse(t).map(|r| r.with_default_tag()))
             .collect::<Result<Vec<_>>>()?;
+        let parent = entry.parent.as_deref().map(ImageId::parse).transpose()?;
         planned.push(PlannedImage {
             config_bytes,
             diff_ids,
             layer_paths: entry.layers,
             references,
+            parent,
         });
     }
     Ok(planned)
+}
+
+/// dockerd's `checkValidParent`: the child's history is the parent's with one entry more.
+fn is_valid_parent(child: &ImageConfig, parent: &ImageConfig) -> bool {
+    if child.history.is_empty() && parent.history.is_empty() {
+        return true;
+    }
+    child.history.len() == parent.history.len() + 1
+        && child.history[..parent.history.len()] == parent.history[..]
 }

@@ -87,6 +87,7 @@ pub(crate) fn plan_oci_images(archive: &ArchiveDir) -> Result<Vec<PlannedImage>>
                 diff_ids,
                 layer_paths,
                 references: reference.into_iter().collect(),
+                parent: None,
             },
         ));
     }

@@ -134,6 +134,12 @@ fn save_then_load_round_trips() {
         ]
     );
     let img = dst.resolve("app:2").unwrap();
+    assert_eq!(
+        img.parent,
+        Some(base.clone()),
+        "Parent link loaded with its parent"
+    );
+    assert_eq!(dst.resolve("app:1").unwrap().parent, None);
     let dirs = dst.layer_dirs(&img).unwrap();
     assert_eq!(fs::read(dirs[0].join("added")).unwrap(), b"added");
     assert_eq!(fs::read(dirs[1].join("etc/os-release")).unwrap(), b"berth");

@@ -735,3 +735,52 @@ fn fifo_and_directory_members_are_refused_not_waited_on() {
     let err = refused(&b.into_inner().unwrap());
     assert!(err.to_string().contains("not a regular file"), "{err}");
 }
+
+#[test]
+fn parent_links_need_the_parent_in_the_archive_and_a_matching_history() {
+    let src_dir = tempfile::tempdir().unwrap();
+    let (src, _, _) = two_images(src_dir.path());
+    // The child alone: its parent is not in the archive, so no link (dockerd drops it too).
+    let mut alone = Vec::new();
+    src.save(&["app:2".to_string()], &mut alone).unwrap();
+    assert!(json_of(&members(&alone), "manifest.json")[0]
+        .get("Parent")
+        .is_none());
+    let dst_dir = tempfile::tempdir().unwrap();
+    let dst = ImageStore::open(dst_dir.path()).unwrap();
+    dst.load(&alone[..]).unwrap();
+    assert_eq!(dst.resolve("app:2").unwrap().parent, None);
+
+    // A Parent whose history is not a prefix of the child's is refused.
+    let layer = rootfs_tar("x");
+    let diff_id = sha256_digest(&layer);
+    let config_with = |history: Value| -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "os": "linux", "history": history,
+            "rootfs": {"type": "layers", "diff_ids": [diff_id]}
+        }))
+        .unwrap()
+    };
+    let parent = config_with(json!([{"created_by": "a"}]));
+    let not_child = config_with(json!([{"created_by": "b"}, {"created_by": "c"}]));
+    let manifest = json!([
+        {"Config": "p.json", "RepoTags": ["p:1"], "Layers": ["l.tar"]},
+        {"Config": "c.json", "RepoTags": ["c:1"], "Layers": ["l.tar"],
+         "Parent": ImageId::of_config(&parent).as_str()},
+    ]);
+    let archive = archive_of(&[
+        (
+            "manifest.json".to_string(),
+            serde_json::to_vec(&manifest).unwrap(),
+        ),
+        ("p.json".to_string(), parent.clone()),
+        ("c.json".to_string(), not_child),
+        ("l.tar".to_string(), layer),
+    ]);
+    let tmp = tempfile::tempdir().unwrap();
+    let err = ImageStore::open(tmp.path())
+        .unwrap()
+        .load(&archive[..])
+        .unwrap_err();
+    assert!(err.to_string().contains("is not a valid parent"), "{err}");
+}
