@@ -60,7 +60,12 @@ impl ImageStore {
             }
         }
         let mut state = self.lock();
-        let id = self.add_image_locked(&mut state, config_bytes, None)?;
+        // An image that is already here keeps the parent it was committed on.
+        let parent = state
+            .images
+            .get(&ImageId::of_config(config_bytes))
+            .and_then(|e| e.parent.clone());
+        let id = self.add_image_locked(&mut state, config_bytes, parent)?;
         if !references.is_empty() {
             for reference in references {
                 let key = if reference.digest().is_some() {

@@ -739,7 +739,7 @@ fn fifo_and_directory_members_are_refused_not_waited_on() {
 #[test]
 fn parent_links_need_the_parent_in_the_archive_and_a_matching_history() {
     let src_dir = tempfile::tempdir().unwrap();
-    let (src, _, _) = two_images(src_dir.path());
+    let (src, base, _) = two_images(src_dir.path());
     // The child alone: its parent is not in the archive, so no link (dockerd drops it too).
     let mut alone = Vec::new();
     src.save(&["app:2".to_string()], &mut alone).unwrap();
@@ -750,6 +750,9 @@ fn parent_links_need_the_parent_in_the_archive_and_a_matching_history() {
     let dst = ImageStore::open(dst_dir.path()).unwrap();
     dst.load(&alone[..]).unwrap();
     assert_eq!(dst.resolve("app:2").unwrap().parent, None);
+    // Loaded back where it was committed, it keeps its parent.
+    src.load(&alone[..]).unwrap();
+    assert_eq!(src.resolve("app:2").unwrap().parent, Some(base));
 
     // A Parent whose history is not a prefix of the child's is refused.
     let layer = rootfs_tar("x");
