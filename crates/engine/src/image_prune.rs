@@ -36,7 +36,8 @@ pub fn parse_until(value: &str, now: i64) -> Option<i64> {
         "h" => n * 3600.0,
         _ => return None,
     };
-    Some(now - secs as i64)
+    // A duration beyond the i64 range is invalid, not an overflow.
+    now.checked_sub(secs as i64)
 }
 
 impl Engine {
@@ -170,5 +171,12 @@ mod tests {
         assert_eq!(parse_until("10m", 5000), Some(4400));
         assert_eq!(parse_until("1970-01-01T00:16:40Z", 0), Some(1000));
         assert_eq!(parse_until("soon", 0), None);
+    }
+
+    #[test]
+    fn huge_negative_duration_is_invalid_not_an_overflow() {
+        // Found by fuzz/duration_strings: `now - i64::MIN` overflowed.
+        assert_eq!(parse_until("-666666666666666666666666660s", 5000), None);
+        assert_eq!(parse_until("-10m", 5000), Some(5600));
     }
 }
