@@ -52,6 +52,7 @@ pub(crate) fn plan_oci_images(archive: &ArchiveDir) -> Result<Vec<PlannedImage>>
     let mut blobs = Blobs {
         archive,
         verified: HashSet::new(),
+        uncompressed: HashSet::new(),
     };
     let mut planned: Vec<(ImageId, PlannedImage)> = Vec::new();
     for entry in &entries {
@@ -124,6 +125,8 @@ struct Blobs<'a> {
     archive: &'a ArchiveDir,
     /// `(digest, size)` pairs already checked.
     verified: HashSet<(String, u64)>,
+    /// `(blob digest, diff id)` pairs of compressed layers already decompressed and checked.
+    uncompressed: HashSet<(String, String)>,
 }
 
 impl Blobs<'_> {
@@ -170,7 +173,8 @@ impl Blobs<'_> {
     /// is its diff id; a compressed one is decompressed and hashed).
     fn verify_layer(&mut self, descriptor: &Descriptor, diff_id: &str, i: usize) -> Result<()> {
         self.verify(descriptor)?;
-        if descriptor.digest == diff_id {
+        let key = (descriptor.digest.clone(), diff_id.to_string());
+        if descriptor.digest == diff_id || self.uncompressed.contains(&key) {
             return Ok(());
         }
         let file = BufReader::new(self.open(descriptor)?);
@@ -182,6 +186,7 @@ impl Blobs<'_> {
                 "invalid diffID for layer {i}: expected {diff_id:?}, got {got:?}"
             )));
         }
+        self.uncompressed.insert(key);
         Ok(())
     }
 
