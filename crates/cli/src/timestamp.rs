@@ -131,6 +131,11 @@ pub fn parse_go_duration(s: &str) -> Option<i128> {
         total += number * factor;
         rest = &rest[unit_end..];
     }
+    // Go refuses durations beyond int64 nanoseconds (~292 years) as invalid; so do we, which
+    // also keeps the arithmetic of callers in range.
+    if !total.is_finite() || total >= i64::MAX as f64 {
+        return None;
+    }
     let nanos = total.round() as i128;
     Some(if negative { -nanos } else { nanos })
 }
@@ -214,5 +219,15 @@ mod tests {
         // Found by fuzz/duration_strings: byte 10 fell inside a multi-byte character.
         assert!(get_timestamp("06-:0\u{2e5}\0%\u{42b}Z", now(), "since").is_err());
         assert!(get_timestamp("aéééééZ", now(), "since").is_err());
+    }
+
+    #[test]
+    fn durations_beyond_int64_nanoseconds_are_invalid() {
+        // Found by fuzz/duration_strings: a huge negative duration overflowed `now - nanos`.
+        let huge = format!("-{}h", "9".repeat(400));
+        assert_eq!(parse_go_duration(&huge), None);
+        assert!(get_timestamp(&huge, now(), "until").is_err());
+        assert_eq!(parse_go_duration("2562047h"), Some(2_562_047 * 3_600_000_000_000));
+        assert_eq!(parse_go_duration("2562048h"), None);
     }
 }
