@@ -178,11 +178,91 @@ pub struct HostConfig {
     #[serde(rename = "IOMaximumBandwidth")]
     pub io_maximum_bandwidth: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub mounts: Option<Vec<Value>>,
+    pub mounts: Option<Vec<Mount>>,
     pub masked_paths: Option<Vec<String>>,
     pub readonly_paths: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub init: Option<bool>,
+}
+
+/// One `HostConfig.Mounts` entry (`--mount`): what the client asked for. Empty fields are left
+/// out of the JSON as dockerd's `omitempty` does, so inspect echoes what was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Mount {
+    /// `bind`, `volume`, `tmpfs` (or `npipe`, refused on Linux).
+    #[serde(rename = "Type", skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub target: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub consistency: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind_options: Option<MountBindOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_options: Option<MountVolumeOptions>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tmpfs_options: Option<MountTmpfsOptions>,
+}
+
+/// `Mount.BindOptions`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct MountBindOptions {
+    /// `[r]private`, `[r]shared` or `[r]slave`; empty means the default (`rprivate`).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub propagation: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub non_recursive: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub create_mountpoint: bool,
+}
+
+/// `Mount.VolumeOptions`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct MountVolumeOptions {
+    /// Do not copy the image's content at the target into a new volume.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_copy: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<StringMap>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver_config: Option<MountDriverConfig>,
+}
+
+/// `Mount.VolumeOptions.DriverConfig`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct MountDriverConfig {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<StringMap>,
+}
+
+/// `Mount.TmpfsOptions`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct MountTmpfsOptions {
+    /// Size in bytes; 0 means the kernel's default (half of RAM).
+    #[serde(skip_serializing_if = "is_zero_i64")]
+    pub size_bytes: i64,
+    /// Permission bits as a decimal number (`1777` octal is `1023`); 0 means the default.
+    #[serde(skip_serializing_if = "is_zero_u32")]
+    pub mode: u32,
+}
+
+fn is_zero_i64(v: &i64) -> bool {
+    *v == 0
+}
+
+fn is_zero_u32(v: &u32) -> bool {
+    *v == 0
 }
 
 /// `NetworkingConfig` of the create body.
@@ -531,6 +611,28 @@ mod tests {
             assert!(v.get(k).is_some(), "missing {k}");
         }
         assert!(v.get("SizeRw").is_none());
+    }
+
+    #[test]
+    fn mounts_parse_and_echo_without_empty_fields() {
+        let body = r#"{"Image":"busybox","HostConfig":{"Mounts":[{"Type":"volume","Source":"v",
+            "Target":"/data","VolumeOptions":{"NoCopy":true,"DriverConfig":{"Name":"local"}}},
+            {"Type":"tmpfs","Target":"/run","TmpfsOptions":{"SizeBytes":1048576,"Mode":1023}}],
+            "Tmpfs":{"/tmp":"size=1m"},"Binds":["/h:/c:ro"],"VolumesFrom":["other:ro"]}}"#;
+        let b: ContainerCreateBody = serde_json::from_str(body).unwrap();
+        let mounts = b.host_config.mounts.unwrap();
+        assert_eq!(mounts[0].kind, "volume");
+        assert!(mounts[0].volume_options.as_ref().unwrap().no_copy);
+        assert_eq!(mounts[1].tmpfs_options.as_ref().unwrap().mode, 0o1777);
+        assert_eq!(
+            serde_json::to_string(&mounts[1]).unwrap(),
+            r#"{"Type":"tmpfs","Target":"/run","TmpfsOptions":{"SizeBytes":1048576,"Mode":1023}}"#
+        );
+        assert_eq!(b.host_config.binds, Some(vec!["/h:/c:ro".to_string()]));
+        assert_eq!(
+            b.host_config.volumes_from,
+            Some(vec!["other:ro".to_string()])
+        );
     }
 
     #[test]

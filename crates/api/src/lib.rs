@@ -12,6 +12,7 @@ pub mod stdcopy;
 pub mod strslice;
 pub mod system;
 pub mod version;
+pub mod volume;
 
 pub use container::*;
 pub use error::ErrorResponse;
@@ -20,3 +21,4 @@ pub use filters::Filters;
 pub use image::*;
 pub use system::*;
 pub use version::{API_VERSION, MIN_API_VERSION};
+pub use volume::*;
