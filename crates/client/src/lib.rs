@@ -17,6 +17,7 @@ mod query;
 mod stream;
 mod system;
 mod transport;
+mod volumes;
 
 pub use container_ops::{ContainerChange, PruneReport, TopResponse, UpdateConfig, UpdateResponse};
 pub use containers::{LogsOptions, WaitHandle};
