@@ -18,7 +18,10 @@ fn filters_query(filters: &Filters) -> Query {
 
 impl Client {
     /// `POST /volumes/create`: the volume as created (or the existing one of that name).
-    pub async fn create_volume(&self, options: &VolumeCreateOptions) -> Result<Volume, ClientError> {
+    pub async fn create_volume(
+        &self,
+        options: &VolumeCreateOptions,
+    ) -> Result<Volume, ClientError> {
         self.json(
             Method::POST,
             "/volumes/create",
