@@ -4,47 +4,35 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
-use std::process::Output;
 
-use test_support::{require_root, stdout, Daemon};
-
-fn ok(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        stdout(out),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout(out)
-}
+use test_support::{expect_success, require_root, stdout, Daemon};
 
 #[test]
 fn save_then_load_on_a_second_daemon() {
     require_root!();
     let a = Daemon::with_busybox();
-    ok(&a.docker(&["tag", "busybox", "moved:1"]));
+    expect_success(a.docker(&["tag", "busybox", "moved:1"]));
     let archive = a.scratch().join("moved.tar");
-    ok(&a.docker(&["save", "-o", archive.to_str().unwrap(), "moved:1"]));
-    let id = ok(&a.docker(&["image", "inspect", "-f", "{{.Id}}", "moved:1"]));
+    expect_success(a.docker(&["save", "-o", archive.to_str().unwrap(), "moved:1"]));
+    let id = expect_success(a.docker(&["image", "inspect", "-f", "{{.Id}}", "moved:1"]));
 
     let b = Daemon::start();
-    let loaded = ok(&b.docker(&["load", "-i", archive.to_str().unwrap()]));
+    let loaded = expect_success(b.docker(&["load", "-i", archive.to_str().unwrap()]));
     assert!(loaded.contains("Loaded image: moved:1"), "{loaded}");
     assert_eq!(
-        ok(&b.docker(&["image", "inspect", "-f", "{{.Id}}", "moved:1"])),
+        expect_success(b.docker(&["image", "inspect", "-f", "{{.Id}}", "moved:1"])),
         id
     );
     assert_eq!(
-        ok(&b.docker(&["run", "--rm", "moved:1", "echo", "loaded"])),
+        expect_success(b.docker(&["run", "--rm", "moved:1", "echo", "loaded"])),
         "loaded\n"
     );
 
     // Round trip on the same daemon: save, rmi, load.
-    ok(&a.docker(&["rmi", "moved:1"]));
-    ok(&a.docker(&["load", "-i", archive.to_str().unwrap()]));
+    expect_success(a.docker(&["rmi", "moved:1"]));
+    expect_success(a.docker(&["load", "-i", archive.to_str().unwrap()]));
     assert_eq!(
-        ok(&a.docker(&["image", "inspect", "-f", "{{.Id}}", "moved:1"])),
+        expect_success(a.docker(&["image", "inspect", "-f", "{{.Id}}", "moved:1"])),
         id
     );
 }
@@ -89,10 +77,10 @@ fn member_of(archive: &Path, name: &str) -> Vec<u8> {
 fn save_of_a_repository_name_writes_all_its_tags() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(&d.docker(&["tag", "busybox", "multi:1"]));
-    ok(&d.docker(&["tag", "busybox", "multi:2"]));
+    expect_success(d.docker(&["tag", "busybox", "multi:1"]));
+    expect_success(d.docker(&["tag", "busybox", "multi:2"]));
     let saved = d.scratch().join("multi.tar");
-    ok(&d.docker(&["save", "-o", saved.to_str().unwrap(), "multi"]));
+    expect_success(d.docker(&["save", "-o", saved.to_str().unwrap(), "multi"]));
     let index: serde_json::Value =
         serde_json::from_slice(&member_of(&saved, "index.json")).unwrap();
     let names: Vec<&str> = index["manifests"]
@@ -122,8 +110,8 @@ fn oci_layout_alone_loads_with_docker_and_berth() {
     require_root!();
     let d = Daemon::with_busybox();
     let saved = d.scratch().join("x.tar");
-    ok(&d.docker(&["save", "-o", saved.to_str().unwrap(), "busybox"]));
-    let id = ok(&d.docker(&["image", "inspect", "-f", "{{.Id}}", "busybox"]));
+    expect_success(d.docker(&["save", "-o", saved.to_str().unwrap(), "busybox"]));
+    let id = expect_success(d.docker(&["image", "inspect", "-f", "{{.Id}}", "busybox"]));
 
     let oci_only = d.scratch().join("oci-only.tar");
     let kept = strip_legacy_part(&saved, &oci_only);
@@ -137,28 +125,28 @@ fn oci_layout_alone_loads_with_docker_and_berth() {
         "config blob named by the image id: {kept:?}"
     );
 
-    ok(&d.docker(&["rmi", "busybox"]));
-    let loaded = ok(&d.docker(&["load", "-i", oci_only.to_str().unwrap()]));
+    expect_success(d.docker(&["rmi", "busybox"]));
+    let loaded = expect_success(d.docker(&["load", "-i", oci_only.to_str().unwrap()]));
     assert!(loaded.contains("Loaded image: busybox:latest"), "{loaded}");
     assert_eq!(
-        ok(&d.docker(&["image", "inspect", "-f", "{{.Id}}", "busybox"])),
+        expect_success(d.docker(&["image", "inspect", "-f", "{{.Id}}", "busybox"])),
         id
     );
     assert_eq!(
-        ok(&d.docker(&["run", "--rm", "--pull", "never", "busybox", "echo", "ok"])),
+        expect_success(d.docker(&["run", "--rm", "--pull", "never", "busybox", "echo", "ok"])),
         "ok\n"
     );
 
     // The berth CLI, into a daemon that never had the image.
     let b = Daemon::start();
-    let loaded = ok(&b.berth(&["load", "-i", oci_only.to_str().unwrap()]));
+    let loaded = expect_success(b.berth(&["load", "-i", oci_only.to_str().unwrap()]));
     assert!(loaded.contains("Loaded image: busybox:latest"), "{loaded}");
     assert_eq!(
-        ok(&b.berth(&["image", "inspect", "-f", "{{.Id}}", "busybox"])),
+        expect_success(b.berth(&["image", "inspect", "-f", "{{.Id}}", "busybox"])),
         id
     );
     assert_eq!(
-        ok(&b.docker(&["run", "--rm", "--pull", "never", "busybox", "echo", "ok"])),
+        expect_success(b.docker(&["run", "--rm", "--pull", "never", "busybox", "echo", "ok"])),
         "ok\n"
     );
 }
@@ -167,7 +155,7 @@ fn oci_layout_alone_loads_with_docker_and_berth() {
 fn commit_with_changes_history_and_prune() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(&d.docker(&[
+    expect_success(d.docker(&[
         "run",
         "--name",
         "src",
@@ -176,7 +164,7 @@ fn commit_with_changes_history_and_prune() {
         "-c",
         "echo changed > /marker",
     ]));
-    let id = ok(&d.docker(&[
+    let id = expect_success(d.docker(&[
         "commit",
         "-c",
         r#"CMD ["echo","committed"]"#,
@@ -189,14 +177,14 @@ fn commit_with_changes_history_and_prune() {
     ]));
     assert!(id.trim().starts_with("sha256:"), "{id}");
     assert_eq!(
-        ok(&d.docker(&["run", "--rm", "committed:1"])),
+        expect_success(d.docker(&["run", "--rm", "committed:1"])),
         "committed\n"
     );
     assert_eq!(
-        ok(&d.docker(&["run", "--rm", "committed:1", "cat", "/marker"])),
+        expect_success(d.docker(&["run", "--rm", "committed:1", "cat", "/marker"])),
         "changed\n"
     );
-    let layers = ok(&d.docker(&[
+    let layers = expect_success(d.docker(&[
         "image",
         "inspect",
         "-f",
@@ -206,7 +194,7 @@ fn commit_with_changes_history_and_prune() {
     assert_eq!(layers.trim(), "2 someone a message");
 
     // History: newest first, the top entry has the image id and tag, the commit's comment.
-    let history = ok(&d.docker(&[
+    let history = expect_success(d.docker(&[
         "history",
         "--no-trunc",
         "--format",
@@ -220,27 +208,27 @@ fn commit_with_changes_history_and_prune() {
     assert!(lines[0].contains("echo changed > /marker"), "{history}");
 
     // Prune: a dangling image goes, a tagged one used by nothing goes only with -a.
-    ok(&d.docker(&["commit", "src"]));
-    let dangling = ok(&d.docker(&["images", "-q", "--filter", "dangling=true"]));
+    expect_success(d.docker(&["commit", "src"]));
+    let dangling = expect_success(d.docker(&["images", "-q", "--filter", "dangling=true"]));
     assert_eq!(dangling.lines().count(), 1, "{dangling}");
-    let pruned = ok(&d.docker(&["image", "prune", "-f"]));
+    let pruned = expect_success(d.docker(&["image", "prune", "-f"]));
     assert!(pruned.contains("deleted: sha256:"), "{pruned}");
     assert_eq!(
-        ok(&d.docker(&["images", "-q", "--filter", "dangling=true"])).trim(),
+        expect_success(d.docker(&["images", "-q", "--filter", "dangling=true"])).trim(),
         ""
     );
-    ok(&d.docker(&["rm", "src"]));
-    let pruned = ok(&d.docker(&["image", "prune", "-a", "-f"]));
+    expect_success(d.docker(&["rm", "src"]));
+    let pruned = expect_success(d.docker(&["image", "prune", "-a", "-f"]));
     assert!(pruned.contains("untagged: committed:1"), "{pruned}");
     assert!(pruned.contains("Total reclaimed space"), "{pruned}");
-    assert_eq!(ok(&d.docker(&["images", "-q"])).trim(), "");
+    assert_eq!(expect_success(d.docker(&["images", "-q"])).trim(), "");
 }
 
 #[test]
 fn commit_of_a_running_container_pauses_it_only_during_the_commit() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(&d.docker(&[
+    expect_success(d.docker(&[
         "run",
         "-d",
         "--name",
@@ -257,12 +245,88 @@ fn commit_of_a_running_container_pauses_it_only_during_the_commit() {
                 && stdout(&d.docker(&["diff", "live"])).contains("/state")
         }
     ));
-    ok(&d.docker(&["commit", "live", "live:snap"]));
-    let status = ok(&d.docker(&["inspect", "-f", "{{.State.Status}}", "live"]));
+    expect_success(d.docker(&["commit", "live", "live:snap"]));
+    let status = expect_success(d.docker(&["inspect", "-f", "{{.State.Status}}", "live"]));
     assert_eq!(status.trim(), "running");
     assert_eq!(
-        ok(&d.docker(&["run", "--rm", "live:snap", "cat", "/state"])),
+        expect_success(d.docker(&["run", "--rm", "live:snap", "cat", "/state"])),
         "live\n"
     );
-    ok(&d.docker(&["rm", "-f", "live"]));
+    expect_success(d.docker(&["rm", "-f", "live"]));
+}
+
+/// dockerd's `POST /images/load?quiet=0` (what the docker CLI asks for on a terminal): one
+/// `Loading layer` progress per stored layer, then `Loaded image:`; `quiet=1` only the latter; a
+/// broken archive is the answer's status.
+#[test]
+fn load_shows_layer_progress_unless_quiet() {
+    require_root!();
+    let a = Daemon::with_busybox();
+    let archive = a.scratch().join("progress.tar");
+    expect_success(a.docker(&["save", "-o", archive.to_str().unwrap(), "busybox"]));
+    let bytes = std::fs::read(&archive).unwrap();
+    let diff_id = expect_success(a.docker(&[
+        "image",
+        "inspect",
+        "-f",
+        "{{index .RootFS.Layers 0}}",
+        "busybox",
+    ]));
+    let layer_id = &diff_id.trim()["sha256:".len()..][..12];
+
+    let b = Daemon::start();
+    let loud = b
+        .request(
+            "POST",
+            "/v1.41/images/load?quiet=0",
+            Some(("application/x-tar", &bytes)),
+        )
+        .unwrap();
+    assert_eq!(loud.status, 200, "{}", loud.text());
+    let messages: Vec<serde_json::Value> = loud
+        .text()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let loading: Vec<_> = messages
+        .iter()
+        .filter(|m| m["status"] == "Loading layer")
+        .collect();
+    assert!(!loading.is_empty(), "{messages:?}");
+    assert!(loading.iter().all(|m| m["id"] == layer_id), "{messages:?}");
+    let last = loading.last().unwrap();
+    assert_eq!(
+        last["progressDetail"]["current"], last["progressDetail"]["total"],
+        "the last progress is the whole layer: {last}"
+    );
+    assert!(
+        last["progress"].as_str().unwrap().starts_with("[="),
+        "{last}"
+    );
+    assert_eq!(
+        messages.last().unwrap()["stream"],
+        "Loaded image: busybox:latest\n"
+    );
+
+    let c = Daemon::start();
+    let quiet = c
+        .request(
+            "POST",
+            "/v1.41/images/load?quiet=1",
+            Some(("application/x-tar", &bytes)),
+        )
+        .unwrap();
+    assert_eq!(quiet.status, 200);
+    assert!(!quiet.text().contains("Loading layer"), "{}", quiet.text());
+    assert!(quiet.text().contains("Loaded image: busybox:latest"));
+
+    let broken = c
+        .request(
+            "POST",
+            "/v1.41/images/load?quiet=0",
+            Some(("application/x-tar", b"not a tar at all")),
+        )
+        .unwrap();
+    assert_eq!(broken.status / 100, 4, "{}", broken.text());
 }

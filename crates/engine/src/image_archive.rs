@@ -6,14 +6,18 @@
 use std::io::Write;
 use std::pin::Pin;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use api::ProgressMessage;
 use bytes::Bytes;
-use futures_util::Stream;
-use tokio::sync::mpsc;
+use futures_util::{Stream, StreamExt};
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::engine::Engine;
 use crate::error::Result;
+use crate::progress::{Progress, ProgressStream, Throttle};
 
 /// Bytes of an archive being written.
 pub type ArchiveStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
@@ -82,31 +86,77 @@ impl Engine {
         })))
     }
 
-    /// Loads a `docker save` archive from the request body; one `Loaded image: …` message per
-    /// tag (`Loaded image ID: sha256:…` for an untagged image).
-    pub async fn load_images<S>(&self, body: S) -> Result<Vec<ProgressMessage>>
+    /// Loads a `docker save` archive from the request body. Unless `quiet`, each layer stored
+    /// is shown as dockerd's `Loading layer` progress (id: the diff id's first 12 hex digits).
+    /// Then one `Loaded image: …` message per tag (`Loaded image ID: sha256:…` for an untagged
+    /// image). As in dockerd, an error before the first message is the answer's status; a later
+    /// one travels in the stream.
+    pub async fn load_images<S>(&self, body: S, quiet: bool) -> Result<ProgressStream>
     where
         S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin + 'static,
     {
         let reader = SyncIoBridge::new(StreamReader::new(body));
-        let loaded = self.blocking(move |store| store.load(reader)).await?;
-        let mut messages = Vec::new();
+        let (progress, mut stream) = Progress::channel();
+        let (early_tx, early_rx) = oneshot::channel();
+        let engine = self.clone();
+        tokio::spawn(async move {
+            let reported = Arc::new(AtomicBool::new(false));
+            let layer_progress = progress.clone();
+            let started = reported.clone();
+            let result = engine
+                .blocking(move |store| {
+                    let mut throttle = Throttle::new();
+                    let mut layer = String::new();
+                    store.load_reporting(reader, &mut |p| {
+                        let id = p.diff_id.strip_prefix("sha256:").unwrap_or(p.diff_id);
+                        let id = id.get(..12).unwrap_or(id);
+                        let first = layer != id;
+                        if first {
+                            layer = id.to_string();
+                        }
+                        if !quiet && throttle.ready(first || p.current == p.total) {
+                            started.store(true, Ordering::SeqCst);
+                            layer_progress.layer_bytes(id, "Loading layer", p.current, p.total);
+                        }
+                    })
+                })
+                .await;
+            if !reported.load(Ordering::SeqCst) && result.is_err() {
+                let _ = early_tx.send(result);
+                return;
+            }
+            match result {
+                Ok(loaded) => engine.announce_loaded(loaded, &progress),
+                Err(e) => progress.error(e.to_string()),
+            }
+        });
+        // Either the stream has begun, or the load failed before saying anything.
+        tokio::select! {
+            biased;
+            Ok(Err(e)) = early_rx => Err(e),
+            first = stream.next() => Ok(match first {
+                Some(m) => Box::pin(futures_util::stream::once(async { m }).chain(stream)),
+                None => Box::pin(futures_util::stream::empty()),
+            }),
+        }
+    }
+
+    fn announce_loaded(&self, loaded: Vec<image::LoadedImage>, progress: &Progress) {
         for image in loaded {
             if image.tags.is_empty() {
                 self.image_event("load", image.id.as_str());
-                messages.push(ProgressMessage {
+                progress.send(ProgressMessage {
                     stream: Some(format!("Loaded image ID: {}\n", image.id.as_str())),
                     ..Default::default()
                 });
             }
             for tag in image.tags {
                 self.image_event("load", &tag);
-                messages.push(ProgressMessage {
+                progress.send(ProgressMessage {
                     stream: Some(format!("Loaded image: {tag}\n")),
                     ..Default::default()
                 });
             }
         }
-        Ok(messages)
     }
 }

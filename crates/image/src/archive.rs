@@ -4,7 +4,7 @@
 //! (archive_save.rs). `manifest.json` wins when both are there, as in dockerd's graphdriver store.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
 use rustix::fs::{FileType, OFlags};
@@ -47,6 +47,36 @@ pub struct LoadedImage {
     pub id: ImageId,
     /// Familiar tags from the archive (`busybox:latest`); empty means print `Loaded image ID: <id>`.
     pub tags: Vec<String>,
+}
+
+/// How much of one layer `load` has read: `current` of `total` bytes of its file in the archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LayerLoadProgress<'a> {
+    pub diff_id: &'a str,
+    pub current: u64,
+    pub total: u64,
+}
+
+/// Reports every read of a layer file, the end included.
+struct ReportingReader<'a, R> {
+    inner: R,
+    diff_id: &'a str,
+    current: u64,
+    total: u64,
+    report: &'a mut dyn FnMut(LayerLoadProgress<'_>),
+}
+
+impl<R: Read> Read for ReportingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.current += n as u64;
+        (self.report)(LayerLoadProgress {
+            diff_id: self.diff_id,
+            current: self.current,
+            total: self.total,
+        });
+        Ok(n)
+    }
 }
 
 /// An image found in an archive and checked, not yet added: its config and, bottom first, the
@@ -123,16 +153,31 @@ impl ImageStore {
     /// layer is stored (blob digests and sizes, layer counts, the diff ids of compressed OCI
     /// layers), and every layer must hash to the diff id its config declares.
     pub fn load(&self, reader: impl Read) -> Result<Vec<LoadedImage>> {
+        self.load_reporting(reader, &mut |_| {})
+    }
+
+    /// [`ImageStore::load`], telling `report` how far each layer it stores has been read
+    /// (dockerd's `Loading layer` progress). Layers already in the store are not reported.
+    pub fn load_reporting(
+        &self,
+        reader: impl Read,
+        report: &mut dyn FnMut(LayerLoadProgress<'_>),
+    ) -> Result<Vec<LoadedImage>> {
         let spool = self
             .data_root()
             .join("layers")
             .join(format!("tmp-load-{}", unique_suffix()));
-        let result = self.load_from_spool(&spool, reader);
+        let result = self.load_from_spool(&spool, reader, report);
         let _ = std::fs::remove_dir_all(&spool);
         result
     }
 
-    fn load_from_spool(&self, spool: &Path, reader: impl Read) -> Result<Vec<LoadedImage>> {
+    fn load_from_spool(
+        &self,
+        spool: &Path,
+        reader: impl Read,
+        report: &mut dyn FnMut(LayerLoadProgress<'_>),
+    ) -> Result<Vec<LoadedImage>> {
         apply_layer_with(spool, decompressed(reader)?, WhiteoutMode::Flatten)?;
         let archive = ArchiveDir {
             root: Root::open(spool).map_err(|e| ImageError::io("open load spool", e))?,
@@ -156,7 +201,7 @@ impl ImageStore {
             self.hold_layers(&lease, &chain_ids(&image.diff_ids));
             let parent = image.parent.clone();
             let config_bytes = image.config_bytes.clone();
-            match self.add_planned(&archive, image) {
+            match self.add_planned(&archive, image, report) {
                 Ok(added) => {
                     parent_links.push((added.id.clone(), config_bytes, parent));
                     loaded.push(added);
@@ -194,14 +239,30 @@ impl ImageStore {
     }
 
     /// Stores a checked image's missing layers, bottom up, then its config and references.
-    fn add_planned(&self, archive: &ArchiveDir, image: PlannedImage) -> Result<LoadedImage> {
+    fn add_planned(
+        &self,
+        archive: &ArchiveDir,
+        image: PlannedImage,
+        report: &mut dyn FnMut(LayerLoadProgress<'_>),
+    ) -> Result<LoadedImage> {
         let mut parent: Option<String> = None;
         for (i, (diff_id, layer_path)) in image.diff_ids.iter().zip(&image.layer_paths).enumerate()
         {
             let chain = chain_id(parent.as_deref(), diff_id);
             if !self.has_layer(&chain) {
-                let file = BufReader::new(archive.open(layer_path)?);
-                self.add_layer(file, parent.as_deref(), diff_id)
+                let file = archive.open(layer_path)?;
+                let total = file
+                    .metadata()
+                    .map_err(|e| ImageError::io("stat layer in archive", e))?
+                    .len();
+                let reader = ReportingReader {
+                    inner: file,
+                    diff_id,
+                    current: 0,
+                    total,
+                    report: &mut *report,
+                };
+                self.add_layer(BufReader::new(reader), parent.as_deref(), diff_id)
                     .map_err(|e| match e {
                         ImageError::InvalidArgument(m)
                             if m.starts_with("invalid diffID for layer") =>

@@ -26,7 +26,7 @@ mod store;
 mod tar_split;
 
 pub use apply::{apply_layer, apply_layer_with, LayerStats, WhiteoutMode};
-pub use archive::LoadedImage;
+pub use archive::{LayerLoadProgress, LoadedImage};
 pub use changes::apply_changes;
 pub use commit::CommitOptions;
 pub use config::{ContainerConfig, Healthcheck, History, ImageConfig, RootFs};

@@ -278,11 +278,13 @@ pub trait ImageBackend: Send + Sync + 'static {
     ) -> impl Future<Output = BackendResult<ByteStream>> + Send {
         async { Err(not_implemented("save")) }
     }
-    /// `POST /images/load`: the `Loaded image: …` messages.
+    /// `POST /images/load`: `Loading layer` progress unless `quiet`, then the `Loaded image: …`
+    /// messages.
     fn load_images(
         &self,
         _body: ByteStream,
-    ) -> impl Future<Output = BackendResult<Vec<ProgressMessage>>> + Send {
+        _quiet: bool,
+    ) -> impl Future<Output = BackendResult<ProgressStream>> + Send {
         async { Err(not_implemented("load")) }
     }
     /// `POST /commit`: the new image id.

@@ -198,8 +198,9 @@ impl ImageBackend for Engine {
     async fn load_images(
         &self,
         body: ByteStream,
-    ) -> BackendResult<Vec<crate::backend::ProgressMessage>> {
-        Engine::load_images(self, body).await.map_err(e)
+        quiet: bool,
+    ) -> BackendResult<crate::backend::ProgressStream> {
+        Engine::load_images(self, body, quiet).await.map_err(e)
     }
     async fn commit(&self, request: crate::backend::CommitRequest) -> BackendResult<String> {
         Engine::commit_container(self, request).await.map_err(e)

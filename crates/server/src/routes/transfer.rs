@@ -118,20 +118,17 @@ async fn save<B: ImageBackend>(State(b): State<Arc<B>>, q: QueryParams) -> ApiRe
 }
 
 /// `POST /images/load?quiet=`.
-async fn load<B: ImageBackend>(State(b): State<Arc<B>>, req: Request) -> ApiResult<Response> {
+async fn load<B: ImageBackend>(
+    State(b): State<Arc<B>>,
+    q: QueryParams,
+    req: Request,
+) -> ApiResult<Response> {
     let body = req
         .into_body()
         .into_data_stream()
         .map_err(std::io::Error::other);
-    let messages = b.load_images(Box::pin(body)).await?;
-    let mut out = Vec::new();
-    for m in &messages {
-        out.extend_from_slice(&message_line(m));
-    }
-    let mut resp = Response::new(Body::from(out));
-    resp.headers_mut()
-        .insert("content-type", HeaderValue::from_static("application/json"));
-    Ok(resp)
+    let stream = b.load_images(Box::pin(body), q.bool("quiet")).await?;
+    Ok(progress_response(stream))
 }
 
 /// `POST /images/prune?filters=`.
