@@ -3,18 +3,18 @@
 //! is the `credentials` crate.
 
 // `::credentials` is the crate; this module shares its name.
-use ::credentials::{default_path, server_key, AuthConfig, ConfigFile, INDEX_SERVER};
+use ::credentials::{
+    default_path, server_key, AuthConfig, ConfigFile, DOCKER_HUB_DOMAIN, INDEX_SERVER,
+};
 
+use crate::reference::explicit_domain;
 use crate::CliError;
 
 /// The registry host of a repository name as the user wrote it (`docker.io` when none).
 pub fn registry_of(repository: &str) -> String {
-    match repository.split_once('/') {
-        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
-            first.to_string()
-        }
-        _ => "docker.io".to_string(),
-    }
+    explicit_domain(repository)
+        .unwrap_or(DOCKER_HUB_DOMAIN)
+        .to_string()
 }
 
 /// How docker names a registry in messages and config keys: Docker Hub is

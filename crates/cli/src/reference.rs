@@ -1,5 +1,7 @@
 //! Image references as the docker CLI normalizes them for pulls and messages.
 
+use ::credentials::DOCKER_HUB_DOMAIN;
+
 /// A reference split into repository and tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageRef {
@@ -55,17 +57,21 @@ impl ImageRef {
     /// The fully qualified repository docker sends in `fromImage` (`docker.io/library/busybox`).
     pub fn full_repository(&self) -> String {
         let repo = &self.repository;
-        let (first, rest) = match repo.split_once('/') {
-            Some(parts) => parts,
-            None => return format!("docker.io/library/{repo}"),
-        };
-        let is_registry = first.contains('.') || first.contains(':') || first == "localhost";
-        if is_registry {
+        if explicit_domain(repo).is_some() {
             repo.clone()
+        } else if repo.contains('/') {
+            format!("{DOCKER_HUB_DOMAIN}/{repo}")
         } else {
-            format!("docker.io/{first}/{rest}")
+            format!("{DOCKER_HUB_DOMAIN}/library/{repo}")
         }
     }
+}
+
+/// The registry a repository name starts with, as docker's `splitDockerDomain` decides: a first
+/// component holding a `.` or a `:`, or `localhost`. `None` for Docker Hub names.
+pub fn explicit_domain(repository: &str) -> Option<&str> {
+    let (first, _) = repository.split_once('/')?;
+    (first.contains('.') || first.contains(':') || first == "localhost").then_some(first)
 }
 
 #[cfg(test)]
