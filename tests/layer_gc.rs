@@ -1,20 +1,9 @@
 //! Layers outlive a force-deleted image while a container uses them, and go once nothing does.
 
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
-use test_support::{eventually, require_root, stderr, stdout, Daemon};
-
-fn ok(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
-}
+use test_support::{eventually, expect_success, require_root, Daemon};
 
 /// Committed layer directories (`tmp-` leftovers excluded).
 fn layers(d: &Daemon) -> Vec<String> {
@@ -36,36 +25,36 @@ fn layers_size(d: &Daemon) -> u64 {
 fn force_deleted_image_keeps_the_layers_its_container_mounts_until_it_is_removed() {
     require_root!();
     let d = Daemon::with_busybox();
-    ok(&d.docker(&["run", "--name", "user1", "busybox", "true"]));
+    expect_success(d.docker(&["run", "--name", "user1", "busybox", "true"]));
     let before = layers(&d);
     assert_eq!(before.len(), 1, "{before:?}");
 
     // dockerd: with force, an image a stopped container uses is deleted (untagged and removed);
     // the container keeps its layers.
-    let out = ok(&d.docker(&["rmi", "-f", "busybox"]));
+    let out = expect_success(d.docker(&["rmi", "-f", "busybox"]));
     assert!(out.contains("Untagged: busybox:latest"), "{out}");
     assert_eq!(out.matches("Deleted: ").count(), 1, "only the image: {out}");
     assert_eq!(layers(&d), before);
     assert_eq!(
-        ok(&d.docker(&["start", "-a", "user1"])).trim(),
+        expect_success(d.docker(&["start", "-a", "user1"])).trim(),
         "",
         "the container still starts"
     );
 
     // Another image with the same layer comes and goes: the container's layer stays.
     d.import_busybox();
-    ok(&d.docker(&["rmi", "busybox"]));
+    expect_success(d.docker(&["rmi", "busybox"]));
     assert_eq!(layers(&d), before);
     // Nor does prune take it while the container exists.
-    let out = ok(&d.docker(&["image", "prune", "-a", "-f"]));
+    let out = expect_success(d.docker(&["image", "prune", "-a", "-f"]));
     assert!(out.contains("Total reclaimed space: 0B"), "{out}");
     assert_eq!(layers(&d), before);
-    let out = ok(&d.docker(&["start", "-a", "user1"]));
+    let out = expect_success(d.docker(&["start", "-a", "user1"]));
     assert_eq!(out.trim(), "");
     assert!(layers_size(&d) > 1_000_000, "busybox is on disk");
 
     // The container goes, and so do the layers kept for it (as dockerd releases them).
-    ok(&d.docker(&["rm", "user1"]));
+    expect_success(d.docker(&["rm", "user1"]));
     assert!(
         eventually(Duration::from_secs(5), || layers(&d).is_empty()),
         "{:?}",
@@ -93,12 +82,12 @@ fn prune_removes_unreferenced_layers_and_counts_them() {
         .unwrap();
     assert!(copied.success());
 
-    let out = ok(&d.docker(&["image", "prune", "-f"]));
+    let out = expect_success(d.docker(&["image", "prune", "-f"]));
     assert!(out.contains(&format!("deleted: sha256:{orphan}")), "{out}");
     assert!(!out.contains("Total reclaimed space: 0B"), "{out}");
     assert_eq!(layers(&d), used);
     // The image is untouched.
-    let out = ok(&d.docker(&["run", "--rm", "busybox", "echo", "fine"]));
+    let out = expect_success(d.docker(&["run", "--rm", "busybox", "echo", "fine"]));
     assert_eq!(out.trim(), "fine");
 }
 
@@ -132,6 +121,6 @@ fn startup_removes_unreferenced_layers_older_than_a_day() {
     let mut expected = vec![fresh, used[0].clone()];
     expected.sort();
     assert_eq!(left, expected);
-    let out = ok(&d.docker(&["run", "--rm", "busybox", "echo", "fine"]));
+    let out = expect_success(d.docker(&["run", "--rm", "busybox", "echo", "fine"]));
     assert_eq!(out.trim(), "fine");
 }

@@ -3,29 +3,18 @@
 //! bytes the first one had stored.
 
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
-use test_support::{require_root, stderr, stdout, Daemon, Registry};
-
-fn ok(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        stdout(out),
-        stderr(out)
-    );
-    stdout(out)
-}
+use test_support::{expect_success, require_root, stderr, stdout, Daemon, Registry};
 
 /// Pushes busybox plus a layer of `megabytes` of random data as `image`.
 fn push_image(registry: &Registry, image: &str, megabytes: u32) {
     let d = Daemon::with_busybox();
     let script = format!("head -c {megabytes}000000 /dev/urandom > /big");
-    ok(&d.docker(&["run", "--name", "maker", "busybox", "sh", "-c", &script]));
-    ok(&d.docker(&["commit", "maker", image]));
-    ok(&d.docker(&["push", image]));
+    expect_success(d.docker(&["run", "--name", "maker", "busybox", "sh", "-c", &script]));
+    expect_success(d.docker(&["commit", "maker", image]));
+    expect_success(d.docker(&["push", image]));
     let _ = registry;
 }
 
@@ -89,11 +78,11 @@ fn corrupt_blob_fails_the_pull_and_leaves_nothing() {
         "the first layer was not committed before the failure:\n{}",
         stdout(&out)
     );
-    assert_eq!(ok(&d.docker(&["images", "-q", "-a"])).trim(), "");
+    assert_eq!(expect_success(d.docker(&["images", "-q", "-a"])).trim(), "");
     // No image exists, so no layer may be left: neither a half-unpacked `tmp-` directory nor the
     // committed first layer.
     assert_eq!(layer_dirs(&d), Vec::<String>::new());
-    let df = ok(&d.docker(&["system", "df", "--format", "{{.Type}} {{.Size}}"]));
+    let df = expect_success(d.docker(&["system", "df", "--format", "{{.Type}} {{.Size}}"]));
     assert!(df.lines().any(|l| l == "Images 0B"), "{df}");
     let df = d.request("GET", "/v1.41/system/df", None).unwrap().json();
     assert_eq!(df["LayersSize"], 0, "{df}");
@@ -107,13 +96,13 @@ fn corrupt_blob_fails_the_pull_and_leaves_nothing() {
         *b ^= 0xff;
     }
     std::fs::write(&blob, &bytes).unwrap();
-    ok(&d.docker(&["pull", &image]));
+    expect_success(d.docker(&["pull", &image]));
     assert_eq!(layer_dirs(&d).len(), 2, "{:?}", layer_dirs(&d));
-    let out = ok(&d.docker(&["run", "--rm", &image, "sh", "-c", "wc -c < /big"]));
+    let out = expect_success(d.docker(&["run", "--rm", &image, "sh", "-c", "wc -c < /big"]));
     assert_eq!(out.trim(), "8000000");
 
     // Deleting the image removes its layers, and `system df` says so.
-    ok(&d.docker(&["rmi", &image]));
+    expect_success(d.docker(&["rmi", &image]));
     assert_eq!(layer_dirs(&d), Vec::<String>::new());
     let df = d.request("GET", "/v1.41/system/df", None).unwrap().json();
     assert_eq!(df["LayersSize"], 0, "{df}");
@@ -179,7 +168,7 @@ fn kill_9_mid_pull_then_the_next_pull_completes_and_reuses_the_blobs() {
     eprintln!("pull interrupted by kill -9: {interrupted}; {kept} bytes kept on disk");
 
     d.restart();
-    let images = ok(&d.docker(&["images", "--format", "{{.Repository}}:{{.Tag}}"]));
+    let images = expect_success(d.docker(&["images", "--format", "{{.Repository}}:{{.Tag}}"]));
     if interrupted {
         assert!(
             !images.contains("big/one"),
@@ -192,7 +181,7 @@ fn kill_9_mid_pull_then_the_next_pull_completes_and_reuses_the_blobs() {
         layer_dirs(&d)
     );
     let log_before = registry.log().len();
-    let second = ok(&d.docker(&["pull", &image]));
+    let second = expect_success(d.docker(&["pull", &image]));
     let served = blob_bytes_served(registry.log().get(log_before..).unwrap_or(""));
     eprintln!("second pull: {served} of {big_blob} blob bytes from the registry\n{second}");
     // The kept bytes (at least 8 MB of the big layer, or all of it) are not sent again.
@@ -201,7 +190,7 @@ fn kill_9_mid_pull_then_the_next_pull_completes_and_reuses_the_blobs() {
         "second pull fetched {served} of {big_blob} bytes; registry log:\n{}",
         registry.log()
     );
-    let out = ok(&d.docker(&["run", "--rm", &image, "sh", "-c", "wc -c < /big"]));
+    let out = expect_success(d.docker(&["run", "--rm", &image, "sh", "-c", "wc -c < /big"]));
     assert_eq!(out.trim(), "40000000");
     // Unpacked layers do not keep their compressed blobs: what is left is the image config
     // (the image store keeps configs in the same content store).
