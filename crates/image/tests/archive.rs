@@ -1,28 +1,21 @@
 //! `save` and `load`: round trips, and archives that lie or try to escape.
 
+mod common;
+
 use std::fs;
 use std::io::Read;
 
 use errdefs::{ErrorKind, HasKind};
-use image::{CommitOptions, ImageStore, LoadedImage, Reference};
+use image::{CommitOptions, ImageStore, LoadedImage};
 
 fn rootfs_tar() -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (path, data) in [("bin/tool", "tool"), ("etc/os-release", "berth")] {
-        let mut h = tar::Header::new_gnu();
-        h.set_path(path).unwrap();
-        h.set_mode(0o755);
-        h.set_size(data.len() as u64);
-        h.set_mtime(1_700_000_000);
-        h.set_cksum();
-        b.append(&h, data.as_bytes()).unwrap();
-    }
-    b.into_inner().unwrap()
+    common::tar_of(&[
+        ("bin/tool", 0o755, b"tool"),
+        ("etc/os-release", 0o755, b"berth"),
+    ])
 }
 
-fn r(s: &str) -> Reference {
-    Reference::parse(s).unwrap()
-}
+use common::r;
 
 /// Members of a tar, by name.
 fn members(archive: &[u8]) -> Vec<(String, Vec<u8>)> {

@@ -1,6 +1,8 @@
 //! Layer references and the collector: images, leases and containers' lower dirs keep layers;
 //! everything else goes, crash-safely.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,15 +16,7 @@ use image::{
 
 /// A one-file layer tar.
 fn layer_tar(name: &str) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    let mut h = tar::Header::new_gnu();
-    h.set_path(name).unwrap();
-    h.set_mode(0o644);
-    h.set_size(name.len() as u64);
-    h.set_mtime(1_700_000_000);
-    h.set_cksum();
-    b.append(&h, name.as_bytes()).unwrap();
-    b.into_inner().unwrap()
+    common::tar_of(&[(name, 0o644, name.as_bytes())])
 }
 
 /// Adds `names` as a stack of layers (bottom first); returns their diff ids and chain ids.

@@ -2,32 +2,25 @@
 //! archive holds, archives with only the OCI part, compressed layers, nested indexes, and archives
 //! that lie (nothing may be stored then).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::Path;
 
 use errdefs::{ErrorKind, HasKind};
-use image::{sha256_digest, CommitOptions, ImageId, ImageStore, LoadedImage, Reference};
+use image::{sha256_digest, CommitOptions, ImageId, ImageStore, LoadedImage};
 use serde_json::{json, Value};
 
 fn rootfs_tar(marker: &str) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (path, data) in [("bin/tool", "tool"), ("etc/marker", marker)] {
-        let mut h = tar::Header::new_gnu();
-        h.set_path(path).unwrap();
-        h.set_mode(0o755);
-        h.set_size(data.len() as u64);
-        h.set_mtime(1_700_000_000);
-        h.set_cksum();
-        b.append(&h, data.as_bytes()).unwrap();
-    }
-    b.into_inner().unwrap()
+    common::tar_of(&[
+        ("bin/tool", 0o755, b"tool"),
+        ("etc/marker", 0o755, marker.as_bytes()),
+    ])
 }
 
-fn r(s: &str) -> Reference {
-    Reference::parse(s).unwrap()
-}
+use common::r;
 
 struct Member {
     name: String,

@@ -1,5 +1,7 @@
 //! The image store end to end: import, resolve, tag, list, delete, reopen.
 
+mod common;
+
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -10,19 +12,10 @@ use errdefs::{ErrorKind, HasKind};
 use image::{sha256_digest, DeleteItem, ImageId, ImageStore, ImageUser, Reference};
 
 fn rootfs_tar(marker: &str) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    let mut add = |path: &str, mode: u32, data: &[u8]| {
-        let mut h = tar::Header::new_gnu();
-        h.set_path(path).unwrap();
-        h.set_mode(mode);
-        h.set_size(data.len() as u64);
-        h.set_mtime(1_700_000_000);
-        h.set_cksum();
-        b.append(&h, data).unwrap();
-    };
-    add("bin/tool", 0o755, b"#!/bin/sh\necho tool\n");
-    add("etc/marker", 0o644, marker.as_bytes());
-    b.into_inner().unwrap()
+    common::tar_of(&[
+        ("bin/tool", 0o755, b"#!/bin/sh\necho tool\n"),
+        ("etc/marker", 0o644, marker.as_bytes()),
+    ])
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
