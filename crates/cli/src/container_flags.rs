@@ -6,8 +6,11 @@ use std::path::PathBuf;
 use api::{Config, ContainerCreateBody, HostConfig, PortMap, RestartPolicy};
 use clap::Args;
 
+use crate::gostr::go_quote;
+use crate::mount_flag::{parse_mount, MountFlagError};
 use crate::ports::{parse_expose, parse_publish};
 use crate::units::{parse_memory_swap, parse_nano_cpus, parse_ram_bytes};
+use crate::volume_flag::split_volumes;
 
 /// Container configuration flags with docker's names. `-h` is `--hostname` here, so the
 /// commands that flatten this disable clap's automatic `-h` help flag.
@@ -91,6 +94,15 @@ pub struct ContainerFlags {
     /// Bind mount a volume (host-src:container-dest[:options])
     #[arg(short = 'v', long = "volume")]
     pub volume: Vec<String>,
+    /// Attach a filesystem mount to the container (type=bind|volume|tmpfs,source=,target=,...)
+    #[arg(long = "mount")]
+    pub mount: Vec<String>,
+    /// Mount volumes from the specified container(s) (container[:ro|rw])
+    #[arg(long = "volumes-from")]
+    pub volumes_from: Vec<String>,
+    /// Optional volume driver for the container
+    #[arg(long = "volume-driver")]
+    pub volume_driver: Option<String>,
     /// Restart policy to apply when a container exits (no, always, on-failure[:n], unless-stopped)
     #[arg(long = "restart")]
     pub restart: Option<String>,
@@ -170,7 +182,6 @@ impl ContainerFlags {
             labels: Some(labels),
             stop_signal: self.stop_signal.clone().unwrap_or_default(),
             stop_timeout: self.stop_timeout,
-            volumes: Some(BTreeMap::new()),
             ..Config::default()
         };
 
@@ -218,6 +229,16 @@ impl ContainerFlags {
                     .push(binding);
             }
         }
+        // Relative bind sources (`-v ./x:/x`, `--mount src=.`) are taken from where berth runs.
+        let cwd = std::env::current_dir().ok();
+        let (volumes, binds) = split_volumes(&self.volume, cwd.as_deref())?;
+        let mut mounts = Vec::new();
+        for value in &self.mount {
+            mounts.push(parse_mount(value, cwd.as_deref()).map_err(|e| match e {
+                MountFlagError::Invalid(why) => flag_error(value, "--mount", &why),
+                MountFlagError::NeedsNewerApi(why) => why,
+            })?);
+        }
         let mut tmpfs = BTreeMap::new();
         for spec in &self.tmpfs {
             let (path, options) = spec.split_once(':').unwrap_or((spec.as_str(), ""));
@@ -235,6 +256,7 @@ impl ContainerFlags {
             } else {
                 Some(exposed)
             },
+            volumes: Some(volumes),
             ..config
         };
 
@@ -256,11 +278,18 @@ impl ContainerFlags {
             },
             tmpfs: if tmpfs.is_empty() { None } else { Some(tmpfs) },
             shm_size,
-            binds: if self.volume.is_empty() {
+            binds: if binds.is_empty() { None } else { Some(binds) },
+            mounts: if mounts.is_empty() {
                 None
             } else {
-                Some(self.volume.clone())
+                Some(mounts)
             },
+            volumes_from: if self.volumes_from.is_empty() {
+                None
+            } else {
+                Some(self.volumes_from.clone())
+            },
+            volume_driver: self.volume_driver.clone().unwrap_or_default(),
             network_mode: self
                 .network
                 .clone()
@@ -303,7 +332,10 @@ impl ContainerFlags {
 pub const FLAG_ERROR_PREFIX: &str = "invalid argument ";
 
 fn flag_error(value: &str, flag: &str, error: &str) -> String {
-    format!("{FLAG_ERROR_PREFIX}\"{value}\" for \"{flag}\" flag: {error}")
+    format!(
+        "{FLAG_ERROR_PREFIX}{} for \"{flag}\" flag: {error}",
+        go_quote(value)
+    )
 }
 
 /// `-e NAME=value` stays; `-e NAME` takes NAME's value from our environment, and is left out
@@ -504,6 +536,66 @@ mod tests {
             bad.to_create_request("busybox", &[], true, &env)
                 .unwrap_err(),
             "invalid containerPort: notaport"
+        );
+    }
+
+    #[test]
+    fn volume_mount_and_tmpfs_flags() {
+        // docker 28.2.2 sent these fields for
+        // `create -v /data -v vol:/x:ro --mount type=tmpfs,target=/t,tmpfs-size=1m --tmpfs
+        //  /run:rw,size=64m --volumes-from c1:ro --read-only busybox`
+        let flags = ContainerFlags {
+            volume: vec!["/data".into(), "vol:/x:ro".into()],
+            mount: vec!["type=tmpfs,target=/t,tmpfs-size=1m".into()],
+            tmpfs: vec!["/run:rw,size=64m".into()],
+            volumes_from: vec!["c1:ro".into()],
+            read_only: true,
+            ..ContainerFlags::default()
+        };
+        let req = flags.to_create_request("busybox", &[], true, &env).unwrap();
+        let body = serde_json::to_value(&req.body).unwrap();
+        assert_eq!(body["Volumes"], serde_json::json!({"/data": {}}));
+        let h = &body["HostConfig"];
+        assert_eq!(h["Binds"], serde_json::json!(["vol:/x:ro"]));
+        assert_eq!(
+            h["Mounts"],
+            serde_json::json!([{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 1048576}}])
+        );
+        assert_eq!(h["Tmpfs"], serde_json::json!({"/run": "rw,size=64m"}));
+        assert_eq!(h["VolumesFrom"], serde_json::json!(["c1:ro"]));
+        assert_eq!(h["ReadonlyRootfs"], serde_json::json!(true));
+
+        // without any: `"Volumes":{}`, `"Binds":null`, `"VolumesFrom":null`, no Mounts/Tmpfs
+        let req = ContainerFlags::default()
+            .to_create_request("busybox", &[], true, &env)
+            .unwrap();
+        let body = serde_json::to_value(&req.body).unwrap();
+        assert_eq!(body["Volumes"], serde_json::json!({}));
+        assert!(body["HostConfig"]["Binds"].is_null());
+        assert!(body["HostConfig"]["VolumesFrom"].is_null());
+        assert!(body["HostConfig"].get("Mounts").is_none());
+        assert!(body["HostConfig"].get("Tmpfs").is_none());
+    }
+
+    #[test]
+    fn bad_mount_and_volume_values_read_like_docker() {
+        let flags = ContainerFlags {
+            mount: vec!["type=\"bind".into()],
+            ..ContainerFlags::default()
+        };
+        assert_eq!(
+            flags.to_create_request("busybox", &[], true, &env).unwrap_err(),
+            "invalid argument \"type=\\\"bind\" for \"--mount\" flag: parse error on line 1, column 6: bare \" in non-quoted-field"
+        );
+        let flags = ContainerFlags {
+            volume: vec!["/a::/b".into()],
+            ..ContainerFlags::default()
+        };
+        assert_eq!(
+            flags
+                .to_create_request("busybox", &[], true, &env)
+                .unwrap_err(),
+            "invalid spec: /a::/b: empty section between colons"
         );
     }
 
