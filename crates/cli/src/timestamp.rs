@@ -227,7 +227,10 @@ mod tests {
         let huge = format!("-{}h", "9".repeat(400));
         assert_eq!(parse_go_duration(&huge), None);
         assert!(get_timestamp(&huge, now(), "until").is_err());
-        assert_eq!(parse_go_duration("2562047h"), Some(2_562_047 * 3_600_000_000_000));
+        assert_eq!(
+            parse_go_duration("2562047h"),
+            Some(2_562_047 * 3_600_000_000_000)
+        );
         assert_eq!(parse_go_duration("2562048h"), None);
     }
 }
