@@ -110,6 +110,89 @@ pub enum Command {
     /// Manage Docker
     #[command(subcommand)]
     System(SystemCommand),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(VolumeCommand),
+}
+
+/// `berth volume <verb>`.
+#[derive(Debug, Subcommand)]
+pub enum VolumeCommand {
+    /// Create a volume
+    Create(VolumeCreateArgs),
+    /// Display detailed information on one or more volumes
+    Inspect(VolumeInspectArgs),
+    /// List volumes
+    #[command(name = "ls", alias = "list")]
+    Ls(VolumeLsArgs),
+    /// Remove one or more volumes
+    #[command(name = "rm", alias = "remove")]
+    Rm(VolumeRmArgs),
+    /// Remove unused local volumes
+    Prune(VolumePruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VolumeCreateArgs {
+    /// Specify volume driver name
+    #[arg(short = 'd', long = "driver", default_value = "local")]
+    pub driver: String,
+    /// Specify volume name
+    #[arg(long = "name", hide = true)]
+    pub name: Option<String>,
+    /// Set driver specific options
+    #[arg(short = 'o', long = "opt")]
+    pub opt: Vec<String>,
+    /// Set metadata for a volume
+    #[arg(long = "label")]
+    pub label: Vec<String>,
+    /// VOLUME
+    #[arg(value_name = "VOLUME")]
+    pub volume: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VolumeInspectArgs {
+    /// Format output using a custom template
+    #[arg(short = 'f', long = "format")]
+    pub format: Option<String>,
+    #[arg(required = true, value_name = "VOLUME")]
+    pub volumes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VolumeLsArgs {
+    /// Only display volume names
+    #[arg(short = 'q', long = "quiet")]
+    pub quiet: bool,
+    /// Format output using a custom template ('table', 'json' or a Go template)
+    #[arg(long = "format")]
+    pub format: Option<String>,
+    /// Provide filter values (e.g. "dangling=true")
+    #[arg(short = 'f', long = "filter")]
+    pub filter: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VolumeRmArgs {
+    /// Force the removal of one or more volumes
+    #[arg(short = 'f', long = "force")]
+    pub force: bool,
+    #[arg(required = true, value_name = "VOLUME")]
+    pub volumes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VolumePruneArgs {
+    /// Remove all unused volumes, not just anonymous ones
+    #[arg(short = 'a', long = "all")]
+    pub all: bool,
+    /// Do not prompt for confirmation
+    #[arg(short = 'f', long = "force")]
+    pub force: bool,
+    /// Provide filter values (e.g. "label=<label>")
+    #[arg(long = "filter")]
+    pub filter: Vec<String>,
 }
 
 /// `berth container <verb>`.
@@ -920,6 +1003,76 @@ mod tests {
             }
             other => panic!("not import: {other:?}"),
         }
+    }
+
+    #[test]
+    fn volume_commands_and_aliases() {
+        match parse(&[
+            "volume",
+            "create",
+            "--name",
+            "n",
+            "-o",
+            "type=tmpfs",
+            "--label",
+            "a=b",
+        ])
+        .command
+        {
+            Some(Command::Volume(VolumeCommand::Create(c))) => {
+                assert_eq!(c.name.as_deref(), Some("n"));
+                assert_eq!(c.driver, "local");
+                assert_eq!(
+                    (c.opt, c.label),
+                    (vec!["type=tmpfs".to_string()], vec!["a=b".to_string()])
+                );
+            }
+            other => panic!("not volume create: {other:?}"),
+        }
+        match parse(&["volume", "list", "-q", "-f", "dangling=true"]).command {
+            Some(Command::Volume(VolumeCommand::Ls(l))) => {
+                assert!(l.quiet);
+                assert_eq!(l.filter, vec!["dangling=true"]);
+            }
+            other => panic!("not volume ls: {other:?}"),
+        }
+        match parse(&["volume", "remove", "-f", "a", "b"]).command {
+            Some(Command::Volume(VolumeCommand::Rm(r))) => {
+                assert!(r.force);
+                assert_eq!(r.volumes, vec!["a", "b"]);
+            }
+            other => panic!("not volume rm: {other:?}"),
+        }
+        assert!(matches!(
+            parse(&["volume", "prune", "-f", "--filter", "label=x"]).command,
+            Some(Command::Volume(VolumeCommand::Prune(_)))
+        ));
+        assert!(Cli::try_parse_from(["berth", "volume", "rm"]).is_err());
+        assert!(Cli::try_parse_from(["berth", "volume", "inspect"]).is_err());
+    }
+
+    #[test]
+    fn run_volume_flags() {
+        let a = run_args(parse(&[
+            "run",
+            "-v",
+            "/data",
+            "--volume",
+            "vol:/x:ro",
+            "--mount",
+            "type=tmpfs,target=/t",
+            "--tmpfs",
+            "/run",
+            "--volumes-from",
+            "c1:ro",
+            "--read-only",
+            "busybox",
+        ]));
+        assert_eq!(a.container.volume, vec!["/data", "vol:/x:ro"]);
+        assert_eq!(a.container.mount, vec!["type=tmpfs,target=/t"]);
+        assert_eq!(a.container.tmpfs, vec!["/run"]);
+        assert_eq!(a.container.volumes_from, vec!["c1:ro"]);
+        assert!(a.container.read_only);
     }
 
     #[test]

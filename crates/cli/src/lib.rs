@@ -13,6 +13,7 @@ pub mod humanize;
 pub mod json_indent;
 pub mod list_format;
 pub mod mount_flag;
+pub mod natural_order;
 pub mod output;
 pub mod ports;
 pub mod progress_bars;
@@ -29,7 +30,7 @@ pub mod volume_flag;
 use clap::Parser;
 use client::Client;
 
-use crate::args::{Cli, Command, ContainerCommand, ImageCommand, SystemCommand};
+use crate::args::{Cli, Command, ContainerCommand, ImageCommand, SystemCommand, VolumeCommand};
 pub use crate::error::CliError;
 
 /// The version printed by `berth --version` and `berth version`.
@@ -168,6 +169,13 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<i32, CliError> {
             ContainerCommand::Stats(a) => stats::run(ctx, a).await,
             ContainerCommand::Commit(a) => commit::run(ctx, a).await,
             ContainerCommand::Prune(a) => container_prune::run(ctx, a).await,
+        },
+        Command::Volume(c) => match c {
+            VolumeCommand::Create(a) => volume_create::run(ctx, a).await,
+            VolumeCommand::Inspect(a) => volume_inspect::run(ctx, a).await,
+            VolumeCommand::Ls(a) => volume_ls::run(ctx, a).await,
+            VolumeCommand::Rm(a) => volume_rm::run(ctx, a).await,
+            VolumeCommand::Prune(a) => volume_prune::run(ctx, a).await,
         },
         Command::Image(c) => match c {
             ImageCommand::Ls(a) => images::run(ctx, a).await,
