@@ -76,8 +76,7 @@ impl Engine {
                 "Config.Image is required".into(),
             ));
         }
-        let image_name = config.image.clone();
-        let lookup = image_name.clone();
+        let lookup = config.image.clone();
         let (img, layers) = self
             .blocking(move |store| {
                 let img = store.resolve(&lookup)?;
@@ -101,12 +100,47 @@ impl Engine {
                 short_id(id).to_string()
             };
         }
+        let prepared_mounts = self.prepare_mounts(id, &config, &host_config).await?;
+        match self
+            .create_with_mounts(
+                id,
+                name,
+                (path, args),
+                config,
+                host_config,
+                (img.id.as_str().to_string(), layers),
+                &prepared_mounts,
+            )
+            .await
+        {
+            Ok(resp) => Ok(resp),
+            Err(e) => {
+                self.discard_mounts(id, &prepared_mounts.created_anonymous)
+                    .await;
+                Err(e)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn create_with_mounts(
+        &self,
+        id: &str,
+        name: &str,
+        (path, args): (String, Vec<String>),
+        config: api::Config,
+        host_config: api::HostConfig,
+        (image_id, layers): (String, Vec<PathBuf>),
+        prepared_mounts: &crate::container_mounts::PreparedMounts,
+    ) -> Result<ContainerCreateResponse> {
+        let t0 = std::time::Instant::now();
+        let image_name = config.image.clone();
         let dir = self.paths().container_dir(id);
         let record = ContainerRecord {
             id: id.to_string(),
             name: format!("/{name}"),
             created: now_rfc3339(),
-            image: img.id.as_str().to_string(),
+            image: image_id,
             image_name,
             path,
             args,
@@ -115,14 +149,19 @@ impl Engine {
             state: ContainerState::default(),
             restart_count: 0,
             cgroups_path: format!("/{}/{}", self.config().cgroup_parent.trim_matches('/'), id),
+            mounts: prepared_mounts.mounts.clone(),
         };
+        let oci_mounts = self.oci_mounts(&record.mounts);
+        let copy_up = self.copy_up_targets(&record.mounts);
         let prepared = {
             let dir = dir.clone();
             let record = record.clone();
-            tokio::task::spawn_blocking(move || prepare_bundle(&dir, &record, &layers))
-                .await
-                .map_err(|e| EngineError::Internal(e.to_string()))
-                .and_then(|r| r)
+            tokio::task::spawn_blocking(move || {
+                prepare_bundle(&dir, &record, &layers, oci_mounts, &copy_up)
+            })
+            .await
+            .map_err(|e| EngineError::Internal(e.to_string()))
+            .and_then(|r| r)
         };
         if let Err(e) = prepared {
             discard_dir(&dir);
@@ -205,10 +244,26 @@ fn discard_dir(dir: &Path) {
 }
 
 /// Creates the container directory: writable layer, network files, `config.json`, `container.json`.
-fn prepare_bundle(dir: &Path, record: &ContainerRecord, layers: &[PathBuf]) -> Result<()> {
+/// `copy_up`: (destination, volume data dir) of volumes that get the image's content when empty.
+fn prepare_bundle(
+    dir: &Path,
+    record: &ContainerRecord,
+    layers: &[PathBuf],
+    mounts: Vec<serde_json::Value>,
+    copy_up: &[(String, PathBuf)],
+) -> Result<()> {
     std::fs::create_dir_all(dir)
         .map_err(|e| EngineError::io(format!("create {}", dir.display()), e))?;
     let plan = ContainerFs::prepare(dir, layers)?;
+    for (destination, data) in copy_up {
+        let empty = std::fs::read_dir(data)
+            .map_err(|e| EngineError::io(format!("read {}", data.display()), e))?
+            .next()
+            .is_none();
+        if empty {
+            storage::copy_image_content(layers, destination, data)?;
+        }
+    }
     let host_network = is_host_network(&record.host_config);
     write_network_files(dir, &record.config.hostname, host_network)?;
     let user = resolve_user(&record.config.user, layers)?;
@@ -231,6 +286,7 @@ fn prepare_bundle(dir: &Path, record: &ContainerRecord, layers: &[PathBuf]) -> R
         cgroups_path: record.cgroups_path.clone(),
         overlay_mount_data: plan.mount_data,
         tty: record.config.tty,
+        mounts,
     })?;
     let files = ContainerFiles(dir);
     write_renamed(&files.spec(), &spec).map_err(|e| EngineError::io("write config.json", e))?;

@@ -1,5 +1,6 @@
 //! `GET /system/df`: images (with how many containers use each), containers with the size of
-//! their writable layer, the total size of the image layers; no volumes or build cache yet.
+//! their writable layer, the total size of the image layers, volumes with their size and how
+//! many containers use them; no build cache yet.
 //!
 //! `LayersSize` is what is on disk under `layers/` (committed layers, referenced or not, and
 //! unpacks in progress), so it cannot claim space the image list does not show is free.
@@ -44,11 +45,12 @@ impl Engine {
                 c.size_rw = Some(size as i64);
             }
         }
+        let volumes = self.volumes_usage().await?;
         Ok(json!({
             "LayersSize": layers_size,
             "Images": images,
             "Containers": containers,
-            "Volumes": [],
+            "Volumes": volumes,
             "BuildCache": [],
         }))
     }

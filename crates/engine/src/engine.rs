@@ -72,6 +72,8 @@ pub(crate) struct Inner {
     pub distribution: crate::distribution::Distribution,
     /// Exec instances (in memory only, as in dockerd).
     pub execs: crate::exec::ExecStore,
+    /// Local volumes and the containers using them.
+    pub volumes: Arc<crate::volumes::VolumeService>,
 }
 
 /// The engine. Clones share state.
@@ -96,6 +98,11 @@ impl Engine {
         let data_root = config.data_root.clone();
         let data_root_for_distribution = config.data_root.clone();
         let registry_settings = config.registry.clone();
+        let volumes_root = config.data_root.clone();
+        let volumes =
+            tokio::task::spawn_blocking(move || crate::volumes::VolumeService::open(&volumes_root))
+                .await
+                .map_err(|e| EngineError::Internal(e.to_string()))??;
         let images = tokio::task::spawn_blocking(move || ImageStore::open(&data_root))
             .await
             .map_err(|e| EngineError::Internal(e.to_string()))??;
@@ -111,6 +118,7 @@ impl Engine {
                     &registry_settings,
                 ),
                 execs: Default::default(),
+                volumes: Arc::new(volumes),
             }),
         };
         engine.restore().await;

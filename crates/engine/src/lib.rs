@@ -4,6 +4,7 @@
 
 mod atomic;
 mod cleanup;
+mod container_mounts;
 mod create;
 mod detached;
 mod engine;
@@ -44,6 +45,7 @@ pub mod spec;
 mod spool;
 mod system;
 pub mod user;
+mod volumes;
 
 // Interactive and observable containers (issue 3): exec, pause, stats, top, update, events…
 pub mod changes;

@@ -75,6 +75,7 @@ impl Engine {
                 st.started_at = now_rfc3339();
                 self.persist(&entry)?;
                 h.set_running(0);
+                self.emit_volume_mounts(&entry.record);
                 self.emit("start", &entry.record);
                 drop(entry);
                 self.spawn_monitor(h);
@@ -108,6 +109,7 @@ impl Engine {
             }
         }
         let dir = self.paths().container_dir(&h.id);
+        Self::recreate_bind_sources(&entry.record)?;
         let _ = std::fs::remove_file(ContainerFiles(&dir).exit());
         let pid = spawn_shim(&ShimArgs {
             shim: &self.config().shim_path,
@@ -148,7 +150,8 @@ impl Engine {
         };
         h.set_exited(code);
         if auto_remove {
-            if let Err(e) = self.remove_handle(h, true).await {
+            // AutoRemove takes the anonymous volumes along, as dockerd's `--rm`.
+            if let Err(e) = self.remove_handle_and_volumes(h, true, true).await {
                 tracing::warn!("auto-remove {}: {e}", h.id);
             }
         }
@@ -221,11 +224,13 @@ impl Engine {
                 self.emit("oom", &entry.record);
             }
             self.emit_with("die", &entry.record, exit_attrs(code));
+            self.emit_volume_unmounts(&entry.record);
             auto_remove
         };
         h.set_exited(code);
         if auto_remove {
-            if let Err(e) = self.remove_handle(h, true).await {
+            // AutoRemove takes the anonymous volumes along, as dockerd's `--rm`.
+            if let Err(e) = self.remove_handle_and_volumes(h, true, true).await {
                 tracing::warn!("auto-remove {}: {e}", h.id);
             }
         }
@@ -389,14 +394,25 @@ impl Engine {
         &self,
         name: &str,
         force: bool,
-        _volumes: bool,
+        volumes: bool,
     ) -> Result<()> {
         let h = self.inner.registry.resolve(name)?;
-        self.remove_handle(&h, force).await
+        self.remove_handle_and_volumes(&h, force, volumes).await
     }
 
     /// Removes a container: kills it when forced, deletes its directory, socket and cgroup.
     pub(crate) async fn remove_handle(&self, h: &Arc<ContainerHandle>, force: bool) -> Result<()> {
+        self.remove_handle_and_volumes(h, force, false).await
+    }
+
+    /// [`remove_handle`](Self::remove_handle), then with `volumes` (`rm -v`) its anonymous
+    /// volumes that no other container uses.
+    pub(crate) async fn remove_handle_and_volumes(
+        &self,
+        h: &Arc<ContainerHandle>,
+        force: bool,
+        volumes: bool,
+    ) -> Result<()> {
         let (running, shim_ready) = {
             let mut entry = h.entry.lock().await;
             if entry.removing {
@@ -444,6 +460,7 @@ impl Engine {
         }
         self.inner.registry.remove(&h.id);
         self.inner.execs.forget_container(&h.id);
+        self.release_container_volumes(&record, volumes).await;
         h.set_removed();
         self.emit("destroy", &record);
         Ok(())

@@ -54,14 +54,12 @@ pub fn merge_config(user: &mut Config, image: &ContainerConfig) {
     {
         user.exposed_ports = image.exposed_ports.clone();
     }
-    if user
-        .volumes
-        .as_ref()
-        .map(BTreeMap::is_empty)
-        .unwrap_or(true)
-        && image.volumes.is_some()
-    {
-        user.volumes = image.volumes.clone();
+    // The image's VOLUMEs are added to the request's (dockerd's merge).
+    if let Some(image_volumes) = &image.volumes {
+        let volumes = user.volumes.get_or_insert_with(BTreeMap::new);
+        for (k, v) in image_volumes {
+            volumes.entry(k.clone()).or_insert_with(|| v.clone());
+        }
     }
 }
 

@@ -53,6 +53,7 @@ impl Engine {
     }
 
     fn inspect_record(&self, r: ContainerRecord) -> ContainerInspect {
+        let mounts = self.mount_points(&r);
         let dir = self.paths().container_dir(&r.id);
         let files = ContainerFiles(&dir);
         let exec_ids = self.exec_ids(&r.id);
@@ -105,7 +106,7 @@ impl Engine {
             },
             size_rw: None,
             size_root_fs: None,
-            mounts: Vec::new(),
+            mounts,
             config: r.config,
             network_settings: NetworkSettings {
                 ports: BTreeMap::new(),
@@ -166,7 +167,19 @@ impl Engine {
                             && r.image.trim_start_matches("sha256:").starts_with(bare))
                 })
             })
-            .map(|r| summary(r, now))
+            .map(|r| (self.mount_points(&r), r))
+            .filter(|(mounts, _)| {
+                f.any_matches("volume", |v| {
+                    mounts.iter().any(|m| {
+                        m.source == v || m.destination == v || (!m.name.is_empty() && m.name == v)
+                    })
+                })
+            })
+            .map(|(mounts, r)| {
+                let mut s = summary(r, now);
+                s.mounts = mounts;
+                s
+            })
             .collect();
         if let Some(limit) = opts.limit {
             out.truncate(limit);
@@ -311,6 +324,7 @@ mod tests {
             },
             restart_count: 0,
             cgroups_path: String::new(),
+            mounts: Vec::new(),
         }
     }
 

@@ -31,6 +31,9 @@ pub struct ContainerRecord {
     /// `/<cgroup-parent>/<id>`.
     #[serde(default)]
     pub cgroups_path: String,
+    /// The container's mounts with their volumes resolved (anonymous ones named).
+    #[serde(default)]
+    pub mounts: Vec<storage::MountRequest>,
 }
 
 impl ContainerRecord {
@@ -78,6 +81,7 @@ mod tests {
             state: ContainerState::default(),
             restart_count: 0,
             cgroups_path: "/berth/a".into(),
+            mounts: Vec::new(),
         };
         let p = dir.path().join("container.json");
         rec.save_renamed(&p).unwrap();

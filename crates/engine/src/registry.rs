@@ -121,6 +121,7 @@ mod tests {
             state: Default::default(),
             restart_count: 0,
             cgroups_path: String::new(),
+            mounts: Vec::new(),
         };
         Arc::new(ContainerHandle::new(rec, false))
     }

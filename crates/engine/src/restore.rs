@@ -63,11 +63,15 @@ impl Engine {
                 record.name
             );
         }
+        self.volumes().add_refs(
+            &record.id,
+            crate::container_mounts::volume_names(&record.mounts),
+        );
         let handle = Arc::new(ContainerHandle::new(record.clone(), shim_ready));
         self.inner.registry.insert(handle.clone());
         if !was_running {
             if record.host_config.auto_remove && record.state.status == "exited" {
-                let _ = self.remove_handle(&handle, true).await;
+                let _ = self.remove_handle_and_volumes(&handle, true, true).await;
             }
             return;
         }

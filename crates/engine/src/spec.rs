@@ -49,6 +49,9 @@ pub struct SpecInput<'a> {
     pub cgroups_path: String,
     pub overlay_mount_data: String,
     pub tty: bool,
+    /// The container's own mounts (volumes, binds, tmpfs) as OCI mounts, in mount order; one at
+    /// a destination of a default mount (`/dev/shm`, `/etc/hosts`...) replaces it.
+    pub mounts: Vec<Value>,
 }
 
 /// Whether the container shares the host's network namespace.
@@ -161,6 +164,17 @@ fn spec_value(input: &SpecInput<'_>) -> Value {
     ] {
         mounts.push(json!({"destination": dest, "type": "bind", "source": src, "options": ["rbind", "rprivate"]}));
     }
+    let user_destinations: Vec<&str> = input
+        .mounts
+        .iter()
+        .filter_map(|m| m.get("destination").and_then(Value::as_str))
+        .collect();
+    mounts.retain(|m| {
+        m.get("destination")
+            .and_then(Value::as_str)
+            .is_none_or(|d| !user_destinations.contains(&d))
+    });
+    mounts.extend(input.mounts.iter().cloned());
     let (masked, readonly): (&[&str], &[&str]) = if hc.privileged {
         (&[], &[])
     } else {
@@ -262,6 +276,7 @@ mod tests {
             cgroups_path: "/berth/x".into(),
             overlay_mount_data: "lowerdir=/l,upperdir=/u,workdir=/w".into(),
             tty: false,
+            mounts: Vec::new(),
         }
     }
 

@@ -331,6 +331,30 @@ pub trait SystemBackend: Send + Sync + 'static {
     fn info(&self) -> impl Future<Output = BackendResult<Info>> + Send;
 }
 
+/// Everything the volumes router needs.
+pub trait VolumeBackend: Send + Sync + 'static {
+    /// A new volume, or the existing one of that name.
+    fn create_volume(
+        &self,
+        opts: api::VolumeCreateOptions,
+    ) -> impl Future<Output = BackendResult<api::Volume>> + Send;
+    fn inspect_volume(&self, name: &str)
+        -> impl Future<Output = BackendResult<api::Volume>> + Send;
+    fn list_volumes(
+        &self,
+        filters: Filters,
+    ) -> impl Future<Output = BackendResult<api::VolumeListResponse>> + Send;
+    fn remove_volume(
+        &self,
+        name: &str,
+        force: bool,
+    ) -> impl Future<Output = BackendResult<()>> + Send;
+    fn prune_volumes(
+        &self,
+        filters: Filters,
+    ) -> impl Future<Output = BackendResult<api::VolumePruneReport>> + Send;
+}
+
 /// The whole daemon as the server sees it.
-pub trait Backend: ContainerBackend + ImageBackend + SystemBackend {}
-impl<T: ContainerBackend + ImageBackend + SystemBackend> Backend for T {}
+pub trait Backend: ContainerBackend + ImageBackend + SystemBackend + VolumeBackend {}
+impl<T: ContainerBackend + ImageBackend + SystemBackend + VolumeBackend> Backend for T {}

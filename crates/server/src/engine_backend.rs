@@ -10,7 +10,7 @@ use futures_util::future::BoxFuture;
 
 use crate::backend::{
     AttachIo, AttachOptions, BackendResult, ByteStream, ContainerBackend, ImageBackend,
-    ImportOptions, ListOptions, LogsOptions, SystemBackend,
+    ImportOptions, ListOptions, LogsOptions, SystemBackend, VolumeBackend,
 };
 
 fn e(err: engine::EngineError) -> errdefs::Error {
@@ -222,5 +222,23 @@ impl SystemBackend for Engine {
     }
     async fn info(&self) -> BackendResult<Info> {
         Engine::info(self).await.map_err(e)
+    }
+}
+
+impl VolumeBackend for Engine {
+    async fn create_volume(&self, opts: api::VolumeCreateOptions) -> BackendResult<api::Volume> {
+        Engine::create_volume(self, opts).await.map_err(e)
+    }
+    async fn inspect_volume(&self, name: &str) -> BackendResult<api::Volume> {
+        Engine::inspect_volume(self, name).await.map_err(e)
+    }
+    async fn list_volumes(&self, filters: Filters) -> BackendResult<api::VolumeListResponse> {
+        Engine::list_volumes(self, filters).await.map_err(e)
+    }
+    async fn remove_volume(&self, name: &str, force: bool) -> BackendResult<()> {
+        Engine::remove_volume(self, name, force).await.map_err(e)
+    }
+    async fn prune_volumes(&self, filters: Filters) -> BackendResult<api::VolumePruneReport> {
+        Engine::prune_volumes(self, filters).await.map_err(e)
     }
 }

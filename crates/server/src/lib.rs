@@ -12,6 +12,8 @@ pub mod serve;
 pub mod upgrade;
 pub mod version_prefix;
 
-pub use backend::{AttachIo, Backend, ContainerBackend, ImageBackend, SystemBackend};
+pub use backend::{
+    AttachIo, Backend, ContainerBackend, ImageBackend, SystemBackend, VolumeBackend,
+};
 pub use error::{status_of, ApiError};
 pub use serve::{router, serve};

@@ -14,6 +14,7 @@ use futures_util::FutureExt;
 use server::backend::{
     AttachIo, AttachOptions, BackendResult, ByteStream, ContainerBackend, ImageBackend,
     ImportOptions, ListOptions, LogsOptions, ProgressMessage, ProgressStream, SystemBackend,
+    VolumeBackend,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
@@ -203,6 +204,51 @@ impl SystemBackend for Fake {
     }
     async fn info(&self) -> BackendResult<Info> {
         Ok(Info::default())
+    }
+}
+
+/// Volumes: `v1` exists and is in use by container `c1`.
+impl VolumeBackend for Fake {
+    async fn create_volume(&self, opts: api::VolumeCreateOptions) -> BackendResult<api::Volume> {
+        Ok(api::Volume {
+            name: opts.name,
+            driver: "local".into(),
+            labels: opts.labels,
+            scope: "local".into(),
+            ..Default::default()
+        })
+    }
+    async fn inspect_volume(&self, name: &str) -> BackendResult<api::Volume> {
+        if name != "v1" {
+            return Err(errdefs::Error::not_found(format!(
+                "get {name}: no such volume"
+            )));
+        }
+        self.create_volume(api::VolumeCreateOptions {
+            name: name.into(),
+            ..Default::default()
+        })
+        .await
+    }
+    async fn list_volumes(&self, filters: Filters) -> BackendResult<api::VolumeListResponse> {
+        let mut out = api::VolumeListResponse::default();
+        if filters.any_matches("name", |n| "v1".contains(n)) {
+            out.volumes.push(self.inspect_volume("v1").await?);
+        }
+        Ok(out)
+    }
+    async fn remove_volume(&self, name: &str, force: bool) -> BackendResult<()> {
+        self.inspect_volume(name).await?;
+        if force {
+            return Ok(());
+        }
+        Err(errdefs::Error::new(
+            errdefs::ErrorKind::Conflict,
+            format!("remove {name}: volume is in use - [c1]"),
+        ))
+    }
+    async fn prune_volumes(&self, _filters: Filters) -> BackendResult<api::VolumePruneReport> {
+        Ok(api::VolumePruneReport::default())
     }
 }
 
@@ -525,4 +571,44 @@ async fn import_from_a_url_streams_or_fails_before_the_stream() {
     )
     .await;
     assert_eq!(body(&r), "{\"status\":\"sha256:3:imp:\"}\r\n");
+}
+
+#[tokio::test]
+async fn volume_routes() {
+    let h = start().await;
+    let body_json = br#"{"Name":"myvol","Driver":"local","Labels":{"a":"b"}}"#;
+    let r = request(
+        &h,
+        "POST /v1.41/volumes/create HTTP/1.1\r\nContent-Type: application/json",
+        body_json,
+    )
+    .await;
+    assert_eq!(status(&r), "HTTP/1.1 201 Created");
+    assert!(body(&r).contains(r#""Labels":{"a":"b"}"#), "{r}");
+    assert!(body(&r).contains(r#""Name":"myvol""#), "{r}");
+    let r = request(&h, "GET /v1.41/volumes/v1 HTTP/1.1", b"").await;
+    assert_eq!(status(&r), "HTTP/1.1 200 OK");
+    let r = request(&h, "GET /v1.41/volumes/nosuch HTTP/1.1", b"").await;
+    assert_eq!(status(&r), "HTTP/1.1 404 Not Found");
+    assert_eq!(body(&r), "{\"message\":\"get nosuch: no such volume\"}\n");
+    let r = request(&h, "GET /v1.41/volumes HTTP/1.1", b"").await;
+    assert!(body(&r).starts_with(r#"{"Volumes":[{"#), "{r}");
+    assert!(body(&r).ends_with("\"Warnings\":null}\n"), "{r}");
+    let r = request(
+        &h,
+        "GET /v1.41/volumes?filters=%7B%22name%22%3A%7B%22zz%22%3Atrue%7D%7D HTTP/1.1",
+        b"",
+    )
+    .await;
+    assert_eq!(body(&r), "{\"Volumes\":[],\"Warnings\":null}\n");
+    let r = request(&h, "DELETE /v1.41/volumes/v1 HTTP/1.1", b"").await;
+    assert_eq!(status(&r), "HTTP/1.1 409 Conflict");
+    assert_eq!(
+        body(&r),
+        "{\"message\":\"remove v1: volume is in use - [c1]\"}\n"
+    );
+    let r = request(&h, "DELETE /v1.41/volumes/v1?force=1 HTTP/1.1", b"").await;
+    assert_eq!(status(&r), "HTTP/1.1 204 No Content");
+    let r = request(&h, "POST /v1.41/volumes/prune HTTP/1.1", b"").await;
+    assert_eq!(body(&r), "{\"VolumesDeleted\":[],\"SpaceReclaimed\":0}\n");
 }

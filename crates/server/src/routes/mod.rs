@@ -8,3 +8,4 @@ pub mod images;
 pub mod observe;
 pub mod system;
 pub mod transfer;
+pub mod volumes;
