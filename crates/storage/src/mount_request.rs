@@ -237,6 +237,10 @@ pub fn parse_bind(raw: &str, volume_driver: &str) -> Result<MountRequest> {
             m.source = source.to_string();
             m.anonymous = source.is_empty();
             m.driver = volume_driver.to_string();
+            // dockerd's setBindModeIfNull: a -v volume of the local driver shows mode "z".
+            if mode.is_empty() && (volume_driver.is_empty() || volume_driver == "local") {
+                m.mode = "z".into();
+            }
             m.copy_data = mode_has(mode, COPY_MODES).is_none();
         }
     }
@@ -585,6 +589,7 @@ mod tests {
     fn binds_of_volumes() {
         let m = parse_bind("v1:/data", "").unwrap();
         assert_eq!(m.kind, MountKind::Volume);
+        assert_eq!(m.mode, "z");
         assert_eq!(m.source, "v1");
         assert!(m.rw && m.copy_data && !m.anonymous);
         assert_eq!(m.propagation, "");
