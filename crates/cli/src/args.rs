@@ -471,7 +471,7 @@ pub struct InspectArgs {
     /// Format output using a custom template
     #[arg(short = 'f', long = "format")]
     pub format: Option<String>,
-    /// Return JSON for specified type (container, image)
+    /// Return JSON for specified type (container, image, volume)
     #[arg(long = "type")]
     pub kind: Option<String>,
     /// Display total file sizes if the type is container

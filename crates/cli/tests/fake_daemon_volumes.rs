@@ -380,3 +380,40 @@ async fn volume_prune_prompts_and_reports_like_docker() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generic_inspect_finds_volumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (host, fake) = start(&dir);
+    let out = berth(
+        &host,
+        dir.path(),
+        &["inspect", "-f", "{{.Name}} {{.Driver}}", "myvol"],
+        None,
+    )
+    .await;
+    assert_eq!(text(&out.stdout), "myvol local\n", "{}", text(&out.stderr));
+    assert_eq!(
+        fake.lines(),
+        [
+            "GET /v1.41/containers/myvol/json",
+            "GET /v1.41/images/myvol/json",
+            "GET /v1.41/volumes/myvol",
+        ]
+    );
+    let out = berth(
+        &host,
+        dir.path(),
+        &["inspect", "--type", "volume", "nosuch"],
+        None,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "[]\n");
+    assert_eq!(
+        text(&out.stderr),
+        "Error response from daemon: get nosuch: no such volume\n"
+    );
+    let out = berth(&host, dir.path(), &["inspect", "nosuch"], None).await;
+    assert_eq!(text(&out.stderr), "Error: No such object: nosuch\n");
+}

@@ -1,4 +1,5 @@
-//! `berth inspect`: containers first, then images; raw daemon JSON re-indented like docker.
+//! `berth inspect`: containers first, then images, then volumes; raw daemon JSON re-indented
+//! like docker.
 
 use client::ClientError;
 
@@ -11,7 +12,7 @@ use crate::{CliError, Ctx};
 pub async fn run(ctx: &Ctx, args: InspectArgs, forced_kind: Option<&str>) -> Result<i32, CliError> {
     let kind = forced_kind.or(args.kind.as_deref());
     if let Some(k) = kind {
-        if k != "container" && k != "image" {
+        if k != "container" && k != "image" && k != "volume" {
             return Err(CliError::message(format!(
                 "\"{k}\" is not a valid value for --type"
             )));
@@ -26,6 +27,14 @@ pub async fn run(ctx: &Ctx, args: InspectArgs, forced_kind: Option<&str>) -> Res
     let mut found: Vec<Vec<u8>> = Vec::new();
     let mut errors: Vec<String> = Vec::new();
     for name in &args.names {
+        // With `--type volume` docker reports the daemon's own error (`get x: no such volume`).
+        if kind == Some("volume") {
+            match ctx.client.inspect_volume_raw(name).await {
+                Ok(raw) => found.push(raw.to_vec()),
+                Err(e) => errors.push(e.to_string()),
+            }
+            continue;
+        }
         match lookup(ctx, name, kind, args.size).await {
             Ok(Some(raw)) => found.push(raw),
             Ok(None) => errors.push(match kind {
@@ -51,7 +60,11 @@ pub async fn run(ctx: &Ctx, args: InspectArgs, forced_kind: Option<&str>) -> Res
         return Ok(0);
     }
     for e in &errors {
-        eprintln!("Error: {e}");
+        if e.starts_with("Error response from daemon: ") {
+            eprintln!("{e}");
+        } else {
+            eprintln!("Error: {e}");
+        }
     }
     Ok(1)
 }
@@ -72,6 +85,13 @@ async fn lookup(
     }
     if kind != Some("container") {
         match ctx.client.inspect_image_raw(name).await {
+            Ok(raw) => return Ok(Some(raw.to_vec())),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e),
+        }
+    }
+    if kind.is_none() {
+        match ctx.client.inspect_volume_raw(name).await {
             Ok(raw) => return Ok(Some(raw.to_vec())),
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e),
