@@ -10,6 +10,7 @@ use crate::prompt::confirm;
 use crate::{CliError, Ctx};
 
 pub async fn run(ctx: &Ctx, args: SystemPruneArgs) -> Result<i32, CliError> {
+    check_volume_filters(&args)?;
     if !args.force && !confirm(&warning(args.all, args.volumes)) {
         return Ok(0);
     }
@@ -112,9 +113,34 @@ fn string_list(v: &serde_json::Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Volumes have no `until` filter; docker refuses it before prompting.
+fn check_volume_filters(args: &SystemPruneArgs) -> Result<(), CliError> {
+    if args.volumes && parse_filters(&args.filter)?.contains("until") {
+        return Err(CliError::message(
+            "ERROR: The \"until\" filter is not supported with \"--volumes\"",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn until_is_refused_with_volumes() {
+        let args = |volumes: bool| SystemPruneArgs {
+            all: false,
+            force: true,
+            volumes,
+            filter: vec!["until=1h".to_string()],
+        };
+        assert_eq!(
+            check_volume_filters(&args(true)).unwrap_err().to_string(),
+            "ERROR: The \"until\" filter is not supported with \"--volumes\""
+        );
+        assert!(check_volume_filters(&args(false)).is_ok());
+    }
 
     #[test]
     fn warning_lists_what_goes() {
