@@ -207,6 +207,26 @@ fn tmpfs_mounts_have_their_size() {
         "/proc/mounts",
     ]));
     assert!(line.contains("size=2048k"), "{line}");
+    // A read-only root keeps its tmpfs and volumes writable.
+    let out = d.docker(&[
+        "run",
+        "--rm",
+        "--read-only",
+        "--tmpfs",
+        "/run",
+        "-v",
+        "/data",
+        "busybox",
+        "sh",
+        "-c",
+        "touch /run/ok /data/ok && echo mounts-ok && touch /x",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "mounts-ok\n");
+    assert!(
+        stderr(&out).contains("Read-only file system"),
+        "{}",
+        stderr(&out)
+    );
     assert_no_host_mounts(&d);
 }
 
@@ -360,6 +380,8 @@ fn mounts_survive_restart_of_container_and_daemon() {
     assert_eq!(log, "run\nrun\nrun\n");
     // After the restart the volume is still known to be in use.
     let err = expect_failure(d.docker(&["volume", "rm", "sv"]));
+    assert!(err.contains("volume is in use"), "{err}");
+    let err = expect_failure(d.docker(&["volume", "rm", "-f", "sv"]));
     assert!(err.contains("volume is in use"), "{err}");
 
     let df = expect_success(d.docker(&["system", "df", "-v"]));

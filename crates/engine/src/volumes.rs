@@ -60,18 +60,17 @@ impl VolumeService {
             .unwrap_or_default()
     }
 
-    /// Removes `name` unless a container uses it (dockerd's 409) or `force`; returns its size.
-    pub fn remove_unused(&self, name: &str, force: bool) -> Result<u64> {
+    /// Removes `name` unless a container uses it (dockerd's 409, even with `force`: dockerd's
+    /// force only purges a volume its driver fails to remove); returns its size.
+    pub fn remove_unused(&self, name: &str) -> Result<u64> {
         let refs = self.refs();
         self.store.get(name)?;
         if let Some(users) = refs.get(name).filter(|u| !u.is_empty()) {
-            if !force {
-                let ids: Vec<&str> = users.iter().map(String::as_str).collect();
-                return Err(EngineError::Conflict(format!(
-                    "remove {name}: volume is in use - [{}]",
-                    ids.join(", ")
-                )));
-            }
+            let ids: Vec<&str> = users.iter().map(String::as_str).collect();
+            return Err(EngineError::Conflict(format!(
+                "remove {name}: volume is in use - [{}]",
+                ids.join(", ")
+            )));
         }
         let size = self.store.remove(name)?;
         drop(refs);
@@ -196,10 +195,11 @@ impl Engine {
         })
     }
 
-    /// `DELETE /volumes/{name}`: 409 while a container uses it unless `force`.
-    pub async fn remove_volume(&self, name: &str, force: bool) -> Result<()> {
+    /// `DELETE /volumes/{name}`: 409 while a container uses it. `force` changes nothing for the
+    /// local driver (see [`VolumeService::remove_unused`]).
+    pub async fn remove_volume(&self, name: &str, _force: bool) -> Result<()> {
         let owned = name.to_string();
-        self.volumes_blocking(move |v| v.remove_unused(&owned, force))
+        self.volumes_blocking(move |v| v.remove_unused(&owned))
             .await?;
         self.volume_event(
             "destroy",
@@ -223,10 +223,7 @@ impl Engine {
                 continue;
             }
             let name = r.name.clone();
-            match self
-                .volumes_blocking(move |v| v.remove_unused(&name, false))
-                .await
-            {
+            match self.volumes_blocking(move |v| v.remove_unused(&name)).await {
                 Ok(size) => {
                     report.space_reclaimed += size;
                     report.volumes_deleted.push(r.name.clone());
@@ -288,15 +285,15 @@ mod tests {
             .unwrap();
         svc.add_refs("c1", ["v1"]);
         svc.add_refs("c2", ["v1"]);
-        let e = svc.remove_unused("v1", false).unwrap_err();
+        let e = svc.remove_unused("v1").unwrap_err();
         assert_eq!(e.to_string(), "remove v1: volume is in use - [c1, c2]");
         svc.release("c1");
         assert_eq!(svc.users("v1"), ["c2"]);
         svc.release("c2");
         assert!(svc.users("v1").is_empty());
-        svc.remove_unused("v1", false).unwrap();
+        svc.remove_unused("v1").unwrap();
         assert_eq!(
-            svc.remove_unused("v1", false).unwrap_err().to_string(),
+            svc.remove_unused("v1").unwrap_err().to_string(),
             "get v1: no such volume"
         );
     }
