@@ -16,6 +16,14 @@ fn assert_no_host_mounts(d: &Daemon) {
     assert!(leaked.is_empty(), "mounts left on the host: {leaked:?}");
 }
 
+/// Now as Unix seconds (for `docker events --until`).
+fn chrono_now() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    (now.as_secs() + 1).to_string()
+}
+
 #[track_caller]
 fn expect_failure(out: std::process::Output) -> String {
     assert_ne!(out.status.code(), Some(0), "unexpected success");
@@ -98,6 +106,24 @@ fn named_volume_keeps_data_and_is_protected_while_used() {
     assert!(err.contains("no such volume"), "{err}");
     let err = expect_failure(d.docker(&["volume", "rm", "nosuchvol"]));
     assert!(err.contains("get nosuchvol: no such volume"), "{err}");
+    let now = chrono_now();
+    let events = expect_success(d.docker(&[
+        "events",
+        "--since",
+        "0",
+        "--until",
+        &now,
+        "--filter",
+        "type=volume",
+        "--format",
+        "{{.Action}} {{.Actor.ID}}",
+    ]));
+    for expected in ["create v1", "mount v1", "unmount v1", "destroy v1"] {
+        assert!(
+            events.lines().any(|l| l == expected),
+            "{expected} missing: {events}"
+        );
+    }
     assert_no_host_mounts(&d);
 }
 
@@ -266,6 +292,20 @@ fn anonymous_volumes_go_with_rm_v_and_auto_remove() {
     expect_success(d.docker(&["run", "--name", "plain", "-v", "/data", "busybox", "true"]));
     expect_success(d.docker(&["rm", "plain"]));
     assert_eq!(volume_names(&d).len(), 2);
+    expect_success(d.docker(&[
+        "create", "--name", "user", "-v", "keep:/k", "busybox", "true",
+    ]));
+    assert_eq!(
+        expect_success(d.docker(&["volume", "ls", "-q", "--filter", "dangling=false"])),
+        "keep\n"
+    );
+    assert_eq!(
+        expect_success(d.docker(&["volume", "ls", "-q", "--filter", "dangling=true"]))
+            .lines()
+            .count(),
+        1
+    );
+    expect_success(d.docker(&["rm", "user"]));
     let pruned = expect_success(d.docker(&["volume", "prune", "-f"]));
     assert!(pruned.contains("keep"), "{pruned}");
     assert!(pruned.contains("Total reclaimed space"), "{pruned}");
@@ -328,6 +368,23 @@ fn image_volume_gets_the_image_content() {
             "/vol"
         ])),
         ""
+    );
+    assert_eq!(
+        expect_success(d.docker(&[
+            "run",
+            "--rm",
+            "--mount",
+            "type=volume,source=bare2,target=/vol,volume-nocopy,volume-label=k=v",
+            "withvol",
+            "ls",
+            "-A",
+            "/vol",
+        ])),
+        ""
+    );
+    assert_eq!(
+        expect_success(d.docker(&["volume", "ls", "-q", "--filter", "label=k=v"])),
+        "bare2\n"
     );
     // An existing volume with content is not overwritten.
     expect_success(d.docker(&[
