@@ -496,3 +496,62 @@ fn volumes_from_shares_mounts() {
     expect_success(d.docker(&["volume", "rm", "shared"]));
     assert_no_host_mounts(&d);
 }
+
+#[test]
+fn volume_api_answers_have_dockerds_shape() {
+    require_root!();
+    let d = Daemon::start();
+    let create = |body: &[u8]| {
+        d.request(
+            "POST",
+            "/v1.41/volumes/create",
+            Some(("application/json", body)),
+        )
+        .unwrap()
+    };
+    let r = create(br#"{"Driver":"local","Name":"myvol"}"#);
+    assert_eq!(r.status, 201, "{}", r.text());
+    let v = r.json();
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "CreatedAt",
+            "Driver",
+            "Labels",
+            "Mountpoint",
+            "Name",
+            "Options",
+            "Scope"
+        ]
+    );
+    assert!(v["Labels"].is_null() && v["Options"].is_null(), "{v}");
+    assert_eq!(
+        v["Mountpoint"],
+        d.data_root.join("volumes/myvol/_data").to_str().unwrap()
+    );
+    // The same name again answers the existing volume.
+    let again = create(br#"{"Name":"myvol","Labels":{"x":"y"}}"#);
+    assert_eq!(again.status, 201);
+    assert_eq!(again.json(), v);
+
+    let r = create(br#"{"Name":"bad/name"}"#);
+    assert_eq!(r.status, 400, "{}", r.text());
+    let r = create(br#"{"Name":"x1","Driver":"nfs"}"#);
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(
+        r.json()["message"],
+        "error looking up volume plugin nfs: plugin \"nfs\" not found"
+    );
+
+    let list = d.request("GET", "/v1.41/volumes", None).unwrap();
+    assert_eq!(list.json()["Warnings"], serde_json::Value::Null);
+    assert_eq!(list.json()["Volumes"][0]["Name"], "myvol");
+    let r = d.request("GET", "/v1.41/volumes/nosuch", None).unwrap();
+    assert_eq!(r.status, 404);
+    assert_eq!(r.text(), "{\"message\":\"get nosuch: no such volume\"}\n");
+    let r = d.request("DELETE", "/v1.41/volumes/myvol", None).unwrap();
+    assert_eq!(r.status, 204);
+    let r = d.request("POST", "/v1.41/volumes/prune", None).unwrap();
+    assert_eq!(r.text(), "{\"VolumesDeleted\":[],\"SpaceReclaimed\":0}\n");
+}

@@ -70,6 +70,9 @@ impl Engine {
                 m.anonymous = true;
             }
         }
+        if mounts.is_empty() {
+            return Ok(PreparedMounts::default());
+        }
         // Referenced first: a concurrent `volume rm` sees the container from here on.
         self.volumes().add_refs(id, volume_names(&mounts));
         let svc = self.volumes().clone();
