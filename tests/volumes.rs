@@ -555,3 +555,71 @@ fn volume_api_answers_have_dockerds_shape() {
     let r = d.request("POST", "/v1.41/volumes/prune", None).unwrap();
     assert_eq!(r.text(), "{\"VolumesDeleted\":[],\"SpaceReclaimed\":0}\n");
 }
+
+#[test]
+fn local_driver_options_mount_tmpfs_and_bind_volumes() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    expect_success(d.docker(&[
+        "volume",
+        "create",
+        "--opt",
+        "type=tmpfs",
+        "--opt",
+        "device=tmpfs",
+        "--opt",
+        "o=size=2m",
+        "tv",
+    ]));
+    let line = expect_success(d.docker(&[
+        "run",
+        "--rm",
+        "-v",
+        "tv:/t",
+        "busybox",
+        "grep",
+        " /t ",
+        "/proc/mounts",
+    ]));
+    assert!(line.starts_with("tmpfs /t tmpfs rw"), "{line}");
+    assert!(line.contains("size=2048k"), "{line}");
+
+    let dir = d.scratch().join("device");
+    std::fs::create_dir_all(&dir).unwrap();
+    let device = format!("device={}", dir.display());
+    expect_success(d.docker(&[
+        "volume",
+        "create",
+        "--opt",
+        "type=none",
+        "--opt",
+        "o=bind",
+        "--opt",
+        &device,
+        "bv",
+    ]));
+    expect_success(d.docker(&[
+        "run",
+        "--rm",
+        "-v",
+        "bv:/b",
+        "busybox",
+        "sh",
+        "-c",
+        "echo via-volume > /b/f",
+    ]));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("f")).unwrap(),
+        "via-volume\n"
+    );
+    let out = d.docker(&["run", "--rm", "-v", "bv:/b:ro", "busybox", "touch", "/b/g"]);
+    assert!(
+        stderr(&out).contains("Read-only file system"),
+        "{}",
+        stderr(&out)
+    );
+
+    let err = expect_failure(d.docker(&["volume", "create", "--opt", "o=size=1m", "half"]));
+    assert!(err.contains("missing required option"), "{err}");
+    assert_no_host_mounts(&d);
+}

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use api::{Config, HostConfig, MountPoint, ANONYMOUS_VOLUME_LABEL};
 use serde_json::{json, Value};
-use storage::{MountInputs, MountKind, MountRequest, NewVolume};
+use storage::{LocalVolumeMount, MountInputs, MountKind, MountRequest, NewVolume};
 
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
@@ -76,15 +76,14 @@ impl Engine {
         // Referenced first: a concurrent `volume rm` sees the container from here on.
         self.volumes().add_refs(id, volume_names(&mounts));
         let svc = self.volumes().clone();
-        let planned = mounts.clone();
         let made = tokio::task::spawn_blocking(move || {
             let mut created: Vec<(String, String, bool)> = Vec::new();
-            let result = create_sources(&svc, &planned, &mut created);
-            (result, created)
+            let result = create_sources(&svc, &mut mounts, &mut created);
+            (result, created, mounts)
         })
         .await
         .map_err(|e| EngineError::Internal(e.to_string()))?;
-        let (result, created) = made;
+        let (result, created, mounts) = made;
         for (name, driver, _) in &created {
             self.volume_event(
                 "create",
@@ -136,20 +135,50 @@ impl Engine {
             .map(|m| match m.kind {
                 MountKind::Bind => json!({"destination": m.destination, "type": "bind",
                     "source": m.source, "options": m.bind_options()}),
-                MountKind::Volume => json!({"destination": m.destination, "type": "bind",
-                    "source": self.volumes().store.mountpoint(&m.source),
-                    "options": m.bind_options()}),
+                MountKind::Volume => self.oci_volume_mount(m),
                 MountKind::Tmpfs => json!({"destination": m.destination, "type": "tmpfs",
                     "source": "tmpfs", "options": m.tmpfs_options}),
             })
             .collect()
     }
 
-    /// Volumes that get the image's content at their destination if they are empty.
+    /// A volume's OCI mount: a bind of its data directory, or what its driver options describe
+    /// (mounted in the container's namespace like everything else: a `type=tmpfs` volume is a
+    /// fresh tmpfs per container, not one shared by the containers running at the same time).
+    fn oci_volume_mount(&self, m: &MountRequest) -> Value {
+        match storage::local_volume_mount(m.driver_options.as_ref()) {
+            None => json!({"destination": m.destination, "type": "bind",
+                "source": self.volumes().store.mountpoint(&m.source),
+                "options": m.bind_options()}),
+            Some(LocalVolumeMount::Bind { device, read_only }) => {
+                let mut options = m.bind_options();
+                if read_only && m.rw {
+                    options.insert(1, "ro".into());
+                }
+                json!({"destination": m.destination, "type": "bind", "source": device,
+                    "options": options})
+            }
+            Some(LocalVolumeMount::Filesystem {
+                fs_type,
+                device,
+                mut options,
+            }) => {
+                if !m.rw {
+                    options.push("ro".into());
+                }
+                json!({"destination": m.destination, "type": fs_type, "source": device,
+                    "options": options})
+            }
+        }
+    }
+
+    /// Volumes that get the image's content at their destination if they are empty (not those
+    /// whose driver options mount something else over them).
     pub(crate) fn copy_up_targets(&self, mounts: &[MountRequest]) -> Vec<(String, PathBuf)> {
         mounts
             .iter()
             .filter(|m| m.kind == MountKind::Volume && m.copy_data)
+            .filter(|m| storage::local_volume_mount(m.driver_options.as_ref()).is_none())
             .map(|m| {
                 (
                     m.destination.clone(),
@@ -235,14 +264,15 @@ impl Engine {
     }
 }
 
-/// Creates each volume of `mounts` (the existing one is used as is) and missing `-v` host
-/// directories; records (name, driver, anonymous) of the volumes it made in `created`.
+/// Creates each volume of `mounts` (the existing one is used as is; its driver options are
+/// copied into the mount) and missing `-v` host directories; records (name, driver, anonymous)
+/// of the volumes it made in `created`.
 fn create_sources(
     svc: &crate::volumes::VolumeService,
-    mounts: &[MountRequest],
+    mounts: &mut [MountRequest],
     created: &mut Vec<(String, String, bool)>,
 ) -> Result<()> {
-    for m in mounts {
+    for m in mounts.iter_mut() {
         match m.kind {
             MountKind::Volume => {
                 let mut labels = m.volume_labels.clone();
@@ -257,6 +287,7 @@ fn create_sources(
                     labels,
                     options: m.driver_options.clone(),
                 })?;
+                m.driver_options = record.options.clone();
                 if made {
                     created.push((record.name, record.driver, m.anonymous));
                 }

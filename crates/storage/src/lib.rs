@@ -17,4 +17,6 @@ pub use mount_request::{
 };
 pub use volume_copy::copy_image_content;
 pub use volume_name::{anonymous_volume_name, validate_volume_name};
-pub use volume_store::{NewVolume, VolumeRecord, VolumeStore, LOCAL_DRIVER};
+pub use volume_store::{
+    local_volume_mount, LocalVolumeMount, NewVolume, VolumeRecord, VolumeStore, LOCAL_DRIVER,
+};

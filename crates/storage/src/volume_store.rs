@@ -101,12 +101,8 @@ impl VolumeStore {
             new.name.clone()
         };
         validate_volume_name(&name)?;
-        for key in new.options.iter().flat_map(|o| o.keys()) {
-            if !LOCAL_OPTIONS.contains(&key.as_str()) {
-                return Err(StorageError::InvalidArgument(format!(
-                    "invalid option key: {key:?}"
-                )));
-            }
+        if let Some(options) = &new.options {
+            validate_local_options(options)?;
         }
         let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
         match self.get(&name) {
@@ -190,6 +186,83 @@ impl VolumeStore {
             .map_err(|e| StorageError::io(format!("read {}", data.display()), e))?;
         Ok(rd.next().is_none())
     }
+}
+
+/// dockerd's local driver options: known keys, and `type`/`device` (and `o`) only together.
+fn validate_local_options(options: &BTreeMap<String, String>) -> Result<()> {
+    for key in options.keys() {
+        if !LOCAL_OPTIONS.contains(&key.as_str()) {
+            return Err(StorageError::InvalidArgument(format!(
+                "invalid option key: {key:?}"
+            )));
+        }
+    }
+    let required: [(&str, &[&str]); 3] = [
+        ("device", &["type"]),
+        ("type", &["device"]),
+        ("o", &["device", "type"]),
+    ];
+    for (key, needs) in required {
+        if options.contains_key(key) {
+            if let Some(missing) = needs.iter().find(|n| !options.contains_key(**n)) {
+                return Err(StorageError::InvalidArgument(format!(
+                    "missing required option: {missing:?}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How a local volume with driver options is mounted: a filesystem (`type`, `device`, `o`) or a
+/// bind of `device` (`o=bind`); `None` for a plain directory volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalVolumeMount {
+    /// Bind-mount the host path `device` (read-only when `o` says `ro`).
+    Bind { device: String, read_only: bool },
+    /// Mount a filesystem: `mount -t <fs_type> -o <options> <device>`.
+    Filesystem {
+        fs_type: String,
+        device: String,
+        options: Vec<String>,
+    },
+}
+
+impl VolumeRecord {
+    /// The mount the volume's driver options describe, if any.
+    pub fn local_mount(&self) -> Option<LocalVolumeMount> {
+        local_volume_mount(self.options.as_ref())
+    }
+}
+
+/// The mount local driver options (`type`, `device`, `o`, `size`) describe, if any.
+pub fn local_volume_mount(options: Option<&BTreeMap<String, String>>) -> Option<LocalVolumeMount> {
+    let options = options?;
+    let fs_type = options.get("type")?.clone();
+    let device = options.get("device")?.clone();
+    let mut o: Vec<String> = options
+        .get("o")
+        .map(|o| {
+            o.split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(size) = options.get("size") {
+        o.push(format!("size={size}"));
+    }
+    if o.iter().any(|x| x == "bind" || x == "rbind") {
+        return Some(LocalVolumeMount::Bind {
+            device,
+            read_only: o.iter().any(|x| x == "ro"),
+        });
+    }
+    Some(LocalVolumeMount::Filesystem {
+        fs_type,
+        device,
+        options: o,
+    })
 }
 
 fn build_volume_dir(dir: &Path, record: &VolumeRecord) -> Result<()> {
@@ -341,8 +414,51 @@ mod tests {
             })
             .unwrap_err();
         assert_eq!(e.to_string(), r#"invalid option key: "bogus""#);
+        let e = store
+            .create(&NewVolume {
+                options: Some(BTreeMap::from([("o".into(), "size=1m".into())])),
+                ..named("vv")
+            })
+            .unwrap_err();
+        assert_eq!(e.to_string(), r#"missing required option: "device""#);
         // A lookup of a path-like name never reads outside the store.
         assert!(store.get("../../etc").is_err());
+    }
+
+    #[test]
+    fn driver_options_describe_the_mount() {
+        let rec = |opts: &[(&str, &str)]| VolumeRecord {
+            name: "v".into(),
+            driver: "local".into(),
+            created_at: String::new(),
+            labels: None,
+            options: Some(
+                opts.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
+        };
+        assert_eq!(rec(&[]).local_mount(), None);
+        assert_eq!(
+            rec(&[
+                ("type", "tmpfs"),
+                ("device", "tmpfs"),
+                ("o", "size=2m,uid=1000")
+            ])
+            .local_mount(),
+            Some(LocalVolumeMount::Filesystem {
+                fs_type: "tmpfs".into(),
+                device: "tmpfs".into(),
+                options: vec!["size=2m".into(), "uid=1000".into()],
+            })
+        );
+        assert_eq!(
+            rec(&[("type", "none"), ("device", "/srv/x"), ("o", "bind,ro")]).local_mount(),
+            Some(LocalVolumeMount::Bind {
+                device: "/srv/x".into(),
+                read_only: true
+            })
+        );
     }
 
     #[test]
