@@ -8,11 +8,13 @@
 //! the image is not copied (following it on the host could read outside the image).
 
 use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsStr;
 use std::io;
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{AtFlags, Timespec, Timestamps, CWD};
+use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags, Timespec, Timestamps};
 
 use crate::error::{Result, StorageError};
 
@@ -130,59 +132,82 @@ fn merged(layers: &[PathBuf]) -> BTreeMap<PathBuf, PathBuf> {
     chosen
 }
 
-fn copy_attributes(from: &std::fs::Metadata, to: &Path) -> io::Result<()> {
-    rustix::fs::chownat(
-        CWD,
-        to,
-        Some(rustix::process::Uid::from_raw(from.uid())),
-        Some(rustix::process::Gid::from_raw(from.gid())),
-        AtFlags::SYMLINK_NOFOLLOW,
-    )?;
-    if !from.file_type().is_symlink() {
-        // After chown, which clears set-id bits.
-        rustix::fs::chmodat(
-            CWD,
-            to,
-            rustix::fs::Mode::from_raw_mode(from.mode() & 0o7777),
-            AtFlags::empty(),
-        )?;
-    }
+fn timestamps(md: &std::fs::Metadata) -> Timestamps {
     let ts = |s: i64, ns: i64| Timespec {
         tv_sec: s,
         tv_nsec: ns as _,
     };
-    rustix::fs::utimensat(
-        CWD,
-        to,
-        &Timestamps {
-            last_access: ts(from.atime(), from.atime_nsec()),
-            last_modification: ts(from.mtime(), from.mtime_nsec()),
-        },
-        AtFlags::SYMLINK_NOFOLLOW,
+    Timestamps {
+        last_access: ts(md.atime(), md.atime_nsec()),
+        last_modification: ts(md.mtime(), md.mtime_nsec()),
+    }
+}
+
+/// Owner, then mode (chown clears set-id bits), then times, of an open file or directory.
+fn copy_attributes_fd(from: &std::fs::Metadata, fd: impl AsFd) -> io::Result<()> {
+    rustix::fs::fchown(
+        &fd,
+        Some(rustix::process::Uid::from_raw(from.uid())),
+        Some(rustix::process::Gid::from_raw(from.gid())),
     )?;
+    rustix::fs::fchmod(&fd, Mode::from_raw_mode(from.mode() & 0o7777))?;
+    rustix::fs::futimens(&fd, &timestamps(from))?;
     Ok(())
 }
 
-fn copy_entry(src: &Path, dst: &Path, md: &std::fs::Metadata) -> io::Result<()> {
+/// Opens the directory `rel` below `data` without following any symlink on the way: a
+/// container sharing the volume cannot redirect the copy out of it.
+fn open_dir_beneath(data: &OwnedFd, rel: &Path) -> io::Result<OwnedFd> {
+    let rel = if rel.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        rel
+    };
+    Ok(rustix::fs::openat2(
+        data,
+        rel,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+        ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS,
+    )?)
+}
+
+/// Creates `name` in the directory `parent` as a copy of `src` (directory, symlink or regular
+/// file; other kinds are skipped). Directory attributes are set later, after their content.
+fn copy_entry(
+    parent: &OwnedFd,
+    name: &OsStr,
+    src: &Path,
+    md: &std::fs::Metadata,
+) -> io::Result<()> {
     let ft = md.file_type();
     if ft.is_dir() {
-        std::fs::DirBuilder::new().mode(0o700).create(dst)?;
+        rustix::fs::mkdirat(parent, name, Mode::from_raw_mode(0o700))?;
     } else if ft.is_symlink() {
-        std::os::unix::fs::symlink(std::fs::read_link(src)?, dst)?;
+        rustix::fs::symlinkat(std::fs::read_link(src)?, parent, name)?;
+        rustix::fs::chownat(
+            parent,
+            name,
+            Some(rustix::process::Uid::from_raw(md.uid())),
+            Some(rustix::process::Gid::from_raw(md.gid())),
+            AtFlags::SYMLINK_NOFOLLOW,
+        )?;
+        rustix::fs::utimensat(parent, name, &timestamps(md), AtFlags::SYMLINK_NOFOLLOW)?;
     } else if ft.is_file() {
         let mut from = std::fs::File::open(src)?;
-        // create_new: O_EXCL never follows a symlink at the destination.
-        let mut to = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(dst)?;
+        // O_EXCL | O_NOFOLLOW: never writes through something already there.
+        let fd = rustix::fs::openat(
+            parent,
+            name,
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        )?;
+        let mut to = std::fs::File::from(fd);
         io::copy(&mut from, &mut to)?;
-    } else {
-        // Device nodes, FIFOs and sockets in a volume directory of an image: not copied.
-        return Ok(());
+        copy_attributes_fd(md, &to)?;
     }
-    copy_attributes(md, dst)
+    // Device nodes, FIFOs and sockets in a volume directory of an image: not copied.
+    Ok(())
 }
 
 /// Copies the image's content at `destination` (an absolute container path) into the empty
@@ -199,44 +224,50 @@ pub fn copy_image_content(lowers: &[PathBuf], destination: &str, data: &Path) ->
     };
     let io_err = |what: &Path, e: io::Error| {
         StorageError::io(
-            format!("copy image content into volume {}", what.display()),
+            format!(
+                "copy image content into volume {}",
+                data.join(what).display()
+            ),
             e,
         )
     };
+    let root = rustix::fs::open(
+        data,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| io_err(Path::new(""), e.into()))?;
     let mut dirs: Vec<(PathBuf, std::fs::Metadata)> = Vec::new();
     for (entry, layer) in merged(&layers) {
         let src = layer.join(&entry);
-        let dst = data.join(&entry);
         let Ok(md) = src.symlink_metadata() else {
             continue;
         };
-        // The parent must be a directory this copy made, never a symlink.
-        let parent_ok = dst
-            .parent()
-            .and_then(|p| p.symlink_metadata().ok())
-            .is_some_and(|m| m.is_dir());
-        if !parent_ok {
+        let (Some(parent_rel), Some(name)) = (entry.parent(), entry.file_name()) else {
             continue;
-        }
-        copy_entry(&src, &dst, &md).map_err(|e| io_err(&dst, e))?;
+        };
+        let parent = open_dir_beneath(&root, parent_rel).map_err(|e| io_err(parent_rel, e))?;
+        copy_entry(&parent, name, &src, &md).map_err(|e| io_err(&entry, e))?;
         if md.is_dir() {
-            dirs.push((dst, md));
+            dirs.push((entry, md));
         }
     }
-    // Directory times last: creating entries inside changed them.
-    for (dst, md) in dirs.iter().rev() {
-        copy_attributes(md, dst).map_err(|e| io_err(dst, e))?;
+    // Directory attributes last, deepest first: creating entries inside changed their times.
+    for (rel, md) in dirs.iter().rev() {
+        let fd = open_dir_beneath(&root, rel).map_err(|e| io_err(rel, e))?;
+        copy_attributes_fd(md, &fd).map_err(|e| io_err(rel, e))?;
     }
     let top = layers[0]
         .symlink_metadata()
-        .map_err(|e| io_err(&layers[0], e))?;
-    copy_attributes(&top, data).map_err(|e| io_err(data, e))?;
+        .map_err(|e| io_err(Path::new(""), e))?;
+    copy_attributes_fd(&top, &root).map_err(|e| io_err(Path::new(""), e))?;
     Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustix::fs::CWD;
     use std::os::unix::fs::PermissionsExt;
 
     fn whiteout(p: &Path) {
@@ -308,6 +339,26 @@ mod tests {
         assert!(!copy_image_content(&lowers, "/file", &data).unwrap());
         assert!(!copy_image_content(&lowers, "/escape/layer/real", &data).unwrap());
         assert_eq!(std::fs::read_dir(&data).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn never_writes_through_a_symlink_in_the_volume() {
+        let dir = tempfile::tempdir().unwrap();
+        let (layer, data, outside) = (
+            dir.path().join("layer"),
+            dir.path().join("data"),
+            dir.path().join("outside"),
+        );
+        std::fs::create_dir_all(layer.join("vol/sub")).unwrap();
+        std::fs::write(layer.join("vol/sub/f"), "x").unwrap();
+        std::fs::write(layer.join("vol/top"), "x").unwrap();
+        std::fs::create_dir_all(&data).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        // Planted by a container sharing the volume.
+        std::os::unix::fs::symlink(&outside, data.join("sub")).unwrap();
+        std::os::unix::fs::symlink(outside.join("top"), data.join("top")).unwrap();
+        assert!(copy_image_content(&[layer], "/vol", &data).is_err());
+        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0);
     }
 
     #[test]
