@@ -48,6 +48,7 @@ impl Engine {
                     .record
                     .mounts
                     .iter()
+                    .filter(|m| !m.from_tmpfs_map)
                     .map(|m| storage::inherited(m, rw)),
             );
         }
