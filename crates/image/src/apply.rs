@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 
@@ -81,14 +81,60 @@ pub(crate) fn apply_layer_observed(
     fs_err::create_dir_all(root_dir).map_err(|e| ImageError::io("create layer dir", e))?;
     let root = Root::open(root_dir)
         .map_err(|e| ImageError::io(format!("open {}", root_dir.display()), e))?;
-    let mut applier = Applier {
+    let applier = Applier {
         root,
         mode,
+        plain_whiteouts: false,
+        owner: None,
+        no_overwrite_dir_non_dir: false,
         privileged: rustix::process::geteuid().is_root(),
         created: HashSet::new(),
         dirs: Vec::new(),
         stats: LayerStats::default(),
     };
+    run_applier(applier, reader, observer)
+}
+
+/// How [`extract_archive_at`] places entries (`docker cp`, `PUT /containers/{id}/archive`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExtractOptions {
+    /// Owner (uid, gid) for every entry instead of the tar's.
+    pub owner: Option<(u32, u32)>,
+    /// Refuse to replace an existing directory with a non-directory or the reverse (dockerd's
+    /// `noOverwriteDirNonDir`).
+    pub no_overwrite_dir_non_dir: bool,
+}
+
+/// Extracts a plain (non-layer) tar into the directory `dir`, confined to it exactly as a layer
+/// is: `..` that climbs above `dir` is refused and symlinks resolve inside `dir`. Names starting
+/// with `.wh.` are ordinary files here, as in `docker cp`.
+pub fn extract_archive_at(
+    dir: BorrowedFd<'_>,
+    reader: impl Read,
+    opts: ExtractOptions,
+) -> Result<LayerStats> {
+    let fd = dir
+        .try_clone_to_owned()
+        .map_err(|e| ImageError::io("duplicate extraction directory handle", e))?;
+    let applier = Applier {
+        root: Root::from_fd(fd),
+        mode: WhiteoutMode::Flatten,
+        plain_whiteouts: true,
+        owner: opts.owner,
+        no_overwrite_dir_non_dir: opts.no_overwrite_dir_non_dir,
+        privileged: rustix::process::geteuid().is_root(),
+        created: HashSet::new(),
+        dirs: Vec::new(),
+        stats: LayerStats::default(),
+    };
+    run_applier(applier, reader, &mut |_| {})
+}
+
+fn run_applier(
+    mut applier: Applier,
+    reader: impl Read,
+    observer: &mut dyn FnMut(ContentRange<'_>),
+) -> Result<LayerStats> {
     let mut archive = tar::Archive::new(reader);
     let entries = archive
         .entries()
@@ -173,6 +219,11 @@ impl Meta {
 struct Applier {
     root: Root,
     mode: WhiteoutMode,
+    /// `.wh.` names are ordinary files (a `docker cp` archive, not a layer).
+    plain_whiteouts: bool,
+    /// Owner for every entry instead of the tar's.
+    owner: Option<(u32, u32)>,
+    no_overwrite_dir_non_dir: bool,
     privileged: bool,
     /// Paths this layer created, so an opaque marker in flatten mode keeps them.
     created: HashSet<OsString>,
@@ -199,7 +250,7 @@ impl Applier {
         };
         let io_err = |e: io::Error| ImageError::io(format!("apply layer entry {display:?}"), e);
 
-        if name.as_bytes().starts_with(WHITEOUT_PREFIX) {
+        if !self.plain_whiteouts && name.as_bytes().starts_with(WHITEOUT_PREFIX) {
             let times = Meta::read(entry)?.times();
             return self.whiteout(parent, name.as_bytes(), &display, times);
         }
@@ -226,6 +277,9 @@ impl Applier {
         }
         let meta = Meta::read(entry)?;
         let dir = self.root.dir(parent, true).map_err(io_err)?;
+        if self.no_overwrite_dir_non_dir {
+            self.refuse_dir_non_dir_swap(&dir, name, is_dir, &parts)?;
+        }
 
         if kind == EntryType::Link {
             let target = entry
@@ -341,7 +395,7 @@ impl Applier {
                 self.stats.size += written;
                 // Owner first: chown clears setuid/setgid, which the chmod after it restores.
                 if self.privileged {
-                    let (uid, gid) = meta.owner();
+                    let (uid, gid) = self.owner_of(&meta);
                     rustix::fs::fchown(&file, uid, gid).map_err(errno(&display))?;
                 }
                 rustix::fs::fchmod(&file, Mode::from_raw_mode(meta.mode))
@@ -390,9 +444,38 @@ impl Applier {
         if !self.privileged {
             return Ok(());
         }
-        let (uid, gid) = meta.owner();
+        let (uid, gid) = self.owner_of(meta);
         rustix::fs::chownat(dir, name, uid, gid, AtFlags::SYMLINK_NOFOLLOW)?;
         Ok(())
+    }
+
+    fn owner_of(&self, meta: &Meta) -> (Option<Uid>, Option<Gid>) {
+        match self.owner {
+            Some((uid, gid)) => (Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid))),
+            None => meta.owner(),
+        }
+    }
+
+    /// dockerd's `noOverwriteDirNonDir` check, with its messages.
+    fn refuse_dir_non_dir_swap(
+        &self,
+        dir: &OwnedFd,
+        name: &OsStr,
+        new_is_dir: bool,
+        parts: &[OsString],
+    ) -> Result<()> {
+        let existing =
+            lstat_type(dir, name).map_err(|e| ImageError::io("inspect extraction target", e))?;
+        let path = format!("/{}", joined(parts).to_string_lossy());
+        match existing {
+            Some(FileType::Directory) if !new_is_dir => Err(ImageError::InvalidArgument(format!(
+                "cannot overwrite directory {path:?} with non-directory {path:?}"
+            ))),
+            Some(t) if t != FileType::Directory && new_is_dir => Err(ImageError::InvalidArgument(
+                format!("cannot overwrite non-directory {path:?} with directory {path:?}"),
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn whiteout(

@@ -25,7 +25,9 @@ mod rooted;
 mod store;
 mod tar_split;
 
-pub use apply::{apply_layer, apply_layer_with, LayerStats, WhiteoutMode};
+pub use apply::{
+    apply_layer, apply_layer_with, extract_archive_at, ExtractOptions, LayerStats, WhiteoutMode,
+};
 pub use archive::{LayerLoadProgress, LoadedImage};
 pub use changes::apply_changes;
 pub use commit::CommitOptions;

@@ -83,6 +83,11 @@ impl Root {
         Ok(Root { fd })
     }
 
+    /// A root on an already opened directory.
+    pub(crate) fn from_fd(fd: OwnedFd) -> Root {
+        Root { fd }
+    }
+
     /// Opens `parts` (resolved inside the root) with `flags`.
     pub(crate) fn open_at(&self, parts: &[OsString], flags: OFlags) -> io::Result<OwnedFd> {
         let fd = rustix::fs::openat2(
