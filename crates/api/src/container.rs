@@ -307,6 +307,53 @@ pub struct ContainerState {
     pub error: String,
     pub started_at: String,
     pub finished_at: String,
+    /// Present only for a container with a healthcheck (dockerd omits it otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
+}
+
+/// `State.Health`: the healthcheck's status and its last probes.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Health {
+    /// starting, healthy or unhealthy
+    pub status: String,
+    pub failing_streak: i64,
+    pub log: Vec<HealthcheckResult>,
+}
+
+/// One probe of `State.Health.Log`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct HealthcheckResult {
+    /// RFC 3339 with nanoseconds.
+    pub start: String,
+    pub end: String,
+    pub exit_code: i64,
+    pub output: String,
+}
+
+/// `Config.Healthcheck` (durations in nanoseconds, 0 = the default).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct HealthConfig {
+    /// `[]` inherit, `["NONE"]` disabled, `["CMD", args…]` or `["CMD-SHELL", command]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub interval: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub timeout: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub start_period: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub start_interval: i64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub retries: i64,
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
 }
 
 /// Go's zero `time.Time`, which dockerd prints for "never".
@@ -326,6 +373,7 @@ impl Default for ContainerState {
             error: String::new(),
             started_at: ZERO_TIME.into(),
             finished_at: ZERO_TIME.into(),
+            health: None,
         }
     }
 }

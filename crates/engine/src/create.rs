@@ -90,6 +90,8 @@ impl Engine {
         if host_config.network_mode.is_empty() {
             host_config.network_mode = "default".into();
         }
+        crate::restart_policy::validate_host_config(&host_config)?;
+        crate::health::validate(&config)?;
         crate::log_config::apply_defaults(&mut host_config.log_config, &self.config().log);
         crate::log_config::shim_log_args(&host_config)?;
         let host_network = is_host_network(&host_config);
@@ -150,6 +152,7 @@ impl Engine {
             restart_count: 0,
             cgroups_path: format!("/{}/{}", self.config().cgroup_parent.trim_matches('/'), id),
             mounts: prepared_mounts.mounts.clone(),
+            has_been_manually_stopped: false,
         };
         let oci_mounts = self.oci_mounts(&record.mounts);
         let copy_up = self.copy_up_targets(&record.mounts);

@@ -363,9 +363,11 @@ impl Engine {
                 r.running = false;
                 r.exit_code = Some(code);
             });
+            // Read before the stream ends: a healthcheck forgets its probe's record then.
+            let finished = engine.execs().get(&exec_id);
             let _ = exited_tx.send(());
             tracing::debug!(elapsed = ?t0.elapsed(), "exec start: exit recorded");
-            if let Ok(r) = engine.execs().get(&exec_id) {
+            if let Ok(r) = finished {
                 engine.exec_event(
                     "exec_die",
                     &r,
@@ -380,6 +382,25 @@ impl Engine {
             }),
             None => ExecStarted::Detached,
         })
+    }
+
+    /// The recorded exit code of an exec (`None` while it runs or when unknown).
+    pub(crate) fn exec_exit_code(&self, id: &str) -> Option<i64> {
+        self.execs().get(id).ok().and_then(|r| r.exit_code)
+    }
+
+    /// SIGKILLs a running exec's process (a healthcheck probe past its timeout).
+    pub(crate) async fn kill_exec(&self, id: &str) {
+        if let Err(e) =
+            shim_client::kill(&self.exec_socket(id), crate::signal::SIGKILL, false).await
+        {
+            tracing::debug!("kill exec {id}: {e}");
+        }
+    }
+
+    /// Drops an exec record (healthcheck probes are not kept, as dockerd).
+    pub(crate) fn forget_exec(&self, id: &str) {
+        self.execs().lock().remove(id);
     }
 
     fn record_exec_failure(&self, rec: &ExecRecord, msg: &str) {

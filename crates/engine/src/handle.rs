@@ -25,6 +25,13 @@ pub struct Entry {
     pub removing: bool,
     /// Host pid of the created init, from the shim's handshake (while `shim_ready`).
     pub created_pid: Option<i64>,
+    /// Backoff and count of the restart policy (memory only, as dockerd's restart manager).
+    pub restart: crate::restart_policy::RestartManager,
+    /// Bumped whenever a pending policy restart is canceled or replaced: a restart task that
+    /// wakes up with an older value does nothing.
+    pub restart_generation: u64,
+    /// Bumped at every start and exit: a health monitor of an older run stops.
+    pub health_generation: u64,
 }
 
 #[derive(Debug)]
@@ -52,6 +59,9 @@ impl ContainerHandle {
                 shim_ready,
                 removing: false,
                 created_pid: None,
+                restart: Default::default(),
+                restart_generation: 0,
+                health_generation: 0,
             }),
             status: watch::channel(status).0,
         }

@@ -25,12 +25,20 @@ pub fn now_rfc3339() -> String {
 
 /// The `Status` column of `ps`.
 pub fn status_text(state: &api::ContainerState, now: DateTime<Utc>) -> String {
+    if state.restarting {
+        let ago = parse_time(&state.finished_at)
+            .map(|t| human_duration(now - t))
+            .unwrap_or_else(|| "Less than a second".into());
+        return format!("Restarting ({}) {ago} ago", state.exit_code);
+    }
     if state.running {
         let up = parse_time(&state.started_at)
             .map(|t| human_duration(now - t))
             .unwrap_or_else(|| "Less than a second".into());
         return if state.paused {
             format!("Up {up} (Paused)")
+        } else if let Some(health) = &state.health {
+            format!("Up {up} ({})", crate::health::status_suffix(health))
         } else {
             format!("Up {up}")
         };
@@ -85,6 +93,25 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(status_text(&running, now), "Up 5 seconds");
+        let healthy = api::ContainerState {
+            health: Some(api::Health {
+                status: "healthy".into(),
+                ..Default::default()
+            }),
+            ..running.clone()
+        };
+        assert_eq!(status_text(&healthy, now), "Up 5 seconds (healthy)");
+        let restarting = api::ContainerState {
+            status: "restarting".into(),
+            restarting: true,
+            exit_code: 1,
+            finished_at: five_ago.clone(),
+            ..Default::default()
+        };
+        assert_eq!(
+            status_text(&restarting, now),
+            "Restarting (1) 5 seconds ago"
+        );
         let exited = api::ContainerState {
             status: "exited".into(),
             exit_code: 3,

@@ -65,6 +65,10 @@ mod stop_signal;
 pub mod top;
 pub mod update;
 
+// Restart policies and healthchecks.
+pub mod health;
+pub mod restart_policy;
+
 pub use engine::{Engine, EngineConfig, LogDefaults, RegistrySettings};
 pub use error::{EngineError, Result};
 pub use logs::LogStream;

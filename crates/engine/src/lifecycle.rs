@@ -34,9 +34,23 @@ pub fn start_failure_exit_code(message: &str) -> i64 {
     }
 }
 
+/// Who starts a container: a user (`docker start`, restore) resets the restart policy's
+/// count and the manual-stop mark; the policy's own restart keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StartBy {
+    User,
+    /// The pending restart of this generation (`Entry::restart_generation`).
+    Policy(u64),
+}
+
 impl Engine {
     pub(crate) async fn start_container_now(&self, name: &str) -> Result<()> {
         let h = self.inner.registry.resolve(name)?;
+        self.start_handle(&h, StartBy::User).await
+    }
+
+    pub(crate) async fn start_handle(&self, h: &Arc<ContainerHandle>, by: StartBy) -> Result<()> {
+        let h = h.clone();
         let mut entry = h.entry.lock().await;
         if entry.removing {
             return Err(EngineError::Conflict(format!(
@@ -44,8 +58,25 @@ impl Engine {
                 h.id
             )));
         }
-        if entry.record.state.running {
-            return Err(EngineError::NotModified);
+        match by {
+            StartBy::User => {
+                if entry.record.state.running || entry.record.state.restarting {
+                    return Err(EngineError::NotModified);
+                }
+                entry.restart_generation += 1;
+                entry.restart = Default::default();
+                entry.record.restart_count = 0;
+                entry.record.has_been_manually_stopped = false;
+            }
+            StartBy::Policy(generation) => {
+                // Canceled (stop, kill, rm, a user's start) while the backoff ran.
+                if entry.restart_generation != generation
+                    || !entry.record.state.restarting
+                    || entry.record.state.running
+                {
+                    return Ok(());
+                }
+            }
         }
         let pid = match self.ensure_shim(&h, &mut entry).await {
             Ok(pid) => pid,
@@ -73,6 +104,7 @@ impl Engine {
                 st.exit_code = 0;
                 st.error.clear();
                 st.started_at = now_rfc3339();
+                self.start_health_monitor(&h, &mut entry);
                 self.persist(&entry)?;
                 h.set_running(0);
                 self.emit_volume_mounts(&entry.record);
@@ -138,6 +170,7 @@ impl Engine {
             let st = &mut entry.record.state;
             st.status = "exited".into();
             st.running = false;
+            st.restarting = false;
             st.pid = 0;
             st.exit_code = code;
             st.error = message.to_string();
@@ -197,11 +230,13 @@ impl Engine {
     /// Records an exit (state, waiters, `die` event) and honours AutoRemove.
     pub(crate) async fn record_exit(&self, h: &Arc<ContainerHandle>, exit: ExitInfo) {
         let code = i64::from(exit.exit_code);
-        let auto_remove = {
+        let (auto_remove, restart) = {
             let mut entry = h.entry.lock().await;
+            Self::stop_health_monitor(&mut entry);
             let st = &mut entry.record.state;
             st.status = "exited".into();
             st.running = false;
+            st.restarting = false;
             st.paused = false;
             st.pid = 0;
             st.exit_code = code;
@@ -213,6 +248,30 @@ impl Engine {
                 exit.finished_at.clone()
             };
             let auto_remove = entry.record.host_config.auto_remove && !entry.removing;
+            let restart = if entry.removing || auto_remove {
+                None
+            } else {
+                let ran_for = match (
+                    crate::human::parse_time(&entry.record.state.started_at),
+                    crate::human::parse_time(&entry.record.state.finished_at),
+                ) {
+                    (Some(a), Some(b)) => (b - a).to_std().unwrap_or_default(),
+                    _ => Duration::ZERO,
+                };
+                let policy = entry.record.host_config.restart_policy.clone();
+                let manually_stopped = entry.record.has_been_manually_stopped;
+                entry
+                    .restart
+                    .should_restart(&policy, code, manually_stopped, ran_for)
+            };
+            if restart.is_some() {
+                // dockerd's SetRestarting: shown as `Restarting (code) … ago` until the start.
+                entry.record.restart_count += 1;
+                entry.restart_generation += 1;
+                entry.record.state.restarting = true;
+                entry.record.state.status = "restarting".into();
+            }
+            let restart = restart.map(|delay| (delay, entry.restart_generation));
             // An auto-removed container's record is deleted next; if the daemon dies first,
             // restore reads the exit from the shim's exit.json.
             if !auto_remove {
@@ -225,9 +284,19 @@ impl Engine {
             }
             self.emit_with("die", &entry.record, exit_attrs(code));
             self.emit_volume_unmounts(&entry.record);
-            auto_remove
+            (auto_remove, restart)
         };
         h.set_exited(code);
+        if let Some((delay, generation)) = restart {
+            let engine = self.clone();
+            let h = h.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                if let Err(e) = engine.start_handle(&h, StartBy::Policy(generation)).await {
+                    tracing::debug!("restart policy start of {}: {e}", h.id);
+                }
+            });
+        }
         if auto_remove {
             // AutoRemove takes the anonymous volumes along, as dockerd's `--rm`.
             if let Err(e) = self.remove_handle_and_volumes(h, true, true).await {
@@ -239,10 +308,20 @@ impl Engine {
     pub(crate) async fn stop_container_now(&self, name: &str, timeout: Option<i64>) -> Result<()> {
         let h = self.inner.registry.resolve(name)?;
         let (signal, default_timeout) = {
-            let entry = h.entry.lock().await;
+            let mut entry = h.entry.lock().await;
+            if entry.record.state.restarting {
+                self.cancel_pending_restart(&mut entry);
+                drop(entry);
+                self.emit_for(&h, "stop", BTreeMap::new()).await;
+                return Ok(());
+            }
             if !entry.record.state.running {
                 return Err(EngineError::NotModified);
             }
+            // The exit this stop causes is final, whatever the policy.
+            entry.record.has_been_manually_stopped = true;
+            entry.restart.cancel();
+            self.persist(&entry)?;
             let sig = match entry.record.config.stop_signal.as_str() {
                 "" => SIGTERM,
                 s => parse_signal(s).unwrap_or(SIGTERM),
@@ -347,13 +426,28 @@ impl Engine {
             Some(s) => parse_signal(s)?,
         };
         {
-            let entry = h.entry.lock().await;
+            let mut entry = h.entry.lock().await;
+            if entry.record.state.restarting {
+                self.cancel_pending_restart(&mut entry);
+                return Ok(());
+            }
             if !entry.record.state.running {
                 return Err(EngineError::Conflict(format!(
                     "Cannot kill container: {name}: Container {} is not running",
                     h.id
                 )));
             }
+            // dockerd: any kill marks the container manually stopped; the stop signal or
+            // SIGKILL also makes the coming exit final.
+            entry.record.has_been_manually_stopped = true;
+            let stop_signal = match entry.record.config.stop_signal.as_str() {
+                "" => SIGTERM,
+                s => parse_signal(s).unwrap_or(SIGTERM),
+            };
+            if sig == SIGKILL || sig == stop_signal {
+                entry.restart.cancel();
+            }
+            self.persist(&entry)?;
         }
         if sig == SIGKILL {
             return self.kill_and_wait(&h).await;
@@ -421,6 +515,16 @@ impl Engine {
                     h.id
                 )));
             }
+            if entry.record.state.restarting {
+                if !force {
+                    return Err(EngineError::Conflict(format!(
+                        "You cannot remove a restarting container {}. Stop the container before attempting removal or force remove",
+                        h.id
+                    )));
+                }
+                entry.restart_generation += 1;
+                entry.record.state.restarting = false;
+            }
             if entry.record.state.running && !force {
                 return Err(EngineError::Conflict(format!(
                     "You cannot remove a running container {}. Stop the container before attempting removal or force remove",
@@ -464,6 +568,20 @@ impl Engine {
         h.set_removed();
         self.emit("destroy", &record);
         Ok(())
+    }
+}
+
+impl Engine {
+    /// `stop`/`kill` of a container waiting for its policy restart: it stays exited.
+    fn cancel_pending_restart(&self, entry: &mut Entry) {
+        entry.restart_generation += 1;
+        entry.record.has_been_manually_stopped = true;
+        let st = &mut entry.record.state;
+        st.restarting = false;
+        st.status = "exited".into();
+        if let Err(e) = self.persist(entry) {
+            tracing::warn!("save {}: {e}", entry.record.id);
+        }
     }
 }
 

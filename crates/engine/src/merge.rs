@@ -54,6 +54,7 @@ pub fn merge_config(user: &mut Config, image: &ContainerConfig) {
     {
         user.exposed_ports = image.exposed_ports.clone();
     }
+    crate::health::merge_healthcheck(user, image.healthcheck.as_ref());
     // The image's VOLUMEs are added to the request's (dockerd's merge).
     if let Some(image_volumes) = &image.volumes {
         let volumes = user.volumes.get_or_insert_with(BTreeMap::new);

@@ -89,7 +89,11 @@ impl Engine {
             created: r.created,
             path: r.path,
             args: r.args,
-            state: r.state,
+            // dockerd's restarting container counts as running (`Running` and `Restarting`).
+            state: api::ContainerState {
+                running: r.state.running || r.state.restarting,
+                ..r.state
+            },
             image: r.image,
             name: r.name,
             restart_count: r.restart_count,
@@ -135,7 +139,16 @@ impl Engine {
         let now = chrono::Utc::now();
         let mut out: Vec<ContainerSummary> = records
             .into_iter()
-            .filter(|r| show_all || r.state.running)
+            .filter(|r| show_all || r.state.running || r.state.restarting)
+            .filter(|r| {
+                f.any_matches("health", |v| {
+                    let status = match &r.state.health {
+                        Some(h) => h.status.as_str(),
+                        _ => "none",
+                    };
+                    v == status
+                })
+            })
             .filter(|r| f.any_matches("status", |v| v == r.state.status))
             .filter(|r| f.any_matches("id", |v| r.id.starts_with(v)))
             .filter(|r| {
@@ -325,6 +338,7 @@ mod tests {
             restart_count: 0,
             cgroups_path: String::new(),
             mounts: Vec::new(),
+            has_been_manually_stopped: false,
         }
     }
 

@@ -34,6 +34,9 @@ pub struct ContainerRecord {
     /// The container's mounts with their volumes resolved (anonymous ones named).
     #[serde(default)]
     pub mounts: Vec<storage::MountRequest>,
+    /// `docker stop`/`kill` stopped it (`unless-stopped` then stays down); `start` clears it.
+    #[serde(default)]
+    pub has_been_manually_stopped: bool,
 }
 
 impl ContainerRecord {
@@ -82,6 +85,7 @@ mod tests {
             restart_count: 0,
             cgroups_path: "/berth/a".into(),
             mounts: Vec::new(),
+            has_been_manually_stopped: false,
         };
         let p = dir.path().join("container.json");
         rec.save_renamed(&p).unwrap();

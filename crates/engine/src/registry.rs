@@ -122,6 +122,7 @@ mod tests {
             restart_count: 0,
             cgroups_path: String::new(),
             mounts: Vec::new(),
+            has_been_manually_stopped: false,
         };
         Arc::new(ContainerHandle::new(rec, false))
     }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::engine::Engine;
 use crate::handle::ContainerHandle;
+use crate::lifecycle::StartBy;
 use crate::paths::ContainerFiles;
 use crate::record::ContainerRecord;
 use crate::shim_client::{self, ExitInfo};
@@ -49,6 +50,11 @@ impl Engine {
             record.state.pid = shim.as_ref().and_then(|s| s.pid).unwrap_or(0);
             record.state.started_at = crate::human::now_rfc3339();
         }
+        // The daemon died while a policy restart waited: the container is simply exited.
+        if record.state.restarting && !record.state.running {
+            record.state.restarting = false;
+            record.state.status = "exited".into();
+        }
         let was_running = record.state.running;
         let shim_ready = !was_running && shim_status.as_deref() == Some("created");
         if self
@@ -72,6 +78,21 @@ impl Engine {
         if !was_running {
             if record.host_config.auto_remove && record.state.status == "exited" {
                 let _ = self.remove_handle_and_volumes(&handle, true, true).await;
+            } else if record.state.status == "exited"
+                && crate::human::parse_time(&record.state.started_at).is_some()
+                && crate::restart_policy::restart_on_daemon_start(
+                    &record.host_config.restart_policy,
+                    record.state.exit_code,
+                    record.has_been_manually_stopped,
+                )
+            {
+                // dockerd starts these again once restore is done (as a user's start).
+                let engine = self.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = engine.start_handle(&handle, StartBy::User).await {
+                        tracing::warn!("restart policy: start {} on daemon start: {e}", handle.id);
+                    }
+                });
             }
             return;
         }

@@ -81,6 +81,7 @@ impl Engine {
             hc.pids_limit = Some(p);
         }
         if let Some(rp) = u.restart_policy.clone().filter(|rp| !rp.name.is_empty()) {
+            crate::restart_policy::validate(&rp)?;
             if hc.auto_remove && rp.name != "no" {
                 return Err(EngineError::InvalidArgument(
                     "Restart policy cannot be updated because AutoRemove is enabled for the container".into(),
