@@ -2,6 +2,7 @@
 //! data the runtime mounts inside the container's mount namespace, docs/architecture.md), local
 //! volumes, and the parsing of a container's mounts (`-v`, `--mount`, `--tmpfs`).
 
+mod container_files;
 mod container_fs;
 mod error;
 mod mount_request;
@@ -9,6 +10,9 @@ mod volume_copy;
 mod volume_name;
 mod volume_store;
 
+pub use container_files::{
+    go_file_mode, ContainerFileError, ContainerRoot, ExtractOptions, PathStat,
+};
 pub use container_fs::{ContainerFs, RootfsPlan, MOUNT_DATA_LIMIT};
 pub use error::{Result, StorageError};
 pub use mount_request::{
