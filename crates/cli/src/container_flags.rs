@@ -124,6 +124,27 @@ pub struct ContainerFlags {
     /// Pull image before running ("always", "missing", "never")
     #[arg(long = "pull", default_value = "missing")]
     pub pull: String,
+    /// Command to run to check health
+    #[arg(long = "health-cmd")]
+    pub health_cmd: Option<String>,
+    /// Time between running the check (ms|s|m|h) (default 0s)
+    #[arg(long = "health-interval", allow_hyphen_values = true)]
+    pub health_interval: Option<String>,
+    /// Maximum time to allow one check to run (ms|s|m|h) (default 0s)
+    #[arg(long = "health-timeout", allow_hyphen_values = true)]
+    pub health_timeout: Option<String>,
+    /// Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)
+    #[arg(long = "health-start-period", allow_hyphen_values = true)]
+    pub health_start_period: Option<String>,
+    /// Time between running the check during the start period (ms|s|m|h) (default 0s)
+    #[arg(long = "health-start-interval", allow_hyphen_values = true)]
+    pub health_start_interval: Option<String>,
+    /// Consecutive failures needed to report unhealthy
+    #[arg(long = "health-retries", allow_hyphen_values = true)]
+    pub health_retries: Option<i64>,
+    /// Disable any container-specified HEALTHCHECK
+    #[arg(long = "no-healthcheck")]
+    pub no_healthcheck: bool,
 }
 
 /// What the user asked for, resolved into a create body.
@@ -250,7 +271,9 @@ impl ContainerFlags {
             .map(|m| parse_ram_bytes(m).map_err(|e| flag_error(m, "--shm-size", &e)))
             .transpose()?
             .unwrap_or(0);
+        let healthcheck = self.healthcheck()?;
         let config = Config {
+            healthcheck,
             exposed_ports: if exposed.is_empty() {
                 None
             } else {
@@ -330,6 +353,65 @@ impl ContainerFlags {
 
 /// Marks a flag value error; docker prints these with the usage line instead of `berth: `.
 pub const FLAG_ERROR_PREFIX: &str = "invalid argument ";
+
+impl ContainerFlags {
+    /// docker's `--health-*` / `--no-healthcheck` → `Config.Healthcheck` (`None`: the image's).
+    fn healthcheck(&self) -> Result<Option<serde_json::Value>, String> {
+        let duration = |value: &Option<String>, flag: &str| -> Result<i64, String> {
+            match value.as_deref() {
+                None => Ok(0),
+                Some(v) => crate::timestamp::parse_go_duration(v)
+                    .and_then(|n| i64::try_from(n).ok())
+                    .ok_or_else(|| {
+                        flag_error(v, flag, &format!("time: invalid duration {}", go_quote(v)))
+                    }),
+            }
+        };
+        let interval = duration(&self.health_interval, "--health-interval")?;
+        let timeout = duration(&self.health_timeout, "--health-timeout")?;
+        let start_period = duration(&self.health_start_period, "--health-start-period")?;
+        let start_interval = duration(&self.health_start_interval, "--health-start-interval")?;
+        let retries = self.health_retries.unwrap_or(0);
+        let cmd = self.health_cmd.clone().unwrap_or_default();
+        let have_settings = !cmd.is_empty()
+            || interval != 0
+            || timeout != 0
+            || start_period != 0
+            || retries != 0
+            || start_interval != 0;
+        if self.no_healthcheck {
+            if have_settings {
+                return Err("--no-healthcheck conflicts with --health-* options".into());
+            }
+            return Ok(Some(serde_json::json!({"Test": ["NONE"]})));
+        }
+        if !have_settings {
+            return Ok(None);
+        }
+        for (value, flag) in [
+            (interval, "--health-interval"),
+            (timeout, "--health-timeout"),
+            (retries, "--health-retries"),
+            (start_period, "--health-start-period"),
+            (start_interval, "--health-start-interval"),
+        ] {
+            if value < 0 {
+                return Err(format!("{flag} cannot be negative"));
+            }
+        }
+        let hc = api::HealthConfig {
+            test: (!cmd.is_empty()).then(|| vec!["CMD-SHELL".to_string(), cmd]),
+            interval,
+            timeout,
+            start_period,
+            start_interval,
+            retries,
+        };
+        serde_json::to_value(hc)
+            .map(Some)
+            .map_err(|e| e.to_string())
+    }
+}
 
 fn flag_error(value: &str, flag: &str, error: &str) -> String {
     format!(
@@ -446,6 +528,65 @@ mod tests {
         assert_eq!(h.nano_cpus, 500_000_000);
         assert_eq!(h.pids_limit, Some(10));
         assert_eq!(h.network_mode, "default");
+    }
+
+    #[test]
+    fn health_flags() {
+        let flags = ContainerFlags {
+            health_cmd: Some("test -f /tmp/ok".into()),
+            health_interval: Some("200ms".into()),
+            health_retries: Some(2),
+            ..ContainerFlags::default()
+        };
+        let req = flags.to_create_request("busybox", &[], true, &env).unwrap();
+        assert_eq!(
+            req.body.config.healthcheck,
+            Some(
+                serde_json::json!({"Test": ["CMD-SHELL", "test -f /tmp/ok"], "Interval": 200_000_000, "Retries": 2})
+            )
+        );
+        let none = ContainerFlags {
+            no_healthcheck: true,
+            ..ContainerFlags::default()
+        };
+        let req = none.to_create_request("busybox", &[], true, &env).unwrap();
+        assert_eq!(
+            req.body.config.healthcheck,
+            Some(serde_json::json!({"Test": ["NONE"]}))
+        );
+        let conflict = ContainerFlags {
+            no_healthcheck: true,
+            health_retries: Some(1),
+            ..ContainerFlags::default()
+        };
+        assert_eq!(
+            conflict
+                .to_create_request("busybox", &[], true, &env)
+                .unwrap_err(),
+            "--no-healthcheck conflicts with --health-* options"
+        );
+        let bad = ContainerFlags {
+            health_timeout: Some("soon".into()),
+            ..ContainerFlags::default()
+        };
+        assert_eq!(
+            bad.to_create_request("busybox", &[], true, &env).unwrap_err(),
+            "invalid argument \"soon\" for \"--health-timeout\" flag: time: invalid duration \"soon\""
+        );
+        let negative = ContainerFlags {
+            health_interval: Some("-1s".into()),
+            ..ContainerFlags::default()
+        };
+        assert_eq!(
+            negative
+                .to_create_request("busybox", &[], true, &env)
+                .unwrap_err(),
+            "--health-interval cannot be negative"
+        );
+        let plain = ContainerFlags::default()
+            .to_create_request("busybox", &[], true, &env)
+            .unwrap();
+        assert_eq!(plain.body.config.healthcheck, None);
     }
 
     #[test]
