@@ -4,6 +4,7 @@
 
 mod atomic;
 mod cleanup;
+pub mod container_archive;
 mod container_mounts;
 mod create;
 mod detached;
