@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures_util::Stream;
-use storage::{ContainerFileError, ContainerRoot, ExtractOptions, MountKind, PathStat};
+use storage::{ContainerFileError, ContainerRoot, ExtractOptions, MountKind};
+pub use storage::PathStat;
 use tokio::sync::mpsc;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 

@@ -23,6 +23,7 @@ pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> +
 pub trait AttachIo: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> AttachIo for T {}
 
+pub use engine::container_archive::{ExtractToDirOptions, PathStat};
 pub use engine::{AttachOptions, ImportOptions, ListOptions, LogsOptions};
 
 /// Everything the containers router needs.
@@ -138,6 +139,32 @@ pub trait ContainerBackend: Send + Sync + 'static {
     /// A tar of the container's filesystem.
     fn export(&self, _name: &str) -> impl Future<Output = BackendResult<ByteStream>> + Send {
         async { Err(not_implemented("export")) }
+    }
+    /// `HEAD /containers/{id}/archive`: what `path` is in the container.
+    fn stat_path(
+        &self,
+        _name: &str,
+        _path: &str,
+    ) -> impl Future<Output = BackendResult<PathStat>> + Send {
+        async { Err(not_implemented("archive")) }
+    }
+    /// `GET /containers/{id}/archive`: the stat of `path` and a tar of it.
+    fn archive_path(
+        &self,
+        _name: &str,
+        _path: &str,
+    ) -> impl Future<Output = BackendResult<(PathStat, ByteStream)>> + Send {
+        async { Err(not_implemented("archive")) }
+    }
+    /// `PUT /containers/{id}/archive`: extracts the tar `body` into the directory `path`.
+    fn extract_to_dir(
+        &self,
+        _name: &str,
+        _path: &str,
+        _opts: ExtractToDirOptions,
+        _body: ByteStream,
+    ) -> impl Future<Output = BackendResult<()>> + Send {
+        async { Err(not_implemented("archive")) }
     }
     fn prune_containers(
         &self,

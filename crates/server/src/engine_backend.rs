@@ -5,6 +5,7 @@ use api::{
     ImageDeleteResponseItem, ImageInspect, ImageSummary, Info, Version, WaitCondition,
     WaitResponse,
 };
+use engine::container_archive::{ExtractToDirOptions, PathStat};
 use engine::Engine;
 use futures_util::future::BoxFuture;
 
@@ -105,6 +106,23 @@ impl ContainerBackend for Engine {
     }
     async fn export(&self, name: &str) -> BackendResult<ByteStream> {
         self.export_container(name).await.map_err(e)
+    }
+    async fn stat_path(&self, name: &str, path: &str) -> BackendResult<PathStat> {
+        self.stat_container_path(name, path).await.map_err(e)
+    }
+    async fn archive_path(&self, name: &str, path: &str) -> BackendResult<(PathStat, ByteStream)> {
+        self.archive_container_path(name, path).await.map_err(e)
+    }
+    async fn extract_to_dir(
+        &self,
+        name: &str,
+        path: &str,
+        opts: ExtractToDirOptions,
+        body: ByteStream,
+    ) -> BackendResult<()> {
+        self.extract_to_container_dir(name, path, opts, body)
+            .await
+            .map_err(e)
     }
     async fn prune_containers(
         &self,

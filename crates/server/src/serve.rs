@@ -27,6 +27,7 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .merge(routes::images::routes::<B>())
         .merge(routes::transfer::routes::<B>())
         .merge(routes::observe::routes::<B>())
+        .merge(routes::archive::routes::<B>())
         .merge(routes::exec::routes::<B>())
         .merge(routes::events::routes::<B>())
         .merge(routes::disk_usage::routes::<B>())

@@ -1,5 +1,6 @@
 //! One router module per API resource.
 
+pub mod archive;
 pub mod containers;
 pub mod disk_usage;
 pub mod events;
