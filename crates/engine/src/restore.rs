@@ -103,6 +103,9 @@ impl Engine {
                 self.record_exit(&handle, exit).await;
             }
             _ => {
+                // No shim: whatever still runs in the container's cgroup is an orphan (the
+                // shim was killed, not the init); a policy restart must not run beside it.
+                kill_orphans(&record.cgroups_path).await;
                 let dir = self.paths().container_dir(&record.id);
                 let exit = shim_client::read_exit_file(&ContainerFiles(&dir).exit())
                     .unwrap_or_else(|| ExitInfo {
@@ -114,4 +117,26 @@ impl Engine {
             }
         }
     }
+}
+
+/// SIGKILLs the processes left in a container's cgroup and removes it.
+async fn kill_orphans(cgroups_path: &str) {
+    let path = cgroups_path.to_string();
+    let _ = tokio::task::spawn_blocking(move || {
+        if let Ok(mgr) = cgroups::open(std::path::Path::new(&path)) {
+            if mgr.pids().map(|p| !p.is_empty()).unwrap_or(false) {
+                let _ = mgr.kill_all(nix::sys::signal::Signal::SIGKILL);
+                // A frozen task only dies once thawed.
+                let _ = mgr.thaw();
+                for _ in 0..100 {
+                    if mgr.pids().map(|p| p.is_empty()).unwrap_or(true) {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+            }
+        }
+        crate::cleanup::remove_cgroup(&path);
+    })
+    .await;
 }
