@@ -12,7 +12,21 @@ fn reparses(r: &Reference) {
     let again = Reference::parse(&canonical)
         .unwrap_or_else(|e| panic!("canonical {canonical:?} of {r:?} does not re-parse: {e}"));
     assert_eq!(&again, r, "canonical {canonical:?} re-parses differently");
+    // Docker's own ambiguity: a Hub repository whose namespace looks like a host
+    // (`docker.io/a.b/c` → familiar `a.b/c`) reads back as that host. Hub namespaces cannot
+    // contain dots, and dockerd behaves the same, so only other references must round-trip.
+    let first = r.path().split('/').next().unwrap_or_default();
+    if r.domain() == image::DEFAULT_DOMAIN
+        && r.path().contains('/')
+        && (first.contains(['.', ':']) || first == "localhost")
+    {
+        return;
+    }
     let familiar = r.familiar();
+    // Same for `library/<64 hex>`: its familiar form is refused as an image id, as dockerd does.
+    if familiar.len() == 64 && familiar.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return;
+    }
     let again = Reference::parse(&familiar)
         .unwrap_or_else(|e| panic!("familiar {familiar:?} of {r:?} does not re-parse: {e}"));
     assert_eq!(&again, r, "familiar {familiar:?} re-parses differently");

@@ -5,7 +5,7 @@
 //! parser consumes only whole lines.
 #![no_main]
 
-use api::stdcopy::{encode, Demuxer};
+use api::stdcopy::{frame_header, Demuxer};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
             match demux.next_frame() {
                 Ok(Some(frame)) => {
                     // Header bytes 1..4 are padding the decoder ignores; the rest must match.
-                    let header = encode(frame.stream, &[]);
+                    let header = frame_header(frame.stream, frame.payload.len());
                     assert_eq!(rest[offset], header[0], "stream byte at {offset}");
                     assert_eq!(
                         &rest[offset + 4..offset + 8],

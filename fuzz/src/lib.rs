@@ -73,3 +73,31 @@ impl Sentinel {
         assert_eq!(content, SENTINEL_CONTENT, "sentinel content changed");
     }
 }
+
+/// Whether two JSON documents are equal, numbers compared as f64 within a relative 1e-15.
+/// serde_json (without its `float_roundtrip` feature, as the workspace builds it) may read a long
+/// decimal one unit in the last place off, so numbers berth passes through as `serde_json::Value`
+/// can drift by that much through serialize/parse; anything else is a real difference.
+pub fn json_approx_eq(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            if x == y {
+                return true;
+            }
+            match (x.as_f64(), y.as_f64()) {
+                (Some(x), Some(y)) => (x - y).abs() <= 1e-15 * x.abs().max(y.abs()),
+                _ => false,
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_approx_eq(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_approx_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
