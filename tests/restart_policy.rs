@@ -46,12 +46,13 @@ fn on_failure_restarts_at_most_n_times() {
     assert_eq!(restart_count(&d, "flaky"), 2);
     assert_eq!(inspect(&d, "{{.State.Status}}", "flaky"), "exited");
     // Three runs: three `start` and three `die` events, no `restart` (dockerd emits none).
+    let until = format!("{}", now() + 1.0);
     let events = stdout(&d.docker(&[
         "events",
         "--since",
         "0",
         "--until",
-        "0s",
+        &until,
         "--filter",
         "container=flaky",
         "--format",
@@ -220,7 +221,14 @@ fn update_restart_takes_effect_and_bad_policies_are_refused() {
     require_root!();
     let d = Daemon::with_busybox();
     expect_success(d.docker(&[
-        "run", "-d", "--name", "later", "busybox", "sh", "-c", "sleep 1; exit 1",
+        "run",
+        "-d",
+        "--name",
+        "later",
+        "busybox",
+        "sh",
+        "-c",
+        "sleep 1; exit 1",
     ]));
     expect_success(d.docker(&["update", "--restart", "always", "later"]));
     assert_eq!(
@@ -261,4 +269,11 @@ fn update_restart_takes_effect_and_bad_policies_are_refused() {
         r.json()["message"],
         "can't create 'AutoRemove' container with restart policy"
     );
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }

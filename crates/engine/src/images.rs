@@ -65,6 +65,10 @@ pub fn api_config(c: &image::ContainerConfig) -> Config {
         labels: c.labels.clone(),
         stop_signal: c.stop_signal.clone().unwrap_or_default(),
         shell: c.shell.clone(),
+        healthcheck: c
+            .healthcheck
+            .as_ref()
+            .and_then(|h| serde_json::to_value(h).ok()),
         ..Default::default()
     }
 }

@@ -1,0 +1,256 @@
+//! Healthchecks with the docker CLI: `--health-*` flags, the starting → unhealthy → healthy
+//! transitions with their log, events and `ps` status and filter, a probe killed at its timeout,
+//! and an image `HEALTHCHECK` from `commit --change` (and `--no-healthcheck` over it).
+
+use std::time::Duration;
+
+use test_support::{eventually, expect_success, require_root, stdout, Daemon};
+
+fn inspect(d: &Daemon, format: &str, name: &str) -> String {
+    stdout(&d.docker(&["inspect", "-f", format, name]))
+        .trim()
+        .to_string()
+}
+
+fn health(d: &Daemon, name: &str) -> String {
+    inspect(d, "{{.State.Health.Status}}", name)
+}
+
+fn ps_status(d: &Daemon, name: &str) -> String {
+    stdout(&d.docker(&[
+        "ps",
+        "-a",
+        "--filter",
+        &format!("name={name}"),
+        "--format",
+        "{{.Status}}",
+    ]))
+    .trim()
+    .to_string()
+}
+
+fn names_with_health(d: &Daemon, status: &str) -> Vec<String> {
+    stdout(&d.docker(&[
+        "ps",
+        "--filter",
+        &format!("health={status}"),
+        "--format",
+        "{{.Names}}",
+    ]))
+    .lines()
+    .map(str::to_string)
+    .collect()
+}
+
+#[test]
+fn starting_unhealthy_then_healthy() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    expect_success(d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "probed",
+        "--health-cmd",
+        "test -f /tmp/ok",
+        "--health-interval",
+        "200ms",
+        "--health-retries",
+        "2",
+        "busybox",
+        "sleep",
+        "1000",
+    ]));
+    // The first probe runs one interval after the start.
+    assert_eq!(health(&d, "probed"), "starting");
+    assert!(
+        ps_status(&d, "probed").ends_with("(health: starting)"),
+        "{}",
+        ps_status(&d, "probed")
+    );
+    assert_eq!(names_with_health(&d, "starting"), vec!["probed"]);
+
+    assert!(
+        eventually(Duration::from_secs(5), || health(&d, "probed")
+            == "unhealthy"),
+        "{}",
+        inspect(&d, "{{json .State.Health}}", "probed")
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&inspect(&d, "{{json .State.Health}}", "probed")).unwrap();
+    assert!(log["FailingStreak"].as_i64().unwrap() >= 2, "{log}");
+    let entries = log["Log"].as_array().unwrap();
+    assert!(!entries.is_empty() && entries.len() <= 5, "{log}");
+    assert!(entries.iter().all(|e| e["ExitCode"] == 1), "{log}");
+    assert!(entries
+        .iter()
+        .all(|e| e["Start"].as_str().unwrap().ends_with('Z')));
+    assert!(ps_status(&d, "probed").ends_with("(unhealthy)"));
+    assert_eq!(names_with_health(&d, "unhealthy"), vec!["probed"]);
+
+    expect_success(d.docker(&["exec", "probed", "touch", "/tmp/ok"]));
+    assert!(
+        eventually(Duration::from_secs(5), || health(&d, "probed") == "healthy"),
+        "{}",
+        inspect(&d, "{{json .State.Health}}", "probed")
+    );
+    assert_eq!(
+        inspect(&d, "{{.State.Health.FailingStreak}}", "probed"),
+        "0"
+    );
+    let status = ps_status(&d, "probed");
+    assert!(
+        status.starts_with("Up ") && status.ends_with(" (healthy)"),
+        "{status}"
+    );
+    assert_eq!(names_with_health(&d, "healthy"), vec!["probed"]);
+    assert!(names_with_health(&d, "unhealthy").is_empty());
+    assert!(names_with_health(&d, "none").is_empty());
+
+    let until = format!("{}", now() + 1.0);
+    let events = stdout(&d.docker(&[
+        "events",
+        "--since",
+        "0",
+        "--until",
+        &until,
+        "--filter",
+        "container=probed",
+        "--format",
+        "{{.Action}}",
+    ]));
+    let unhealthy = events.find("health_status: unhealthy");
+    let healthy = events.find("health_status: healthy");
+    assert!(
+        unhealthy.is_some() && healthy.is_some() && unhealthy < healthy,
+        "{events}"
+    );
+    // Probes are execs, with dockerd's exec events.
+    assert!(
+        events.contains("exec_create: /bin/sh -c test -f /tmp/ok"),
+        "{events}"
+    );
+    assert!(events.contains("exec_die"), "{events}");
+    // Probe execs are not kept once they finished.
+    assert_eq!(inspect(&d, "{{.ExecIDs}}", "probed"), "[]");
+
+    // Stopping ends the probes; the last status stays.
+    expect_success(d.docker(&["stop", "-t", "0", "probed"]));
+    let streak = inspect(&d, "{{len .State.Health.Log}}", "probed");
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(inspect(&d, "{{len .State.Health.Log}}", "probed"), streak);
+    assert!(ps_status(&d, "probed").starts_with("Exited"));
+    expect_success(d.docker(&["rm", "-f", "probed"]));
+}
+
+#[test]
+fn probe_past_its_timeout_is_killed() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    expect_success(d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "slow",
+        "--health-cmd",
+        "sleep 5",
+        "--health-timeout",
+        "200ms",
+        "--health-interval",
+        "300ms",
+        "--health-retries",
+        "1",
+        "busybox",
+        "sleep",
+        "1000",
+    ]));
+    assert!(
+        eventually(Duration::from_secs(6), || health(&d, "slow") == "unhealthy"),
+        "{}",
+        inspect(&d, "{{json .State.Health}}", "slow")
+    );
+    let h: serde_json::Value =
+        serde_json::from_str(&inspect(&d, "{{json .State.Health}}", "slow")).unwrap();
+    let first = &h["Log"][0];
+    assert_eq!(first["ExitCode"], -1, "{h}");
+    assert_eq!(
+        first["Output"], "Health check exceeded timeout (200ms)",
+        "{h}"
+    );
+    // The killed probes do not pile up inside the container.
+    let top = stdout(&d.docker(&["top", "slow"]));
+    let probes = top.lines().filter(|l| l.contains("sleep 5")).count();
+    assert!(probes <= 1, "{top}");
+    expect_success(d.docker(&["rm", "-f", "slow"]));
+}
+
+#[test]
+fn image_healthcheck_from_commit_change() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    expect_success(d.docker(&["create", "--name", "base", "busybox", "true"]));
+    expect_success(d.docker(&[
+        "commit",
+        "--change",
+        "HEALTHCHECK --interval=1s CMD true",
+        "base",
+        "checked:1",
+    ]));
+    assert_eq!(
+        stdout(&d.docker(&[
+            "image",
+            "inspect",
+            "-f",
+            "{{json .Config.Healthcheck}}",
+            "checked:1"
+        ]))
+        .trim(),
+        r#"{"Test":["CMD-SHELL","true"],"Interval":1000000000}"#
+    );
+    expect_success(d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "fromimg",
+        "checked:1",
+        "sleep",
+        "1000",
+    ]));
+    assert_eq!(
+        inspect(&d, "{{json .Config.Healthcheck}}", "fromimg"),
+        r#"{"Test":["CMD-SHELL","true"],"Interval":1000000000}"#
+    );
+    assert!(
+        eventually(Duration::from_secs(6), || health(&d, "fromimg")
+            == "healthy"),
+        "{}",
+        inspect(&d, "{{json .State}}", "fromimg")
+    );
+    // `--no-healthcheck` turns the image's off: no State.Health, a plain `Up` status.
+    expect_success(d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "unchecked",
+        "--no-healthcheck",
+        "checked:1",
+        "sleep",
+        "1000",
+    ]));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(inspect(&d, "{{json .State.Health}}", "unchecked"), "null");
+    let status = ps_status(&d, "unchecked");
+    assert!(
+        status.starts_with("Up ") && !status.contains('('),
+        "{status}"
+    );
+    assert_eq!(names_with_health(&d, "none"), vec!["unchecked"]);
+    expect_success(d.docker(&["rm", "-f", "fromimg", "unchecked", "base"]));
+}
+
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
