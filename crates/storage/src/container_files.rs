@@ -220,6 +220,10 @@ impl ContainerRoot {
         };
         let raw_stat = rustix::fs::statat(&parent, name.as_os_str(), AtFlags::SYMLINK_NOFOLLOW)
             .map_err(|e| not_found_or("stat")(e.into()))?;
+        // `file/` and `file/.` name a directory that is not there (lstat: ENOTDIR).
+        if follow_last && FileType::from_raw_mode(raw_stat.st_mode) != FileType::Directory {
+            return Err(ContainerFileError::NotFound);
+        }
         let link_target = if FileType::from_raw_mode(raw_stat.st_mode) == FileType::Symlink {
             let target = self.resolve(&parts).map_err(not_found_or("resolve"))?;
             in_root_path(&target)
@@ -690,6 +694,10 @@ mod tests {
         assert_eq!(root.stat("/up").unwrap().link_target, "/");
         assert!(matches!(
             root.stat("/nope"),
+            Err(ContainerFileError::NotFound)
+        ));
+        assert!(matches!(
+            root.stat("/etc/passwd/"),
             Err(ContainerFileError::NotFound)
         ));
         assert!(matches!(

@@ -1,0 +1,275 @@
+//! `docker cp` both ways with the real docker CLI (transcript 08): running and stopped
+//! containers, files, directories, `dir/.`, symlinks with and without `-L`, tar on stdout, errors,
+//! and hostile archives or container symlinks that must never reach the host.
+
+use std::io::Read;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+
+use base64::Engine as _;
+use test_support::{expect_success, require_root, stderr, Daemon};
+
+fn run_sleeper(d: &Daemon, name: &str) {
+    expect_success(d.docker(&[
+        "run", "-d", "--pull", "never", "--name", name, "busybox", "sleep", "300",
+    ]));
+}
+
+fn exec(d: &Daemon, name: &str, script: &str) -> String {
+    expect_success(d.docker(&["exec", name, "sh", "-c", script]))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A tar with the given (name, kind) entries built by hand (the tar crate refuses `..`).
+fn raw_tar(entries: &[(&str, tar::EntryType, &str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, kind, link, data) in entries {
+        let mut h = tar::Header::new_gnu();
+        h.as_old_mut().name[..name.len()].copy_from_slice(name.as_bytes());
+        h.as_old_mut().linkname[..link.len()].copy_from_slice(link.as_bytes());
+        h.set_entry_type(*kind);
+        h.set_mode(0o644);
+        h.set_size(data.len() as u64);
+        h.set_cksum();
+        out.extend_from_slice(h.as_bytes());
+        out.extend_from_slice(data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.resize(out.len() + 1024, 0);
+    out
+}
+
+fn no_mounts_under(dir: &Path) {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(
+        !info.contains(s(dir)),
+        "mounts left under {}:\n{info}",
+        dir.display()
+    );
+}
+
+#[test]
+fn host_to_running_container_and_back() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    run_sleeper(&d, "web");
+    let src = d.scratch().join("host.txt");
+    std::fs::write(&src, "hello from host\n").unwrap();
+    std::fs::set_permissions(&src, std::fs::Permissions::from_mode(0o750)).unwrap();
+
+    // A file into an existing directory, then a directory under a new name.
+    expect_success(d.docker(&["cp", s(&src), "web:/tmp/"]));
+    assert_eq!(exec(&d, "web", "cat /tmp/host.txt"), "hello from host\n");
+    assert_eq!(exec(&d, "web", "stat -c %a /tmp/host.txt"), "750\n");
+    let dir = d.scratch().join("cpsrc");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/a.txt"), "a").unwrap();
+    expect_success(d.docker(&["cp", s(&dir), "web:/tmp/newdir"]));
+    assert_eq!(exec(&d, "web", "cat /tmp/newdir/sub/a.txt"), "a");
+
+    // Back to the host: a file, a directory, a directory's contents.
+    let out = d.scratch().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    expect_success(d.docker(&["cp", "web:/tmp/host.txt", s(&out.join("copy.txt"))]));
+    let copied = out.join("copy.txt");
+    assert_eq!(std::fs::read(&copied).unwrap(), b"hello from host\n");
+    assert_eq!(
+        std::fs::metadata(&copied).unwrap().permissions().mode() & 0o777,
+        0o750
+    );
+    expect_success(d.docker(&["cp", "web:/tmp/newdir", s(&out.join("tree"))]));
+    assert_eq!(std::fs::read(out.join("tree/sub/a.txt")).unwrap(), b"a");
+    std::fs::create_dir_all(out.join("contents")).unwrap();
+    expect_success(d.docker(&["cp", "web:/tmp/newdir/.", s(&out.join("contents"))]));
+    assert_eq!(std::fs::read(out.join("contents/sub/a.txt")).unwrap(), b"a");
+
+    // `-` writes the tar on stdout, entries named from the base name.
+    let tar_out = d.docker(&["cp", "web:/etc/passwd", "-"]);
+    assert!(tar_out.status.success(), "{}", stderr(&tar_out));
+    let mut ar = tar::Archive::new(&tar_out.stdout[..]);
+    let mut entries = ar.entries().unwrap();
+    let mut first = entries.next().unwrap().unwrap();
+    assert_eq!(first.path().unwrap().to_str(), Some("passwd"));
+    let mut text = String::new();
+    first.read_to_string(&mut text).unwrap();
+    assert!(text.starts_with("root:x:0:0"), "{text}");
+
+    // Errors: a missing path (dockerd's message), a directory onto a file.
+    let missing = d.docker(&["cp", "web:/nonexistent", s(&out.join("x"))]);
+    assert!(!missing.status.success());
+    assert_eq!(
+        stderr(&missing).trim(),
+        "Error response from daemon: Could not find the file /nonexistent in container web"
+    );
+    let onto_file = d.docker(&["cp", s(&dir), "web:/etc/passwd"]);
+    assert!(!onto_file.status.success());
+    assert_eq!(exec(&d, "web", "head -c 4 /etc/passwd"), "root");
+    let into_file = d.docker(&["cp", s(&src), "web:/etc/passwd/"]);
+    assert!(!into_file.status.success());
+
+    // Events: archive-path for GET, extract-to-dir for PUT.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 1;
+    let events = d
+        .request("GET", &format!("/v1.41/events?since=0&until={now}"), None)
+        .unwrap()
+        .text();
+    assert!(events.contains("archive-path"), "{events}");
+    assert!(events.contains("extract-to-dir"), "{events}");
+}
+
+#[test]
+fn stopped_container_reads_layers_and_writes_its_upper_dir() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    expect_success(d.docker(&[
+        "run",
+        "--pull",
+        "never",
+        "--name",
+        "done",
+        "busybox",
+        "sh",
+        "-c",
+        "echo made-inside > /made && rm /etc/group",
+    ]));
+    let out = d.scratch().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    expect_success(d.docker(&["cp", "done:/made", s(&out)]));
+    assert_eq!(std::fs::read(out.join("made")).unwrap(), b"made-inside\n");
+    // Deleted in the container layer: not there.
+    let gone = d.docker(&["cp", "done:/etc/group", s(&out)]);
+    assert!(stderr(&gone).contains("Could not find the file /etc/group in container done"));
+
+    // Write a file over the whiteout and a new directory.
+    let group = d.scratch().join("group");
+    std::fs::write(&group, "root:x:0:\n").unwrap();
+    expect_success(d.docker(&["cp", s(&group), "done:/etc/group"]));
+    let dir = d.scratch().join("newdir");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f"), "f").unwrap();
+    expect_success(d.docker(&["cp", s(&dir), "done:/opt"]));
+    no_mounts_under(d.scratch().parent().unwrap());
+
+    // The image's layers are untouched: a fresh container still has no /opt.
+    let fresh = d.docker(&["run", "--rm", "--pull", "never", "busybox", "ls", "/opt"]);
+    assert!(!fresh.status.success());
+    // Read back the written files through a stopped container again.
+    expect_success(d.docker(&["cp", "done:/etc/group", s(&out.join("group"))]));
+    assert_eq!(std::fs::read(out.join("group")).unwrap(), b"root:x:0:\n");
+    expect_success(d.docker(&["cp", "done:/opt/f", s(&out.join("f"))]));
+    assert_eq!(std::fs::read(out.join("f")).unwrap(), b"f");
+    no_mounts_under(d.scratch().parent().unwrap());
+}
+
+#[test]
+fn symlinks_with_and_without_follow() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    run_sleeper(&d, "links");
+    exec(&d, "links", "echo target > /tmp/t && ln -s /tmp/t /tmp/l");
+    let out = d.scratch().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    expect_success(d.docker(&["cp", "links:/tmp/l", s(&out.join("plain"))]));
+    let md = std::fs::symlink_metadata(out.join("plain")).unwrap();
+    assert!(md.file_type().is_symlink());
+    assert_eq!(
+        std::fs::read_link(out.join("plain")).unwrap(),
+        Path::new("/tmp/t")
+    );
+    expect_success(d.docker(&["cp", "-L", "links:/tmp/l", s(&out.join("followed"))]));
+    assert_eq!(std::fs::read(out.join("followed")).unwrap(), b"target\n");
+
+    // HEAD reports the link and where it resolves in the container.
+    let resp = d
+        .request("HEAD", "/v1.41/containers/links/archive?path=/tmp/l", None)
+        .unwrap();
+    assert_eq!(resp.status, 200);
+    let stat = base64::engine::general_purpose::STANDARD
+        .decode(resp.header("X-Docker-Container-Path-Stat").unwrap())
+        .unwrap();
+    let stat: serde_json::Value = serde_json::from_slice(&stat).unwrap();
+    assert_eq!(stat["name"], "l");
+    assert_eq!(stat["linkTarget"], "/tmp/t");
+    assert_eq!(stat["mode"].as_u64().unwrap() & (1 << 27), 1 << 27);
+}
+
+#[test]
+fn hostile_archives_and_links_stay_inside_the_container() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    run_sleeper(&d, "jail");
+    let sentinel = d.scratch().join("sentinel");
+    std::fs::write(&sentinel, "host secret").unwrap();
+    let before = std::fs::metadata(&sentinel).unwrap();
+
+    // `..` entries are refused; nothing appears above the destination, on the host or inside.
+    let escape = raw_tar(&[(
+        "../../../../../../../../tmp/berth-cp-escape",
+        tar::EntryType::Regular,
+        "",
+        b"x",
+    )]);
+    let resp = d
+        .request(
+            "PUT",
+            "/v1.41/containers/jail/archive?path=/tmp",
+            Some(("application/x-tar", &escape)),
+        )
+        .unwrap();
+    assert_eq!(resp.status, 400, "{}", resp.text());
+    assert!(!Path::new("/tmp/berth-cp-escape").exists());
+
+    // An absolute symlink, then a write through it: lands inside the destination.
+    let target_dir = d.scratch().strip_prefix("/").unwrap().to_str().unwrap();
+    let through = raw_tar(&[
+        ("esc", tar::EntryType::Symlink, "/", b""),
+        (
+            &format!("esc/{target_dir}/sentinel"),
+            tar::EntryType::Regular,
+            "",
+            b"overwritten",
+        ),
+    ]);
+    let resp = d
+        .request(
+            "PUT",
+            "/v1.41/containers/jail/archive?path=/tmp",
+            Some(("application/x-tar", &through)),
+        )
+        .unwrap();
+    assert_eq!(resp.status, 200, "{}", resp.text());
+    assert_eq!(std::fs::read(&sentinel).unwrap(), b"host secret");
+
+    // Symlinks inside the container to `/` and `../../..` resolve in the container's root.
+    exec(
+        &d,
+        "jail",
+        "ln -s / /hostroot && ln -s ../../../../.. /tmp/up",
+    );
+    for link in ["/hostroot", "/tmp/up"] {
+        let path = format!("jail:{link}{}", sentinel.display());
+        let out = d.docker(&["cp", &path, s(&d.scratch().join("leak"))]);
+        assert!(!out.status.success(), "read the host file through {link}");
+        assert!(!d.scratch().join("leak").exists());
+        let dest = format!("jail:{link}{}/", d.scratch().display());
+        let src_dir = d.scratch().join("src");
+        std::fs::create_dir_all(&src_dir).unwrap();
+        let src = src_dir.join("payload");
+        std::fs::write(&src, "payload").unwrap();
+        let _ = d.docker(&["cp", s(&src), &dest]);
+        assert!(!d.scratch().join("payload").exists());
+    }
+    let after = std::fs::metadata(&sentinel).unwrap();
+    assert_eq!(std::fs::read(&sentinel).unwrap(), b"host secret");
+    assert_eq!(before.mtime(), after.mtime());
+    assert_eq!(before.ino(), after.ino());
+    // The archive's `esc` link and file stayed in the container's /tmp.
+    assert!(exec(&d, "jail", "ls /tmp").contains("esc"));
+}
