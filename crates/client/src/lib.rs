@@ -4,6 +4,7 @@
 //! versioned paths (`/v1.41/...`), JSON helpers, chunked response streams and hijacked (101)
 //! bidirectional streams for attach.
 
+mod archive;
 mod container_ops;
 mod containers;
 mod error;
@@ -19,6 +20,7 @@ mod system;
 mod transport;
 mod volumes;
 
+pub use archive::{ContainerPathStat, CopyToContainerOptions};
 pub use container_ops::{ContainerChange, PruneReport, TopResponse, UpdateConfig, UpdateResponse};
 pub use containers::{LogsOptions, WaitHandle};
 pub use error::ClientError;
