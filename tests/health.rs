@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use test_support::{eventually, expect_success, require_root, stdout, Daemon};
+use test_support::{eventually, expect_success, require_root, stderr, stdout, Daemon};
 
 fn inspect(d: &Daemon, format: &str, name: &str) -> String {
     stdout(&d.docker(&["inspect", "-f", format, name]))
@@ -134,12 +134,33 @@ fn starting_unhealthy_then_healthy() {
     // Probe execs are not kept once they finished.
     assert_eq!(inspect(&d, "{{.ExecIDs}}", "probed"), "[]");
 
-    // Stopping ends the probes; the last status stays.
-    expect_success(d.docker(&["stop", "-t", "0", "probed"]));
-    let streak = inspect(&d, "{{len .State.Health.Log}}", "probed");
+    let bad = d.docker(&["ps", "--filter", "health=fine"]);
+    assert!(
+        stderr(&bad).contains("Unrecognised filter value for health: fine"),
+        "{}",
+        stderr(&bad)
+    );
+
+    // Pausing stops the probes and, as dockerd, reports the container unhealthy meanwhile;
+    // unpausing probes again.
+    expect_success(d.docker(&["pause", "probed"]));
+    assert_eq!(health(&d, "probed"), "unhealthy");
+    let probes = inspect(&d, "{{json .State.Health.Log}}", "probed");
     std::thread::sleep(Duration::from_millis(600));
-    assert_eq!(inspect(&d, "{{len .State.Health.Log}}", "probed"), streak);
+    assert_eq!(inspect(&d, "{{json .State.Health.Log}}", "probed"), probes);
+    expect_success(d.docker(&["unpause", "probed"]));
+    assert!(eventually(Duration::from_secs(5), || health(&d, "probed") == "healthy"));
+
+    // Stopping ends the probes (the status reads unhealthy, as dockerd's).
+    expect_success(d.docker(&["stop", "-t", "0", "probed"]));
+    assert_eq!(health(&d, "probed"), "unhealthy");
+    let last = inspect(&d, "{{json .State.Health.Log}}", "probed");
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(inspect(&d, "{{json .State.Health.Log}}", "probed"), last);
     assert!(ps_status(&d, "probed").starts_with("Exited"));
+    // A new start begins with `starting` again.
+    expect_success(d.docker(&["start", "probed"]));
+    assert_eq!(health(&d, "probed"), "starting");
     expect_success(d.docker(&["rm", "-f", "probed"]));
 }
 

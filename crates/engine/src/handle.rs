@@ -32,6 +32,8 @@ pub struct Entry {
     pub restart_generation: u64,
     /// Bumped at every start and exit: a health monitor of an older run stops.
     pub health_generation: u64,
+    /// A health monitor runs for the current run (closing it marks the container unhealthy).
+    pub health_monitor_open: bool,
 }
 
 #[derive(Debug)]
@@ -62,6 +64,7 @@ impl ContainerHandle {
                 restart: Default::default(),
                 restart_generation: 0,
                 health_generation: 0,
+                health_monitor_open: false,
             }),
             status: watch::channel(status).0,
         }

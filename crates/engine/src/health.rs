@@ -257,12 +257,9 @@ async fn read_probe_output(io: &mut (impl tokio::io::AsyncRead + Unpin), out: &m
 impl Engine {
     /// At every start: `State.Health` goes back to `starting` (its log kept, as dockerd) and a
     /// new monitor runs while this run of the container lasts. Called under the container's lock.
-    pub(crate) fn start_health_monitor(&self, h: &Arc<ContainerHandle>, entry: &mut Entry) {
-        entry.health_generation += 1;
-        let Some(hc) = health_config(&entry.record.config) else {
-            return;
-        };
+    pub(crate) fn init_health_monitor(&self, h: &Arc<ContainerHandle>, entry: &mut Entry) {
         if probe_command(&entry.record.config).is_none() {
+            Self::close_health_monitor(entry);
             return;
         }
         let health = entry
@@ -272,15 +269,34 @@ impl Engine {
             .get_or_insert_with(Health::default);
         health.status = STARTING.into();
         health.failing_streak = 0;
+        self.open_health_monitor(h, entry);
+    }
+
+    /// Starts probing (start, unpause), the status left as it is. Called under the lock.
+    pub(crate) fn open_health_monitor(&self, h: &Arc<ContainerHandle>, entry: &mut Entry) {
+        entry.health_generation += 1;
+        let Some(hc) = health_config(&entry.record.config) else {
+            return;
+        };
+        if probe_command(&entry.record.config).is_none() {
+            return;
+        }
+        entry.health_monitor_open = true;
         let engine = self.clone();
         let h = h.clone();
         let generation = entry.health_generation;
         tokio::spawn(async move { engine.health_monitor(h, generation, hc).await });
     }
 
-    /// At every exit: the monitor of the run that ended stops. Called under the lock.
-    pub(crate) fn stop_health_monitor(entry: &mut Entry) {
+    /// Stops probing (exit, pause). As dockerd, a container whose monitor stops is reported
+    /// unhealthy until a probe of a later run says otherwise. Called under the lock.
+    pub(crate) fn close_health_monitor(entry: &mut Entry) {
         entry.health_generation += 1;
+        if std::mem::take(&mut entry.health_monitor_open) {
+            if let Some(health) = entry.record.state.health.as_mut() {
+                health.status = UNHEALTHY.into();
+            }
+        }
     }
 
     async fn health_monitor(&self, h: Arc<ContainerHandle>, generation: u64, hc: HealthConfig) {

@@ -104,7 +104,7 @@ impl Engine {
                 st.exit_code = 0;
                 st.error.clear();
                 st.started_at = now_rfc3339();
-                self.start_health_monitor(&h, &mut entry);
+                self.init_health_monitor(&h, &mut entry);
                 self.persist(&entry)?;
                 h.set_running(0);
                 self.emit_volume_mounts(&entry.record);
@@ -232,7 +232,7 @@ impl Engine {
         let code = i64::from(exit.exit_code);
         let (auto_remove, restart) = {
             let mut entry = h.entry.lock().await;
-            Self::stop_health_monitor(&mut entry);
+            Self::close_health_monitor(&mut entry);
             let st = &mut entry.record.state;
             st.status = "exited".into();
             st.running = false;

@@ -36,6 +36,8 @@ impl Engine {
             )));
         }
         set_frozen(&entry.record.cgroups_path, true).await?;
+        // dockerd stops probing a paused container (and reports it unhealthy meanwhile).
+        Self::close_health_monitor(&mut entry);
         entry.record.state.paused = true;
         entry.record.state.status = "paused".into();
         self.persist(&entry)?;
@@ -53,6 +55,7 @@ impl Engine {
             )));
         }
         self.thaw_entry(&mut entry).await?;
+        self.open_health_monitor(&h, &mut entry);
         self.emit("unpause", &entry.record);
         Ok(())
     }

@@ -124,6 +124,16 @@ impl Engine {
         opts.filters
             .validate(LIST_FILTERS)
             .map_err(|e| EngineError::InvalidArgument(e.to_string()))?;
+        if let Some(bad) = opts
+            .filters
+            .get("health")
+            .into_iter()
+            .find(|v| !["starting", "healthy", "unhealthy", "none"].contains(v))
+        {
+            return Err(EngineError::InvalidArgument(format!(
+                "Unrecognised filter value for health: {bad}"
+            )));
+        }
         let mut records = Vec::new();
         for h in self.inner.registry.all() {
             let entry = h.entry.lock().await;
