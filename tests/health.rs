@@ -275,3 +275,36 @@ fn now() -> f64 {
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0)
 }
+
+#[test]
+fn probing_resumes_after_a_daemon_restart() {
+    require_root!();
+    let mut d = Daemon::with_busybox();
+    expect_success(d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "survivor",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "200ms",
+        "busybox",
+        "sleep",
+        "1000",
+    ]));
+    assert!(eventually(Duration::from_secs(5), || health(
+        &d, "survivor"
+    ) == "healthy"));
+    d.kill9();
+    d.restart();
+    let log = inspect(&d, "{{json .State.Health.Log}}", "survivor");
+    assert!(
+        eventually(Duration::from_secs(5), || health(&d, "survivor")
+            == "healthy"
+            && inspect(&d, "{{json .State.Health.Log}}", "survivor") != log),
+        "{}",
+        inspect(&d, "{{json .State.Health}}", "survivor")
+    );
+    expect_success(d.docker(&["rm", "-f", "survivor"]));
+}

@@ -97,7 +97,16 @@ impl Engine {
             return;
         }
         match shim_status.as_deref() {
-            Some("running") => self.spawn_monitor(handle),
+            Some("running") => {
+                // As dockerd's restore (initHealthMonitor): probing starts over.
+                {
+                    let mut entry = handle.entry.lock().await;
+                    if !entry.record.state.paused {
+                        self.init_health_monitor(&handle, &mut entry);
+                    }
+                }
+                self.spawn_monitor(handle)
+            }
             Some("stopped") => {
                 let exit = shim.and_then(|s| s.exit).unwrap_or_default();
                 self.record_exit(&handle, exit).await;
