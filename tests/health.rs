@@ -308,3 +308,34 @@ fn probing_resumes_after_a_daemon_restart() {
     );
     expect_success(d.docker(&["rm", "-f", "survivor"]));
 }
+
+#[test]
+fn berth_cli_health_flags_and_ps() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    expect_success(d.berth(&[
+        "run",
+        "-d",
+        "--name",
+        "viaberth",
+        "--health-cmd",
+        "exit 0",
+        "--health-interval",
+        "200ms",
+        "busybox",
+        "sleep",
+        "1000",
+    ]));
+    assert_eq!(
+        inspect(&d, "{{json .Config.Healthcheck}}", "viaberth"),
+        r#"{"Test":["CMD-SHELL","exit 0"],"Interval":200000000}"#
+    );
+    assert!(eventually(Duration::from_secs(5), || {
+        stdout(&d.berth(&["ps", "--filter", "health=healthy"]))
+            .lines()
+            .any(|l| l.contains("(healthy)") && l.trim_end().ends_with("viaberth"))
+    }));
+    let status = stdout(&d.berth(&["inspect", "-f", "{{.State.Health.Status}}", "viaberth"]));
+    assert_eq!(status.trim(), "healthy");
+    expect_success(d.berth(&["rm", "-f", "viaberth"]));
+}
