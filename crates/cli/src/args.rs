@@ -83,6 +83,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Export a container's filesystem as a tar archive
     Export(ExportArgs),
+    /// Copy files/folders between a container and the local filesystem
+    Cp(CpArgs),
     /// Display a live stream of container(s) resource usage statistics
     Stats(StatsArgs),
     /// Get real time events from the server
@@ -221,6 +223,7 @@ pub enum ContainerCommand {
     Port(PortArgs),
     Diff(DiffArgs),
     Export(ExportArgs),
+    Cp(CpArgs),
     Stats(StatsArgs),
     Commit(CommitArgs),
     /// Remove all stopped containers
@@ -682,6 +685,24 @@ pub struct PortArgs {
 pub struct DiffArgs {
     #[arg(value_name = "CONTAINER")]
     pub container: String,
+}
+
+/// `cp [OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-` / `cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH`.
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// Archive mode (copy all uid/gid information)
+    #[arg(short = 'a', long = "archive")]
+    pub archive: bool,
+    /// Always follow symlinks in SRC_PATH
+    #[arg(short = 'L', long = "follow-link")]
+    pub follow_link: bool,
+    /// Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached
+    #[arg(short = 'q', long = "quiet")]
+    pub quiet: bool,
+    #[arg(value_name = "SRC_PATH", allow_hyphen_values = true)]
+    pub source: String,
+    #[arg(value_name = "DEST_PATH", allow_hyphen_values = true)]
+    pub destination: String,
 }
 
 #[derive(Debug, Args)]

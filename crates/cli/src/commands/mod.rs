@@ -8,6 +8,7 @@ pub mod create;
 pub mod diff;
 pub mod events;
 pub mod exec;
+pub mod cp;
 pub mod export;
 pub mod history;
 pub mod image_prune;
