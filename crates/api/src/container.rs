@@ -340,20 +340,25 @@ pub struct HealthConfig {
     /// `[]` inherit, `["NONE"]` disabled, `["CMD", args…]` or `["CMD-SHELL", command]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", deserialize_with = "null_as_zero")]
     pub interval: i64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", deserialize_with = "null_as_zero")]
     pub timeout: i64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", deserialize_with = "null_as_zero")]
     pub start_period: i64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", deserialize_with = "null_as_zero")]
     pub start_interval: i64,
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "is_zero", deserialize_with = "null_as_zero")]
     pub retries: i64,
 }
 
 fn is_zero(v: &i64) -> bool {
     *v == 0
+}
+
+/// docker-compose sends `null` for durations it does not set.
+fn null_as_zero<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(Option::<i64>::deserialize(d)?.unwrap_or(0))
 }
 
 /// Go's zero `time.Time`, which dockerd prints for "never".
@@ -602,6 +607,20 @@ impl WaitCondition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn health_config_takes_compose_nulls() {
+        let hc: HealthConfig = serde_json::from_str(
+            r#"{"Test":["CMD","true"],"Interval":300000000,"Timeout":null,"StartPeriod":null,"Retries":10}"#,
+        )
+        .unwrap();
+        assert_eq!(hc.interval, 300_000_000);
+        assert_eq!(hc.timeout, 0);
+        assert_eq!(
+            serde_json::to_string(&hc).unwrap(),
+            r#"{"Test":["CMD","true"],"Interval":300000000,"Retries":10}"#
+        );
+    }
 
     #[test]
     fn create_body_from_the_cli_parses() {
