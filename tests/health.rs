@@ -339,3 +339,62 @@ fn berth_cli_health_flags_and_ps() {
     assert_eq!(status.trim(), "healthy");
     expect_success(d.berth(&["rm", "-f", "viaberth"]));
 }
+
+#[test]
+fn compose_waits_for_service_healthy() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    let dir = d.scratch().join("compose");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("docker-compose.yml"),
+        r#"version: "2.4"
+services:
+  db:
+    image: busybox
+    command: sh -c "sleep 1; touch /tmp/ready; sleep 1000"
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 300ms
+      retries: 10
+    restart: unless-stopped
+    network_mode: none
+  app:
+    image: busybox
+    command: sleep 1000
+    network_mode: none
+    depends_on:
+      db:
+        condition: service_healthy
+"#,
+    )
+    .unwrap();
+    let mut compose = std::process::Command::new("docker-compose");
+    compose
+        .args(["-p", "hc", "up", "-d"])
+        .current_dir(&dir)
+        .env("DOCKER_HOST", d.host())
+        .env("DOCKER_CONFIG", d.scratch().join("docker-config"))
+        .stdin(std::process::Stdio::null());
+    let out = test_support::output_within(compose, Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(health(&d, "hc_db_1"), "healthy");
+    assert_eq!(
+        inspect(&d, "{{.HostConfig.RestartPolicy.Name}}", "hc_db_1"),
+        "unless-stopped"
+    );
+    // app was created only once db was healthy.
+    let db_healthy_at = inspect(&d, "{{(index .State.Health.Log 0).End}}", "hc_db_1");
+    let app_created = inspect(&d, "{{.Created}}", "hc_app_1");
+    let probes: serde_json::Value =
+        serde_json::from_str(&inspect(&d, "{{json .State.Health.Log}}", "hc_db_1")).unwrap();
+    let first_healthy = probes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["ExitCode"] == 0)
+        .map(|p| p["End"].as_str().unwrap().to_string())
+        .unwrap_or(db_healthy_at);
+    assert!(app_created > first_healthy, "{app_created} {first_healthy}");
+    expect_success(d.docker(&["rm", "-f", "hc_app_1", "hc_db_1"]));
+}
