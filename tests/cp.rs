@@ -273,3 +273,87 @@ fn hostile_archives_and_links_stay_inside_the_container() {
     // The archive's `esc` link and file stayed in the container's /tmp.
     assert!(exec(&d, "jail", "ls /tmp").contains("esc"));
 }
+
+#[test]
+fn berth_cp_both_ways() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    run_sleeper(&d, "bc");
+    let src = d.scratch().join("host.txt");
+    std::fs::write(&src, "from berth\n").unwrap();
+    std::fs::set_permissions(&src, std::fs::Permissions::from_mode(0o640)).unwrap();
+    expect_success(d.berth(&["cp", s(&src), "bc:/tmp/"]));
+    assert_eq!(exec(&d, "bc", "cat /tmp/host.txt"), "from berth\n");
+    // A missing destination takes the destination's name; a trailing `/` asserts a directory.
+    expect_success(d.berth(&["cp", s(&src), "bc:/tmp/renamed.txt"]));
+    assert_eq!(exec(&d, "bc", "cat /tmp/renamed.txt"), "from berth\n");
+    let bad = d.berth(&["cp", s(&src), "bc:/tmp/nodir/"]);
+    assert!(!bad.status.success());
+    let dir = d.scratch().join("tree");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/a"), "a").unwrap();
+    expect_success(d.berth(&["cp", s(&dir), "bc:/opt"]));
+    assert_eq!(exec(&d, "bc", "cat /opt/sub/a"), "a");
+    expect_success(d.berth(&["cp", s(&dir), "bc:/tmp/"]));
+    assert_eq!(exec(&d, "bc", "cat /tmp/tree/sub/a"), "a");
+
+    let out = d.scratch().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    expect_success(d.berth(&["cp", "bc:/tmp/host.txt", s(&out)]));
+    let back = out.join("host.txt");
+    assert_eq!(std::fs::read(&back).unwrap(), b"from berth\n");
+    assert_eq!(
+        std::fs::metadata(&back).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    expect_success(d.berth(&["cp", "bc:/opt", s(&out.join("optcopy"))]));
+    assert_eq!(std::fs::read(out.join("optcopy/sub/a")).unwrap(), b"a");
+    std::fs::create_dir_all(out.join("contents")).unwrap();
+    expect_success(d.berth(&["cp", "bc:/opt/.", s(&out.join("contents"))]));
+    assert_eq!(std::fs::read(out.join("contents/sub/a")).unwrap(), b"a");
+
+    // Symlinks: copied as links, followed with -L.
+    exec(&d, "bc", "ln -s /tmp/host.txt /tmp/link");
+    expect_success(d.berth(&["cp", "bc:/tmp/link", s(&out.join("l"))]));
+    assert!(std::fs::symlink_metadata(out.join("l"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    expect_success(d.berth(&["cp", "-L", "bc:/tmp/link", s(&out.join("lf"))]));
+    assert_eq!(std::fs::read(out.join("lf")).unwrap(), b"from berth\n");
+
+    // `-` both ways, and the error for a missing path.
+    let tar_out = d.berth(&["cp", "bc:/tmp/host.txt", "-"]);
+    assert!(tar_out.status.success(), "{}", stderr(&tar_out));
+    let mut ar = tar::Archive::new(&tar_out.stdout[..]);
+    let first = ar.entries().unwrap().next().unwrap().unwrap();
+    assert_eq!(first.path().unwrap().to_str(), Some("host.txt"));
+    let mut cmd = d.berth_cmd(&["cp", "-", "bc:/srv/"]);
+    let stdin_tar = {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(6);
+        h.set_mode(0o600);
+        b.append_data(&mut h, "piped", &b"stdin\n"[..]).unwrap();
+        b.into_inner().unwrap()
+    };
+    exec(&d, "bc", "mkdir -p /srv");
+    cmd.stdin(std::process::Stdio::piped());
+    cmd.stdout(std::process::Stdio::piped());
+    cmd.stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(&stdin_tar).unwrap();
+    }
+    let piped = child.wait_with_output().unwrap();
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert_eq!(exec(&d, "bc", "cat /srv/piped"), "stdin\n");
+    let missing = d.berth(&["cp", "bc:/nope", s(&out)]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("Could not find the file /nope in container bc"),
+        "{}",
+        stderr(&missing)
+    );
+}

@@ -391,9 +391,9 @@ fn write_host_tar(path: &str, top: &str, out: impl Write) -> io::Result<()> {
 fn copy_to_host(content: impl Read, src: &CopyInfo, dst: &str) -> Result<(), CliError> {
     let dst_info = copy_info_destination_path(dst)?;
     let (dst_dir, top) = prepare_archive_copy(src, &dst_info)?;
-    let (_, src_base) = split_path_dir_entry(&src.path);
-    let old_base = src.rebase_name.clone().unwrap_or(src_base);
-    // Entries start with the source's base name; they are renamed to `top` when it differs.
+    // The daemon names entries after the path it was asked for; they become `top` (the link's
+    // name for `-L`, the destination's name for a new destination).
+    let (_, old_base) = split_path_dir_entry(&src.path);
     let rebase = (old_base != top).then_some((old_base, top));
     untar_on_host(content, Path::new(&dst_dir), rebase.as_ref())
 }
