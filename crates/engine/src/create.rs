@@ -91,6 +91,10 @@ impl Engine {
             host_config.network_mode = "default".into();
         }
         crate::restart_policy::validate_host_config(&host_config)?;
+        // Clients before docker 25 send an empty name for "no" (dockerd normalizes it).
+        if host_config.restart_policy.name.is_empty() {
+            host_config.restart_policy.name = "no".into();
+        }
         crate::health::validate(&config)?;
         crate::log_config::apply_defaults(&mut host_config.log_config, &self.config().log);
         crate::log_config::shim_log_args(&host_config)?;
