@@ -357,3 +357,53 @@ fn berth_cp_both_ways() {
         stderr(&missing)
     );
 }
+
+#[test]
+fn paused_containers_volumes_and_new_directories() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    expect_success(d.docker(&[
+        "run",
+        "-d",
+        "--pull",
+        "never",
+        "--name",
+        "vol",
+        "-v",
+        "cpdata:/data",
+        "busybox",
+        "sleep",
+        "300",
+    ]));
+    let src = d.scratch().join("v.txt");
+    std::fs::write(&src, "in the volume").unwrap();
+    // Running: the volume is seen as the container sees it.
+    expect_success(d.docker(&["cp", s(&src), "vol:/data/"]));
+    assert_eq!(exec(&d, "vol", "cat /data/v.txt"), "in the volume");
+
+    // Paused: still reachable.
+    expect_success(d.docker(&["pause", "vol"]));
+    let out = d.scratch().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    expect_success(d.docker(&["cp", "vol:/data/v.txt", s(&out)]));
+    assert_eq!(std::fs::read(out.join("v.txt")).unwrap(), b"in the volume");
+    expect_success(d.docker(&["unpause", "vol"]));
+
+    // `dir/.` into a new directory: the contents under the new name.
+    exec(&d, "vol", "mkdir -p /x/y && echo z > /x/y/z");
+    expect_success(d.docker(&["cp", "vol:/x/.", s(&out.join("fresh"))]));
+    assert_eq!(std::fs::read(out.join("fresh/y/z")).unwrap(), b"z\n");
+
+    // Stopped: a path under the volume is refused with a clear message, the rest works.
+    expect_success(d.docker(&["stop", "-t", "0", "vol"]));
+    let refused = d.docker(&["cp", s(&src), "vol:/data/"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("mount point"),
+        "{}",
+        stderr(&refused)
+    );
+    expect_success(d.docker(&["cp", "vol:/x/y/z", s(&out.join("z"))]));
+    assert_eq!(std::fs::read(out.join("z")).unwrap(), b"z\n");
+    no_mounts_under(d.scratch().parent().unwrap());
+}

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use futures_util::Stream;
-use storage::{ContainerFileError, ContainerRoot, ExtractOptions, MountKind};
 pub use storage::PathStat;
+use storage::{ContainerFileError, ContainerRoot, ExtractOptions, MountKind};
 use tokio::sync::mpsc;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
@@ -125,9 +125,12 @@ async fn open_root(
     entry: &Entry,
     path: &str,
     writable: bool,
+    stat_only: bool,
 ) -> Result<ContainerRoot> {
     let pid = live_pid(entry);
-    if pid.is_none() {
+    // A stat is answered from the layers (the mount point itself is there), so the docker CLI,
+    // which ignores stat errors, goes on to the copy and reports its clear error.
+    if pid.is_none() && !stat_only {
         refuse_unmounted_volume(entry, path)?;
     }
     let path_owned = path.to_string();
@@ -167,7 +170,7 @@ impl Engine {
         let h = self.inner.registry.resolve(name)?;
         let root = {
             let entry = h.entry.lock().await;
-            open_root(self.paths().container_dir(&h.id), &entry, path, false).await?
+            open_root(self.paths().container_dir(&h.id), &entry, path, false, true).await?
         };
         let p = path.to_string();
         let stat = tokio::task::spawn_blocking(move || root.stat(&p))
@@ -186,7 +189,14 @@ impl Engine {
         let h = self.inner.registry.resolve(name)?;
         let (root, record) = {
             let entry = h.entry.lock().await;
-            let root = open_root(self.paths().container_dir(&h.id), &entry, path, false).await?;
+            let root = open_root(
+                self.paths().container_dir(&h.id),
+                &entry,
+                path,
+                false,
+                false,
+            )
+            .await?;
             (root, entry.record.clone())
         };
         let p = path.to_string();
@@ -250,7 +260,7 @@ impl Engine {
         } else {
             None
         };
-        let root = open_root(bundle, &entry, path, true).await?;
+        let root = open_root(bundle, &entry, path, true, false).await?;
         let extract = ExtractOptions {
             owner,
             no_overwrite_dir_non_dir: opts.no_overwrite_dir_non_dir,
