@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use test_support::{eventually, expect_success, require_root, stderr, stdout, Daemon};
+use test_support::{eventually, expect_success, require_root, stderr, stdout, unix_now, Daemon};
 
 #[test]
 fn exec_exit_codes_env_cwd_user_and_detach() {
@@ -165,7 +165,7 @@ fn exec_errors_and_records() {
         "--since",
         "0",
         "--until",
-        &format!("{}", now() + 1.0),
+        &format!("{}", unix_now() + 1.0),
         "--filter",
         "container=rec",
         "--format",
@@ -178,11 +178,4 @@ fn exec_errors_and_records() {
     ] {
         assert!(ev.contains(action), "{ev}");
     }
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
 }

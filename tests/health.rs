@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use test_support::{eventually, expect_success, require_root, stderr, stdout, Daemon};
+use test_support::{eventually, expect_success, require_root, stderr, stdout, unix_now, Daemon};
 
 fn inspect(d: &Daemon, format: &str, name: &str) -> String {
     stdout(&d.docker(&["inspect", "-f", format, name]))
@@ -107,7 +107,7 @@ fn starting_unhealthy_then_healthy() {
     assert!(names_with_health(&d, "unhealthy").is_empty());
     assert!(names_with_health(&d, "none").is_empty());
 
-    let until = format!("{}", now() + 1.0);
+    let until = format!("{}", unix_now() + 1.0);
     let events = stdout(&d.docker(&[
         "events",
         "--since",
@@ -267,13 +267,6 @@ fn image_healthcheck_from_commit_change() {
     );
     assert_eq!(names_with_health(&d, "none"), vec!["unchecked"]);
     expect_success(d.docker(&["rm", "-f", "fromimg", "unchecked", "base"]));
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use test_support::{eventually, expect_success, require_root, stderr, Daemon};
+use test_support::{eventually, expect_success, require_root, stderr, unix_now, Daemon};
 
 /// Writes an increasing counter to /tmp/n every 50 ms.
 const COUNTER: &str = "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; sleep 0.05; done";
@@ -275,11 +275,11 @@ fn kill_signal_names_and_resize_errors() {
 fn events_history_and_live() {
     require_root!();
     let d = Daemon::with_busybox();
-    let since = chrono_now();
+    let since = unix_now();
     let run = d.docker(&["run", "--name", "ev", "busybox", "sh", "-c", "exit 3"]);
     assert_eq!(run.status.code(), Some(3), "{}", stderr(&run));
     expect_success(d.docker(&["rm", "ev"]));
-    let until = chrono_now() + 1.0;
+    let until = unix_now() + 1.0;
     for cli in ["docker", "berth"] {
         let args = [
             "events",
@@ -314,7 +314,7 @@ fn events_history_and_live() {
     expect_success(d.docker(&["run", "-d", "--name", "st", "busybox", "sleep", "1000"]));
     expect_success(d.docker(&["stop", "-t", "1", "st"]));
     expect_success(d.docker(&["restart", "-t", "0", "st"]));
-    let until = chrono_now() + 1.0;
+    let until = unix_now() + 1.0;
     let text = expect_success(d.docker(&[
         "events",
         "--since",
@@ -375,13 +375,6 @@ fn events_history_and_live() {
         latency < Duration::from_millis(100),
         "event after {latency:?}"
     );
-}
-
-fn chrono_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
 }
 
 /// `POST /containers/{id}/wait?condition=`: not-running answers at once for a created
@@ -540,7 +533,7 @@ fn system_df() {
 fn oom_event() {
     require_root!();
     let d = Daemon::with_busybox();
-    let since = chrono_now();
+    let since = unix_now();
     let out = d.docker(&[
         "run",
         "--name",
@@ -562,7 +555,7 @@ fn oom_event() {
         "--since",
         &format!("{since:.3}"),
         "--until",
-        &format!("{:.3}", chrono_now() + 1.0),
+        &format!("{:.3}", unix_now() + 1.0),
         "--filter",
         "container=oomy",
         "--format",

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use test_support::{eventually, expect_success, require_root, stderr, stdout, Daemon};
+use test_support::{eventually, expect_success, require_root, stderr, stdout, unix_now, Daemon};
 
 fn inspect(d: &Daemon, format: &str, name: &str) -> String {
     stdout(&d.docker(&["inspect", "-f", format, name]))
@@ -46,7 +46,7 @@ fn on_failure_restarts_at_most_n_times() {
     assert_eq!(restart_count(&d, "flaky"), 2);
     assert_eq!(inspect(&d, "{{.State.Status}}", "flaky"), "exited");
     // Three runs: three `start` and three `die` events, no `restart` (dockerd emits none).
-    let until = format!("{}", now() + 1.0);
+    let until = format!("{}", unix_now() + 1.0);
     let events = stdout(&d.docker(&[
         "events",
         "--since",
@@ -269,11 +269,4 @@ fn update_restart_takes_effect_and_bad_policies_are_refused() {
         r.json()["message"],
         "can't create 'AutoRemove' container with restart policy"
     );
-}
-
-fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
 }

@@ -5,7 +5,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use test_support::{expect_success, require_root, stderr, Daemon};
+use test_support::{expect_failure, expect_success, require_root, stderr, unix_now, Daemon};
 
 /// Fails if any mount under the daemon's data root is visible on the host.
 #[track_caller]
@@ -17,18 +17,6 @@ fn assert_no_host_mounts(d: &Daemon) {
 }
 
 /// Now as Unix seconds (for `docker events --until`).
-fn chrono_now() -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap();
-    (now.as_secs() + 1).to_string()
-}
-
-#[track_caller]
-fn expect_failure(out: std::process::Output) -> String {
-    assert_ne!(out.status.code(), Some(0), "unexpected success");
-    stderr(&out)
-}
 
 #[test]
 fn named_volume_keeps_data_and_is_protected_while_used() {
@@ -106,7 +94,7 @@ fn named_volume_keeps_data_and_is_protected_while_used() {
     assert!(err.contains("no such volume"), "{err}");
     let err = expect_failure(d.docker(&["volume", "rm", "nosuchvol"]));
     assert!(err.contains("get nosuchvol: no such volume"), "{err}");
-    let now = chrono_now();
+    let now = format!("{:.0}", unix_now().floor() + 1.0);
     let events = expect_success(d.docker(&[
         "events",
         "--since",

@@ -47,6 +47,27 @@ pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// The stderr of a command that must have failed.
+#[track_caller]
+pub fn expect_failure(out: impl std::borrow::Borrow<std::process::Output>) -> String {
+    let out = out.borrow();
+    assert_ne!(
+        out.status.code(),
+        Some(0),
+        "unexpected success: {}",
+        stdout(out)
+    );
+    stderr(out)
+}
+
+/// Seconds since the Unix epoch, as the API's `since`/`until` take them.
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
 /// The stdout of a command that must have exited 0; otherwise the test fails showing both streams.
 #[track_caller]
 pub fn expect_success(out: impl std::borrow::Borrow<std::process::Output>) -> String {
