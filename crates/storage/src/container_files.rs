@@ -736,6 +736,42 @@ mod tests {
     }
 
     #[test]
+    fn extraction_is_plain_owned_and_refuses_dir_swaps() {
+        let (d, root) = sample_root();
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(1);
+        h.set_mode(0o644);
+        h.set_uid(1234);
+        h.set_gid(1234);
+        b.append_data(&mut h, ".wh.keep", &b"k"[..]).unwrap();
+        let bytes = b.into_inner().unwrap();
+        let opts = ExtractOptions {
+            owner: Some((7, 8)),
+            no_overwrite_dir_non_dir: true,
+        };
+        root.extract("/etc", &bytes[..], opts).unwrap();
+        let md = std::fs::metadata(d.path().join("root/etc/.wh.keep")).unwrap();
+        if rustix::process::geteuid().is_root() {
+            use std::os::unix::fs::MetadataExt;
+            assert_eq!((md.uid(), md.gid()), (7, 8));
+        }
+        // A file named like an existing directory: refused, the directory stays.
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(1);
+        h.set_mode(0o644);
+        b.append_data(&mut h, "sub", &b"x"[..]).unwrap();
+        let bytes = b.into_inner().unwrap();
+        let err = root.extract("/etc", &bytes[..], opts).unwrap_err();
+        assert!(
+            err.to_string().contains("cannot overwrite directory"),
+            "{err}"
+        );
+        assert!(d.path().join("root/etc/sub/f").exists());
+    }
+
+    #[test]
     fn detached_overlay_reads_merged_and_writes_the_upper_dir() {
         if !rustix::process::geteuid().is_root() {
             return; // overlay mounts need CAP_SYS_ADMIN
