@@ -270,6 +270,34 @@ fn hostile_archives_and_links_stay_inside_the_container() {
     assert_eq!(std::fs::read(&sentinel).unwrap(), b"host secret");
     assert_eq!(before.mtime(), after.mtime());
     assert_eq!(before.ino(), after.ino());
+    // Kernel interfaces mounted in the container (proc, sysfs) are not reachable through cp.
+    let kmsg = d.docker(&["cp", "jail:/proc/kmsg", s(&d.scratch().join("kmsg"))]);
+    assert!(!kmsg.status.success());
+    let proc_tar = d.docker(&["cp", "jail:/proc", "-"]);
+    assert!(proc_tar.status.success(), "{}", stderr(&proc_tar));
+    let mut ar = tar::Archive::new(&proc_tar.stdout[..]);
+    let names: Vec<String> = ar
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().display().to_string())
+        .collect();
+    assert_eq!(names, vec!["proc/"]);
+    // The whole root of a running container: /proc, /sys and /dev/pts stay empty directories.
+    let all = d.docker(&["cp", "jail:/", "-"]);
+    assert!(all.status.success(), "{}", stderr(&all));
+    let mut ar = tar::Archive::new(&all.stdout[..]);
+    let names: Vec<String> = ar
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().display().to_string())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("bin/busybox")),
+        "{names:?}"
+    );
+    assert!(!names
+        .iter()
+        .any(|n| n.contains("proc/1/") || n.contains("sys/kernel")));
     // The archive's `esc` link and file stayed in the container's /tmp.
     assert!(exec(&d, "jail", "ls /tmp").contains("esc"));
 }

@@ -182,6 +182,9 @@ impl ContainerRoot {
         if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
             return Err(ContainerFileError::NotADirectory);
         }
+        if on_pseudo_fs(&dir) {
+            return Err(ContainerFileError::NotFound);
+        }
         image::extract_archive_at(dir.as_fd(), input, opts)?;
         Ok(())
     }
@@ -218,6 +221,9 @@ impl ContainerRoot {
                 OsString::from("."),
             ),
         };
+        if on_pseudo_fs(&parent) {
+            return Err(ContainerFileError::NotFound);
+        }
         let raw_stat = rustix::fs::statat(&parent, name.as_os_str(), AtFlags::SYMLINK_NOFOLLOW)
             .map_err(|e| not_found_or("stat")(e.into()))?;
         // `file/` and `file/.` name a directory that is not there (lstat: ENOTDIR).
@@ -306,6 +312,37 @@ struct Located {
     entry_name: String,
     raw: Stat,
     stat: PathStat,
+}
+
+/// Whether `dir` is on a kernel pseudo filesystem (proc, sysfs, cgroup, devpts, mqueue, …).
+/// Through `/proc/<pid>/root` those are the container's own mounts of host kernel interfaces;
+/// dockerd never sees them (it reads the root filesystem), and reading or writing them as root in
+/// the host's namespaces could reach the host (`/proc/kmsg`, `/proc/sysrq-trigger`): their paths
+/// are treated as missing and they are archived as empty directories.
+fn on_pseudo_fs(dir: impl AsFd) -> bool {
+    const PSEUDO: [u64; 17] = [
+        0x9fa0,      // proc
+        0x6265_6572, // sysfs
+        0x0027_e0eb, // cgroup
+        0x6367_7270, // cgroup2
+        0x1cd1,      // devpts
+        0x1980_0202, // mqueue
+        0x6462_6720, // debugfs
+        0x7363_6673, // securityfs
+        0x7472_6163, // tracefs
+        0xcafe_4a11, // bpf
+        0x6165_676c, // pstore
+        0x6265_6570, // configfs
+        0x6573_5543, // fusectl
+        0x4249_4e4d, // binfmt_misc
+        0xf97c_ff8c, // selinuxfs
+        0xde5e_81e4, // efivarfs
+        0x5a3c_69f0, // apparmorfs
+    ];
+    match rustix::fs::fstatfs(dir) {
+        Ok(st) => PSEUDO.contains(&(st.f_type as u64)),
+        Err(_) => true,
+    }
 }
 
 /// `/a/b` for components `a`, `b`; `/` for none.
@@ -499,6 +536,9 @@ impl<W: Write> TarWriter<W> {
                     Mode::empty(),
                 )?;
                 let mut children = Vec::new();
+                if on_pseudo_fs(&sub) {
+                    return Ok(()); // a mount point of a kernel interface: the directory only
+                }
                 for child in rustix::fs::Dir::read_from(&sub)? {
                     let child = child?;
                     let bytes = child.file_name().to_bytes();
