@@ -435,3 +435,50 @@ fn paused_containers_volumes_and_new_directories() {
     assert_eq!(std::fs::read(out.join("z")).unwrap(), b"z\n");
     no_mounts_under(d.scratch().parent().unwrap());
 }
+
+/// With a terminal on stdout both CLIs end with docker 28's summary line (`script` gives the pty).
+#[test]
+fn summary_line_on_a_terminal_matches_docker() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    run_sleeper(&d, "tty");
+    let src = d.scratch().join("host.txt");
+    std::fs::write(&src, "hello from host\n").unwrap();
+    let summary = |cmd: std::process::Command| -> String {
+        let line = format!(
+            "{} {}",
+            cmd.get_program().to_string_lossy(),
+            cmd.get_args()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let mut script = std::process::Command::new("script");
+        script.args(["-qec", &line, "/dev/null"]);
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => script.env(k, v),
+                None => script.env_remove(k),
+            };
+        }
+        let out = test_support::output_within(script, std::time::Duration::from_secs(60));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines()
+            .filter_map(|l| l.rsplit('\r').next())
+            .find_map(|l| l.find("Successfully copied").map(|i| l[i..].to_string()))
+            .unwrap_or_default()
+    };
+    let docker = summary(d.docker_cmd(&["cp", s(&src), "tty:/tmp/"]));
+    let berth = summary(d.berth_cmd(&["cp", s(&src), "tty:/tmp/"]));
+    assert_eq!(docker, "Successfully copied 2.05kB to tty:/tmp/");
+    assert_eq!(berth, docker);
+    let out = d.scratch().join("back.txt");
+    let docker = summary(d.docker_cmd(&["cp", "tty:/tmp/host.txt", s(&out)]));
+    let berth = summary(d.berth_cmd(&["cp", "tty:/tmp/host.txt", s(&out)]));
+    assert_eq!(berth, docker);
+}

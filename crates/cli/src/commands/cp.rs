@@ -388,14 +388,17 @@ fn write_host_tar(path: &str, top: &str, out: impl Write) -> io::Result<()> {
 }
 
 /// `archive.CopyTo`: extracts the container's tar at `dst` on the host.
-fn copy_to_host(content: impl Read, src: &CopyInfo, dst: &str) -> Result<(), CliError> {
+fn copy_to_host(mut content: impl Read, src: &CopyInfo, dst: &str) -> Result<(), CliError> {
     let dst_info = copy_info_destination_path(dst)?;
     let (dst_dir, top) = prepare_archive_copy(src, &dst_info)?;
     // The daemon names entries after the path it was asked for; they become `top` (the link's
     // name for `-L`, the destination's name for a new destination).
     let (_, old_base) = split_path_dir_entry(&src.path);
     let rebase = (old_base != top).then_some((old_base, top));
-    untar_on_host(content, Path::new(&dst_dir), rebase.as_ref())
+    untar_on_host(&mut content, Path::new(&dst_dir), rebase.as_ref())?;
+    // The tar reader stops at the end-of-archive marker; docker's size counts the whole body.
+    io::copy(&mut content, &mut io::sink())?;
+    Ok(())
 }
 
 /// `archive.CopyInfoDestinationPath`: follows a symlinked destination; a missing one needs an
