@@ -482,3 +482,28 @@ fn summary_line_on_a_terminal_matches_docker() {
     let berth = summary(d.berth_cmd(&["cp", "tty:/tmp/host.txt", s(&out)]));
     assert_eq!(berth, docker);
 }
+
+/// `-a` (copyUIDGID): files belong to the container's `User`; without it they keep the tar's
+/// uid/gid (dockerd's `tarCopyOptions`).
+#[test]
+fn archive_mode_owns_files_by_the_container_user() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    expect_success(d.docker(&[
+        "run", "-d", "--pull", "never", "--user", "nobody", "--name", "owner", "busybox", "sleep",
+        "300",
+    ]));
+    let src = d.scratch().join("owned.txt");
+    std::fs::write(&src, "x").unwrap();
+    std::os::unix::fs::chown(&src, Some(1234), Some(4321)).unwrap();
+    expect_success(d.docker(&["cp", s(&src), "owner:/tmp/plain.txt"]));
+    expect_success(d.docker(&["cp", "-a", s(&src), "owner:/tmp/archived.txt"]));
+    assert_eq!(
+        exec(
+            &d,
+            "owner",
+            "stat -c %u:%g /tmp/plain.txt /tmp/archived.txt"
+        ),
+        "1234:4321\n65534:65534\n"
+    );
+}
