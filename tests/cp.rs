@@ -434,6 +434,25 @@ fn paused_containers_volumes_and_new_directories() {
     expect_success(d.docker(&["cp", "vol:/x/y/z", s(&out.join("z"))]));
     assert_eq!(std::fs::read(out.join("z")).unwrap(), b"z\n");
     no_mounts_under(d.scratch().parent().unwrap());
+
+    // Created, not started: its init exists, so the volume is reachable already.
+    expect_success(d.docker(&[
+        "create",
+        "--pull",
+        "never",
+        "--name",
+        "fresh",
+        "-v",
+        "cpdata2:/data",
+        "busybox",
+        "cat",
+        "/data/v.txt",
+    ]));
+    expect_success(d.docker(&["cp", s(&src), "fresh:/data/"]));
+    assert_eq!(
+        expect_success(d.docker(&["start", "-a", "fresh"])),
+        "in the volume"
+    );
 }
 
 /// With a terminal on stdout both CLIs end with docker 28's summary line (`script` gives the pty).
