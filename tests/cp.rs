@@ -226,6 +226,33 @@ fn hostile_archives_and_links_stay_inside_the_container() {
     assert_eq!(resp.status, 400, "{}", resp.text());
     assert!(!Path::new("/tmp/berth-cp-escape").exists());
 
+    // dockerd's statuses for bad destinations and a missing path parameter.
+    let put = |path: &str| {
+        d.request(
+            "PUT",
+            &format!("/v1.41/containers/jail/archive?path={path}"),
+            Some(("application/x-tar", &escape)),
+        )
+        .unwrap()
+    };
+    let resp = put("/etc/passwd");
+    assert_eq!(resp.status, 400);
+    assert_eq!(
+        resp.json()["message"],
+        "extraction point is not a directory"
+    );
+    let resp = put("/nope");
+    assert_eq!(resp.status, 404);
+    assert_eq!(
+        resp.json()["message"],
+        "Could not find the file /nope in container jail"
+    );
+    let resp = d
+        .request("GET", "/v1.41/containers/jail/archive", None)
+        .unwrap();
+    assert_eq!(resp.status, 400);
+    assert_eq!(resp.json()["message"], "Path cannot be empty");
+
     // An absolute symlink, then a write through it: lands inside the destination.
     let target_dir = d.scratch().strip_prefix("/").unwrap().to_str().unwrap();
     let through = raw_tar(&[
