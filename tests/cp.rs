@@ -449,12 +449,43 @@ fn paused_containers_volumes_and_new_directories() {
     expect_success(d.docker(&["cp", "vol:/x/.", s(&out.join("fresh"))]));
     assert_eq!(std::fs::read(out.join("fresh/y/z")).unwrap(), b"z\n");
 
-    // Stopped: a path under the volume is refused with a clear message, the rest works.
+    // Stopped: the volume is attached for the copy (in a detached mount tree), both ways.
     expect_success(d.docker(&["stop", "-t", "0", "vol"]));
-    let refused = d.docker(&["cp", s(&src), "vol:/data/"]);
+    let second = d.scratch().join("second.txt");
+    std::fs::write(&second, "written while stopped").unwrap();
+    expect_success(d.docker(&["cp", s(&second), "vol:/data/"]));
+    expect_success(d.docker(&["cp", "vol:/data/v.txt", s(&out.join("v2.txt"))]));
+    assert_eq!(std::fs::read(out.join("v2.txt")).unwrap(), b"in the volume");
+    assert_eq!(
+        expect_success(d.docker(&[
+            "run",
+            "--rm",
+            "--pull",
+            "never",
+            "-v",
+            "cpdata:/d",
+            "busybox",
+            "cat",
+            "/d/second.txt",
+        ])),
+        "written while stopped"
+    );
+    // A read-only mount of a stopped container refuses writes as dockerd does.
+    expect_success(d.docker(&[
+        "run",
+        "--pull",
+        "never",
+        "--name",
+        "rovol",
+        "-v",
+        "cpdata:/ro:ro",
+        "busybox",
+        "true",
+    ]));
+    let refused = d.docker(&["cp", s(&src), "rovol:/ro/"]);
     assert!(!refused.status.success());
     assert!(
-        stderr(&refused).contains("mount point"),
+        stderr(&refused).contains("mounted volume is marked read-only"),
         "{}",
         stderr(&refused)
     );

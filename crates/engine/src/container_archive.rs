@@ -2,10 +2,10 @@
 //!
 //! A container whose init exists (running, paused, or created and waiting for start) is reached
 //! through `/proc/<init pid>/root`, so its volumes and bind mounts are seen as the container
-//! sees them. A stopped container's layers are mounted as a detached overlay (no host mount):
-//! read-only for reads; for a write the container's lock is held so it cannot start while its
-//! upper dir is written. Paths under a stopped container's volume or bind mounts are refused
-//! (dockerd mounts them for the copy; berth does not mount volumes on the host).
+//! sees them. A stopped container's layers are mounted as a detached overlay (no host mount),
+//! with the binds of its `config.json` (volumes, `-v` binds) attached inside that detached tree
+//! as dockerd mounts them for the copy: read-only layers for reads; for a write the container's
+//! lock is held so it cannot start while its upper dir is written.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -99,24 +99,93 @@ fn live_pid(entry: &Entry) -> Option<i64> {
     None
 }
 
-/// Refuses a path at or under a volume/bind mount of a stopped container: its content is not in
-/// the layers.
-fn refuse_unmounted_volume(entry: &Entry, path: &str) -> Result<()> {
-    let clean = clean_abs(path);
-    for m in &entry.record.mounts {
-        if m.kind == MountKind::Tmpfs {
-            continue;
+/// Whether the cleaned absolute `path` is `dest` or below it.
+fn is_under(path: &str, dest: &str) -> bool {
+    dest == "/" || path == dest || path.starts_with(&format!("{dest}/"))
+}
+
+/// A bind mount of the bundle's `config.json` (volumes, `-v` binds, hosts/hostname/resolv.conf),
+/// as the runtime mounts it in the container's namespace.
+struct OciBind {
+    destination: String,
+    source: PathBuf,
+    read_only: bool,
+}
+
+fn oci_binds(bundle: &Path) -> Result<Vec<OciBind>> {
+    let spec_path = bundle.join("config.json");
+    let bytes = std::fs::read(&spec_path)
+        .map_err(|e| EngineError::io(format!("read {}", spec_path.display()), e))?;
+    let spec: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| EngineError::Internal(format!("parse {}: {e}", spec_path.display())))?;
+    let mounts = spec.get("mounts").and_then(|m| m.as_array());
+    Ok(mounts
+        .into_iter()
+        .flatten()
+        .filter(|m| m.get("type").and_then(|t| t.as_str()) == Some("bind"))
+        .filter_map(|m| {
+            let options: Vec<&str> = m
+                .get("options")
+                .and_then(|o| o.as_array())
+                .map(|o| o.iter().filter_map(|v| v.as_str()).collect())
+                .unwrap_or_default();
+            Some(OciBind {
+                destination: m.get("destination")?.as_str()?.to_string(),
+                source: PathBuf::from(m.get("source")?.as_str()?),
+                read_only: options.contains(&"ro"),
+            })
+        })
+        .collect())
+}
+
+/// A stopped container's layers with its bind mounts and volumes attached (all in one detached
+/// mount tree). Paths under a user mount that could not be attached (a volume on another
+/// filesystem type, a missing mount point) are refused, as are writes under read-only ones
+/// (dockerd: `mounted volume is marked read-only`).
+fn stopped_root(
+    bundle: &Path,
+    mounts: &[storage::MountRequest],
+    path: &str,
+    writable: bool,
+    stat_only: bool,
+) -> Result<ContainerRoot> {
+    let data = overlay_mount_data(bundle)?;
+    let root = ContainerRoot::mount_layers(&data, writable).map_err(|e| file_error(e, path, ""))?;
+    let mut attached = Vec::new();
+    let mut read_only = Vec::new();
+    for bind in oci_binds(bundle)? {
+        match root.attach_bind(&bind.source, &bind.destination) {
+            Ok(()) => {
+                let dest = clean_abs(&bind.destination);
+                if bind.read_only {
+                    read_only.push(dest.clone());
+                }
+                attached.push(dest);
+            }
+            Err(e) => tracing::debug!("cp: attach {}: {e}", bind.destination),
         }
+    }
+    // A stat is answered from the layers, so the docker CLI (which ignores stat errors) goes
+    // on to the copy and reports the clear error.
+    if stat_only {
+        return Ok(root);
+    }
+    let clean = clean_abs(path);
+    for m in mounts.iter().filter(|m| m.kind != MountKind::Tmpfs) {
         let dest = clean_abs(&m.destination);
-        let under = dest == "/" || clean == dest || clean.starts_with(&format!("{dest}/"));
-        if under {
+        if is_under(&clean, &dest) && !attached.contains(&dest) {
             return Err(EngineError::Conflict(format!(
-                "cannot copy {path}: the container is not running and {dest} is a mount point; \
-                 berth copies into and out of volumes only while the container runs"
+                "cannot copy {path}: the container is not running and its mount {dest} cannot \
+                 be reached without it"
             )));
         }
     }
-    Ok(())
+    if writable && read_only.iter().any(|dest| is_under(&clean, dest)) {
+        return Err(EngineError::InvalidArgument(
+            "mounted volume is marked read-only".to_string(),
+        ));
+    }
+    Ok(root)
 }
 
 /// Opens the container's root while its lock is held.
@@ -128,12 +197,8 @@ async fn open_root(
     stat_only: bool,
 ) -> Result<ContainerRoot> {
     let pid = live_pid(entry);
-    // A stat is answered from the layers (the mount point itself is there), so the docker CLI,
-    // which ignores stat errors, goes on to the copy and reports its clear error.
-    if pid.is_none() && !stat_only {
-        refuse_unmounted_volume(entry, path)?;
-    }
-    let path_owned = path.to_string();
+    let mounts = entry.record.mounts.clone();
+    let path = path.to_string();
     tokio::task::spawn_blocking(move || {
         if let Some(pid) = pid {
             match ContainerRoot::of_process(pid) {
@@ -142,8 +207,7 @@ async fn open_root(
                 Err(e) => tracing::debug!("cp: /proc/{pid}/root: {e}; using the layers"),
             }
         }
-        let data = overlay_mount_data(&bundle)?;
-        ContainerRoot::mount_layers(&data, writable).map_err(|e| file_error(e, &path_owned, ""))
+        stopped_root(&bundle, &mounts, &path, writable, stat_only)
     })
     .await
     .map_err(join_error)?

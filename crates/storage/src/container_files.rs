@@ -26,7 +26,7 @@ use std::path::Path;
 
 use errdefs::{ErrorKind, HasKind};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, ResolveFlags, Stat};
-use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags};
+use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags, MoveMountFlags, OpenTreeFlags};
 use serde::Serialize;
 
 pub use image::ExtractOptions;
@@ -134,6 +134,34 @@ impl ContainerRoot {
         let fd = rustix::mount::fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs)
             .map_err(|e| err("fsmount", e))?;
         Ok(ContainerRoot { fd })
+    }
+
+    /// Attaches a bind of the host path `source` at `destination` inside a detached root (from
+    /// [`ContainerRoot::mount_layers`]), as the runtime mounts a container's volumes and bind
+    /// mounts. The destination is resolved inside the root and must exist; the bind belongs to
+    /// the detached tree, so it is never visible on the host and goes away with the handle.
+    pub fn attach_bind(&self, source: &Path, destination: &str) -> Result<()> {
+        let parts = clean_components(destination.as_bytes());
+        let target = self
+            .open_in_root(&parts, OFlags::PATH)
+            .map_err(not_found_or("open mount point"))?;
+        let tree = rustix::mount::open_tree(
+            rustix::fs::CWD,
+            source,
+            OpenTreeFlags::OPEN_TREE_CLONE
+                | OpenTreeFlags::OPEN_TREE_CLOEXEC
+                | OpenTreeFlags::AT_RECURSIVE,
+        )
+        .map_err(|e| ContainerFileError::io(format!("clone {}", source.display()), e))?;
+        rustix::mount::move_mount(
+            &tree,
+            "",
+            &target,
+            "",
+            MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH,
+        )
+        .map_err(|e| ContainerFileError::io(format!("attach {destination}"), e))?;
+        Ok(())
     }
 
     /// A root on any directory (tests, and containers whose root is a plain directory).
@@ -840,6 +868,12 @@ mod tests {
         );
         let ro = ContainerRoot::mount_layers(&data, false).unwrap();
         assert_eq!(ro.stat("/etc/motd").unwrap().size, 3);
+        // A volume attached over /etc: its content replaces the layers' there.
+        let vol = d.path().join("vol");
+        std::fs::create_dir_all(&vol).unwrap();
+        std::fs::write(vol.join("motd"), "from the volume").unwrap();
+        ro.attach_bind(&vol, "/etc").unwrap();
+        assert_eq!(ro.stat("/etc/motd").unwrap().size, 15);
         assert!(matches!(
             ro.stat("/etc/gone"),
             Err(ContainerFileError::NotFound)
