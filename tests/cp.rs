@@ -426,6 +426,8 @@ fn paused_containers_volumes_and_new_directories() {
         "vol",
         "-v",
         "cpdata:/data",
+        "--tmpfs",
+        "/scratch",
         "busybox",
         "sleep",
         "300",
@@ -435,6 +437,11 @@ fn paused_containers_volumes_and_new_directories() {
     // Running: the volume is seen as the container sees it.
     expect_success(d.docker(&["cp", s(&src), "vol:/data/"]));
     assert_eq!(exec(&d, "vol", "cat /data/v.txt"), "in the volume");
+
+    // A tmpfs exists only in the container's namespace: reached through /proc/<pid>/root.
+    exec(&d, "vol", "echo live > /scratch/t");
+    let live = d.docker(&["cp", "vol:/scratch/t", "-"]);
+    assert!(live.status.success(), "{}", stderr(&live));
 
     // Paused: still reachable.
     expect_success(d.docker(&["pause", "vol"]));

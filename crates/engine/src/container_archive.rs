@@ -198,10 +198,11 @@ async fn open_root(
 ) -> Result<ContainerRoot> {
     let pid = live_pid(entry);
     let mounts = entry.record.mounts.clone();
+    let cgroup = entry.record.cgroups_path.clone();
     let path = path.to_string();
     tokio::task::spawn_blocking(move || {
         if let Some(pid) = pid {
-            match ContainerRoot::of_process(pid) {
+            match ContainerRoot::of_process(pid, Some(&cgroup)) {
                 Ok(root) => return Ok(root),
                 // The init has just exited: its record is updated soon; use the layers.
                 Err(e) => tracing::debug!("cp: /proc/{pid}/root: {e}; using the layers"),

@@ -99,15 +99,47 @@ pub struct ContainerRoot {
 }
 
 impl ContainerRoot {
-    /// The root of a running container, through its init's `/proc/<pid>/root`.
-    pub fn of_process(pid: i64) -> Result<ContainerRoot> {
-        let path = format!("/proc/{pid}/root");
-        let fd = rustix::fs::open(
-            path.as_str(),
+    /// The root of a running container, through its init's `/proc/<pid>/root`. With
+    /// `cgroup`, the process must be in that cgroup (read through the same `/proc/<pid>`
+    /// handle, so a pid reused by another process after the init exited is never taken).
+    pub fn of_process(pid: i64, cgroup: Option<&str>) -> Result<ContainerRoot> {
+        let dir = format!("/proc/{pid}");
+        let proc_dir = rustix::fs::open(
+            dir.as_str(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| ContainerFileError::io(format!("open {dir}"), e))?;
+        if let Some(cgroup) = cgroup.filter(|c| !c.is_empty()) {
+            let file = rustix::fs::openat(
+                &proc_dir,
+                "cgroup",
+                OFlags::RDONLY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| ContainerFileError::io(format!("open {dir}/cgroup"), e))?;
+            let mut text = String::new();
+            File::from(file)
+                .read_to_string(&mut text)
+                .map_err(|e| ContainerFileError::io(format!("read {dir}/cgroup"), e))?;
+            let member = text
+                .lines()
+                .filter_map(|l| l.splitn(3, ':').nth(2))
+                .any(|path| path == cgroup || path.starts_with(&format!("{cgroup}/")));
+            if !member {
+                return Err(ContainerFileError::io(
+                    dir.clone(),
+                    io::Error::other(format!("process is not in cgroup {cgroup}")),
+                ));
+            }
+        }
+        let fd = rustix::fs::openat(
+            &proc_dir,
+            "root",
             OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
             Mode::empty(),
         )
-        .map_err(|e| ContainerFileError::io(format!("open {path}"), e))?;
+        .map_err(|e| ContainerFileError::io(format!("open {dir}/root"), e))?;
         Ok(ContainerRoot { fd })
     }
 
