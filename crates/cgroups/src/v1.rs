@@ -69,9 +69,6 @@ impl CgroupManager for V1Manager {
 
     fn apply(&self, r: &Resources) -> Result<(), CgroupError> {
         if let Some(limit) = r.memory_limit.filter(|l| *l > 0) {
-            if let Some(f) = self.file("memory", "memory.limit_in_bytes") {
-                fsutil::write(&f, &limit.to_string())?;
-            }
             // Without an explicit swap setting, memory+swap equals the limit (no swap), so a
             // limit is a limit even on hosts with swap. Docker's client-side default
             // (MemorySwap = 2 x Memory) arrives here as an explicit value.
@@ -80,9 +77,24 @@ impl CgroupManager for V1Manager {
                 Some(s) if s >= limit => s,
                 _ => limit,
             };
-            if self.hierarchy_has("memory", "memory.memsw.limit_in_bytes") {
-                if let Some(f) = self.file("memory", "memory.memsw.limit_in_bytes") {
-                    fsutil::write(&f, &memsw.to_string())?;
+            let limit_file = self.file("memory", "memory.limit_in_bytes");
+            let memsw_file = self
+                .file("memory", "memory.memsw.limit_in_bytes")
+                .filter(|_| self.hierarchy_has("memory", "memory.memsw.limit_in_bytes"));
+            // The kernel refuses a memory limit above memory+swap and the reverse: raising
+            // both (an update from 32m to 64m) must write memsw first, lowering them the
+            // limit first (runc's order).
+            let raising = memsw == -1
+                || limit_file.as_deref().is_some_and(|f| {
+                    fsutil::read_u64(f).is_ok_and(|current| limit as u64 > current)
+                });
+            let mut writes = [(limit_file, limit), (memsw_file, memsw)];
+            if raising {
+                writes.reverse();
+            }
+            for (file, value) in writes {
+                if let Some(f) = file {
+                    fsutil::write(&f, &value.to_string())?;
                 }
             }
         }
