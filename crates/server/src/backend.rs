@@ -180,7 +180,8 @@ pub trait ContainerBackend: Send + Sync + 'static {
     ) -> impl Future<Output = BackendResult<String>> + Send {
         async { Err(not_implemented("exec")) }
     }
-    /// `POST /exec/{id}/start`: connects to the exec's stdio before the 101 is sent.
+    /// `POST /exec/{id}/start`: starts the exec, connected to its stdio unless detached. For an
+    /// attached start the router calls it once the 101 has been sent (after `exec_inspect`).
     fn exec_start(
         &self,
         _id: &str,

@@ -1,5 +1,7 @@
 //! Hijacked connections (`attach`): answer `101 UPGRADED`, then pipe raw bytes both ways.
 
+use std::future::Future;
+
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode};
@@ -15,17 +17,27 @@ use crate::error::ApiResult;
 /// Client→container: raw stdin; when the client half-closes, the write side toward the
 /// container is shut down (that closes stdin with `StdinOnce`). Container→client: stdcopy frames;
 /// when they end, the client connection is closed whatever the client is still sending.
-pub fn hijack(mut req: Request, io: Box<dyn AttachIo>) -> ApiResult<Response> {
+pub fn hijack(req: Request, io: Box<dyn AttachIo>) -> ApiResult<Response> {
+    hijack_then(req, std::future::ready(io))
+}
+
+/// Like [`hijack`], but `connect` (which obtains the container side, e.g. starts an exec) runs
+/// only once the 101 has been written, as dockerd hijacks before it starts an exec. Output then
+/// never travels together with the 101: docker-py reads the upgraded socket beneath its HTTP
+/// buffer, so bytes received along with the answer's head are lost to it. `connect` runs even
+/// when the upgrade fails, so the work it starts is not silently skipped.
+pub fn hijack_then<F>(mut req: Request, connect: F) -> ApiResult<Response>
+where
+    F: Future<Output = Box<dyn AttachIo>> + Send + 'static,
+{
     let on_upgrade = hyper::upgrade::on(&mut req);
     tokio::spawn(async move {
-        let upgraded = match on_upgrade.await {
-            Ok(u) => u,
-            Err(e) => {
-                tracing::debug!("attach upgrade failed: {e}");
-                return;
-            }
-        };
-        bridge(TokioIo::new(upgraded), io).await;
+        let upgraded = on_upgrade.await;
+        let io = connect.await;
+        match upgraded {
+            Ok(u) => bridge(TokioIo::new(u), io).await,
+            Err(e) => tracing::debug!("attach upgrade failed: {e}"),
+        }
     });
     let mut resp = Response::new(Body::empty());
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;

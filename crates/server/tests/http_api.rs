@@ -27,6 +27,8 @@ struct Fake {
     tagged: Mutex<Vec<(String, String, String)>>,
     attach_peer: Mutex<Option<UnixStream>>,
     url_imports: Mutex<Vec<(String, ImportOptions)>>,
+    /// When set, an exec start waits for this before it starts (and produces output).
+    exec_go: Mutex<Option<oneshot::Receiver<()>>>,
 }
 
 fn not_found(what: &str) -> errdefs::Error {
@@ -111,6 +113,42 @@ impl ContainerBackend for Fake {
         let (ours, theirs) = UnixStream::pair().unwrap();
         *self.attach_peer.lock().unwrap() = Some(theirs);
         Ok(Box::new(ours))
+    }
+    async fn exec_inspect(&self, id: &str) -> BackendResult<api::ExecInspect> {
+        if id == "missing" {
+            return Err(errdefs::Error::not_found(format!(
+                "No such exec instance: {id}"
+            )));
+        }
+        Ok(api::ExecInspect {
+            id: id.to_string(),
+            ..Default::default()
+        })
+    }
+    async fn exec_start(
+        &self,
+        id: &str,
+        _body: api::ExecStartBody,
+    ) -> BackendResult<server::backend::ExecStartOutcome> {
+        if id == "stopped" {
+            return Err(errdefs::Error::conflict(
+                "Container c is not running".to_string(),
+            ));
+        }
+        let go = self.exec_go.lock().unwrap().take();
+        if let Some(go) = go {
+            let _ = go.await;
+        }
+        let (mut ours, theirs) = UnixStream::pair().unwrap();
+        ours.write_all(&api::stdcopy::encode(
+            api::stdcopy::StdStream::Stdout,
+            b"out\n",
+        ))
+        .await
+        .unwrap();
+        Ok(server::backend::ExecStartOutcome::Attached(Box::new(
+            theirs,
+        )))
     }
     async fn logs(&self, _name: &str, _o: LogsOptions) -> BackendResult<ByteStream> {
         let frames = vec![Ok(bytes::Bytes::from(api::stdcopy::encode(
@@ -471,6 +509,87 @@ async fn attach_upgrades_and_bridges_both_ways() {
         .unwrap()
         .unwrap();
     assert_eq!(out, frame);
+}
+
+/// Sends an attached `POST /exec/{id}/start` and returns the connection.
+async fn start_exec(h: &Harness, id: &str) -> UnixStream {
+    let mut c = UnixStream::connect(&h.socket).await.unwrap();
+    let body = br#"{"Tty": false, "Detach": false}"#;
+    let head = format!("POST /v1.41/exec/{id}/start HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n", body.len());
+    c.write_all(head.as_bytes()).await.unwrap();
+    c.write_all(body).await.unwrap();
+    c
+}
+
+/// Reads up to the end of the response head; returns the head and any bytes after it.
+async fn read_head(c: &mut UnixStream) -> (String, Vec<u8>) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = c.read(&mut buf).await.unwrap();
+        assert!(n > 0, "connection closed in the head: {got:?}");
+        got.extend_from_slice(&buf[..n]);
+    }
+    let end = got.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let rest = got.split_off(end);
+    (String::from_utf8_lossy(&got).into_owned(), rest)
+}
+
+#[tokio::test]
+async fn exec_start_answers_101_before_the_exec_starts() {
+    let h = start().await;
+    let (go, wait) = oneshot::channel();
+    *h.fake.exec_go.lock().unwrap() = Some(wait);
+    let mut c = start_exec(&h, "e1").await;
+    // The exec cannot start (and write output) until `go`: the 101 must come first, alone,
+    // since docker-py loses whatever arrives together with it.
+    let (head, rest) = tokio::time::timeout(Duration::from_secs(5), read_head(&mut c))
+        .await
+        .expect("the 101 waited for the exec to start");
+    assert!(head.starts_with("HTTP/1.1 101 UPGRADED\r\n"), "{head}");
+    assert!(rest.is_empty(), "{rest:?}");
+    go.send(()).unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), c.read_to_end(&mut out))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        out,
+        api::stdcopy::encode(api::stdcopy::StdStream::Stdout, b"out\n")
+    );
+}
+
+#[tokio::test]
+async fn exec_start_errors_missing_as_404_and_later_ones_on_the_stream() {
+    let h = start().await;
+    let mut c = start_exec(&h, "missing").await;
+    let (head, mut rest) = read_head(&mut c).await;
+    assert_eq!(status(&head), "HTTP/1.1 404 Not Found", "{head}");
+    let length: usize = header(&head, "content-length").unwrap().parse().unwrap();
+    let mut buf = [0u8; 4096];
+    while rest.len() < length {
+        let n = c.read(&mut buf).await.unwrap();
+        assert!(n > 0, "connection closed in the body");
+        rest.extend_from_slice(&buf[..n]);
+    }
+    let message = String::from_utf8_lossy(&rest).into_owned();
+    assert!(
+        message.contains("No such exec instance: missing"),
+        "{message}"
+    );
+
+    let mut c = start_exec(&h, "stopped").await;
+    let (head, mut rest) = read_head(&mut c).await;
+    assert!(head.starts_with("HTTP/1.1 101 UPGRADED\r\n"), "{head}");
+    c.read_to_end(&mut rest).await.unwrap();
+    assert_eq!(
+        rest,
+        api::stdcopy::encode(
+            api::stdcopy::StdStream::Stdout,
+            b"Container c is not running\r\n"
+        )
+    );
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use tokio::io::AsyncWriteExt;
 
-use crate::backend::{ContainerBackend, ExecStartOutcome};
+use crate::backend::{AttachIo, ContainerBackend, ExecStartOutcome};
 use crate::error::ApiResult;
 use crate::json_body::parse_json;
 use crate::query::QueryParams;
@@ -57,18 +57,41 @@ async fn start<B: ContainerBackend>(
             .map_err(|e| crate::error::ApiError::invalid(format!("invalid JSON: {e}")))?
     };
     let req = Request::from_parts(parts, axum::body::Body::empty());
-    match b.exec_start(&id, start).await? {
-        ExecStartOutcome::Detached => Ok(empty(StatusCode::OK)),
-        ExecStartOutcome::Attached(io) => upgrade::hijack(req, io),
-        ExecStartOutcome::Failed(message) => {
-            let (mut ours, theirs) = tokio::io::duplex(4096);
-            tokio::spawn(async move {
-                let _ = ours.write_all(&message).await;
-                let _ = ours.shutdown().await;
-            });
-            upgrade::hijack(req, Box::new(theirs))
-        }
+    if start.detach {
+        return match b.exec_start(&id, start).await? {
+            ExecStartOutcome::Detached => Ok(empty(StatusCode::OK)),
+            ExecStartOutcome::Attached(io) => upgrade::hijack(req, io),
+            ExecStartOutcome::Failed(message) => upgrade::hijack(req, bytes_io(message)),
+        };
     }
+    // As dockerd: only a missing exec is an HTTP error; the process starts after the 101 and
+    // any later error is written on the stream (framed as stdout unless the exec has a TTY).
+    let tty = b.exec_inspect(&id).await?.process_config.tty;
+    upgrade::hijack_then(req, async move {
+        match b.exec_start(&id, start).await {
+            Ok(ExecStartOutcome::Attached(io)) => io,
+            Ok(ExecStartOutcome::Failed(message)) => bytes_io(message),
+            Ok(ExecStartOutcome::Detached) => bytes_io(Vec::new()),
+            Err(e) => {
+                let line = format!("{}\r\n", e.message);
+                bytes_io(if tty {
+                    line.into_bytes()
+                } else {
+                    api::stdcopy::encode(api::stdcopy::StdStream::Stdout, line.as_bytes())
+                })
+            }
+        }
+    })
+}
+
+/// A stream side that sends `bytes`, then ends.
+fn bytes_io(bytes: Vec<u8>) -> Box<dyn AttachIo> {
+    let (mut ours, theirs) = tokio::io::duplex(4096);
+    tokio::spawn(async move {
+        let _ = ours.write_all(&bytes).await;
+        let _ = ours.shutdown().await;
+    });
+    Box::new(theirs)
 }
 
 async fn resize<B: ContainerBackend>(
