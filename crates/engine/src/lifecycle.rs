@@ -160,7 +160,9 @@ impl Engine {
         Ok(pid)
     }
 
-    /// Records Exited with dockerd's 127/126/128 code and the message, then honours AutoRemove.
+    /// Records dockerd's 127/126/128 code and the message, then honours AutoRemove. As with
+    /// dockerd (whose state string is "created" while `StartedAt` is zero), a container that never
+    /// ran stays `created`, with no `FinishedAt`: clients filter on it (`status=created`).
     async fn record_start_failure(&self, h: &Arc<ContainerHandle>, message: &str) {
         let code = start_failure_exit_code(message);
         let auto_remove = {
@@ -168,13 +170,17 @@ impl Engine {
             entry.shim_ready = false;
             entry.created_pid = None;
             let st = &mut entry.record.state;
-            st.status = "exited".into();
+            if crate::human::parse_time(&st.started_at).is_some() {
+                st.status = "exited".into();
+                st.finished_at = now_rfc3339();
+            } else {
+                st.status = "created".into();
+            }
             st.running = false;
             st.restarting = false;
             st.pid = 0;
             st.exit_code = code;
             st.error = message.to_string();
-            st.finished_at = now_rfc3339();
             if let Err(e) = self.persist(&entry) {
                 tracing::warn!("save {}: {e}", h.id);
             }
