@@ -79,6 +79,11 @@ pub fn frame(entry: &LogEntry, timestamps: bool) -> Vec<u8> {
     }
 }
 
+/// The payload of one stdcopy frame (its 8-byte header dropped).
+fn unframe(mut frame: Vec<u8>) -> Vec<u8> {
+    frame.split_off(8.min(frame.len()))
+}
+
 /// Parses complete lines of `buf`; returns the entries and how many bytes were consumed.
 pub fn parse_lines(buf: &[u8]) -> (Vec<LogEntry>, usize) {
     let mut entries = Vec::new();
@@ -129,11 +134,18 @@ fn read_existing(
 impl Engine {
     pub async fn container_logs(&self, name: &str, opts: LogsOptions) -> Result<LogStream> {
         let h = self.inner.registry.resolve(name)?;
-        if !crate::log_config::readable(&h.entry.lock().await.record.host_config) {
-            return Err(EngineError::NotImplemented(
-                "configured logging driver does not support reading".into(),
-            ));
-        }
+        let tty = {
+            let entry = h.entry.lock().await;
+            if !crate::log_config::readable(&entry.record.host_config) {
+                return Err(EngineError::NotImplemented(
+                    "configured logging driver does not support reading".into(),
+                ));
+            }
+            entry.record.config.tty
+        };
+        // A TTY container's logs are its raw bytes, without stdcopy headers, as dockerd sends
+        // them (clients such as docker-py and the docker CLI demultiplex only without a TTY).
+        let shape = move |frame: Vec<u8>| if tty { unframe(frame) } else { frame };
         let dir = self.paths().container_dir(&h.id);
         let path = ContainerFiles(&dir).log(&h.id);
         let mut rx = h.status.subscribe();
@@ -149,7 +161,7 @@ impl Engine {
         let follow = opts.follow && !past_until && rx.borrow().running;
         tokio::spawn(async move {
             for f in first {
-                if tx.send(Bytes::from(f)).await.is_err() {
+                if tx.send(Bytes::from(shape(f))).await.is_err() {
                     return;
                 }
             }
@@ -175,7 +187,7 @@ impl Engine {
                         None => return,
                         Some(true) => {
                             if tx
-                                .send(Bytes::from(frame(e, opts.timestamps)))
+                                .send(Bytes::from(shape(frame(e, opts.timestamps))))
                                 .await
                                 .is_err()
                             {
@@ -274,6 +286,20 @@ mod tests {
         let (frames, _, past) = read_existing(&p, &until).unwrap();
         assert_eq!(frames.len(), 2);
         assert!(past);
+    }
+
+    #[test]
+    fn unframe_keeps_the_payload() {
+        let entry = LogEntry {
+            log: "tty\r\n".into(),
+            stream: "stdout".into(),
+            time: "2026-11-22T10:00:00.123456789Z".into(),
+        };
+        assert_eq!(unframe(frame(&entry, false)), b"tty\r\n");
+        assert_eq!(
+            unframe(frame(&entry, true)),
+            b"2026-11-22T10:00:00.123456789Z tty\r\n"
+        );
     }
 
     #[test]
