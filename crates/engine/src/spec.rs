@@ -189,7 +189,7 @@ fn spec_value(input: &SpecInput<'_>) -> Value {
             "env": input.env,
             "cwd": input.cwd,
             "capabilities": {"bounding": caps, "effective": caps, "permitted": caps},
-            "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1048576u64, "soft": 1048576u64}],
+            "rlimits": rlimits(hc),
             "noNewPrivileges": false
         },
         "root": {"path": files.rootfs(), "readonly": hc.readonly_rootfs},
@@ -208,6 +208,51 @@ fn spec_value(input: &SpecInput<'_>) -> Value {
         spec["linux"]["seccomp"] = seccomp_value(&caps);
     }
     spec
+}
+
+/// Resource names `HostConfig.Ulimits` may set (go-units' list); dockerd makes each
+/// `RLIMIT_<NAME>`.
+const ULIMIT_NAMES: &[&str] = &[
+    "core",
+    "cpu",
+    "data",
+    "fsize",
+    "locks",
+    "memlock",
+    "msgqueue",
+    "nice",
+    "nofile",
+    "nproc",
+    "rss",
+    "rtprio",
+    "rttime",
+    "sigpending",
+    "stack",
+];
+
+/// `process.rlimits`: the default open-file limit, overridden or extended by `HostConfig.Ulimits`
+/// (`{"Name":"nofile","Soft":1024,"Hard":2048}`); entries with another name are skipped.
+fn rlimits(hc: &HostConfig) -> Vec<Value> {
+    let mut limits = vec![("nofile".to_string(), 1_048_576i64, 1_048_576i64)];
+    for ulimit in hc.ulimits.iter().flatten() {
+        let name = ulimit
+            .get("Name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !ULIMIT_NAMES.contains(&name) {
+            continue;
+        }
+        let soft = ulimit.get("Soft").and_then(Value::as_i64).unwrap_or(0);
+        let hard = ulimit.get("Hard").and_then(Value::as_i64).unwrap_or(0);
+        limits.retain(|(n, _, _)| n != name);
+        limits.push((name.to_string(), soft, hard));
+    }
+    limits
+        .into_iter()
+        .map(|(name, soft, hard)| {
+            json!({"type": format!("RLIMIT_{}", name.to_uppercase()), "hard": hard, "soft": soft})
+        })
+        .collect()
 }
 
 fn shm_size(hc: &HostConfig) -> i64 {
@@ -258,6 +303,29 @@ pub fn resources(hc: &HostConfig) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ulimits_override_the_default_nofile_and_add_others() {
+        let hc = HostConfig {
+            ulimits: Some(vec![
+                json!({"Name": "nofile", "Soft": 321, "Hard": 322}),
+                json!({"Name": "nproc", "Soft": 50, "Hard": 60}),
+                json!({"Name": "bogus", "Soft": 1, "Hard": 1}),
+            ]),
+            ..Default::default()
+        };
+        assert_eq!(
+            rlimits(&hc),
+            vec![
+                json!({"type": "RLIMIT_NOFILE", "hard": 322, "soft": 321}),
+                json!({"type": "RLIMIT_NPROC", "hard": 60, "soft": 50}),
+            ]
+        );
+        assert_eq!(
+            rlimits(&HostConfig::default()),
+            vec![json!({"type": "RLIMIT_NOFILE", "hard": 1048576, "soft": 1048576})]
+        );
+    }
 
     fn input<'a>(dir: &'a Path, hc: &'a HostConfig) -> SpecInput<'a> {
         SpecInput {
