@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use api::{ExecCreateBody, ExecInspect, ExecProcessConfig, ExecStartBody};
 use serde_json::{json, Value};
@@ -35,6 +36,9 @@ pub struct ExecRecord {
     pub exit_code: Option<i64>,
     pub pid: i64,
 }
+
+/// How long a resize waits for its exec to start (dockerd's bound).
+const EXEC_START_WAIT: Duration = Duration::from_secs(10);
 
 /// Every exec instance of this daemon's lifetime, by id.
 #[derive(Default)]
@@ -221,10 +225,20 @@ impl Engine {
     }
 
     /// `POST /exec/{id}/resize`.
+    ///
+    /// As dockerd, waits (up to 10 s) for an exec that has not started yet: clients resize right
+    /// after the start's 101, and the process starts only after it.
     pub async fn resize_exec(&self, id: &str, height: u32, width: u32) -> Result<()> {
-        let r = self.execs().get(id)?;
-        if !r.running {
-            return Err(EngineError::Conflict(format!("Exec {id} is not running")));
+        let deadline = tokio::time::Instant::now() + EXEC_START_WAIT;
+        loop {
+            let r = self.execs().get(id)?;
+            if r.running {
+                break;
+            }
+            if r.exit_code.is_some() || tokio::time::Instant::now() >= deadline {
+                return Err(EngineError::Conflict(format!("Exec {id} is not running")));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
         crate::resize::resize_pty(&self.exec_socket(id), height, width).await
     }
