@@ -42,15 +42,6 @@ fn raw_tar(entries: &[(&str, tar::EntryType, &str, &[u8])]) -> Vec<u8> {
     out
 }
 
-fn no_mounts_under(dir: &Path) {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    assert!(
-        !info.contains(s(dir)),
-        "mounts left under {}:\n{info}",
-        dir.display()
-    );
-}
-
 #[test]
 fn host_to_running_container_and_back() {
     require_root!();
@@ -155,7 +146,7 @@ fn stopped_container_reads_layers_and_writes_its_upper_dir() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("f"), "f").unwrap();
     expect_success(d.docker(&["cp", s(&dir), "done:/opt"]));
-    no_mounts_under(d.scratch().parent().unwrap());
+    d.assert_no_host_mounts();
 
     // The image's layers are untouched: a fresh container still has no /opt.
     let fresh = d.docker(&["run", "--rm", "--pull", "never", "busybox", "ls", "/opt"]);
@@ -165,7 +156,7 @@ fn stopped_container_reads_layers_and_writes_its_upper_dir() {
     assert_eq!(std::fs::read(out.join("group")).unwrap(), b"root:x:0:\n");
     expect_success(d.docker(&["cp", "done:/opt/f", s(&out.join("f"))]));
     assert_eq!(std::fs::read(out.join("f")).unwrap(), b"f");
-    no_mounts_under(d.scratch().parent().unwrap());
+    d.assert_no_host_mounts();
 }
 
 #[test]
@@ -498,7 +489,7 @@ fn paused_containers_volumes_and_new_directories() {
     );
     expect_success(d.docker(&["cp", "vol:/x/y/z", s(&out.join("z"))]));
     assert_eq!(std::fs::read(out.join("z")).unwrap(), b"z\n");
-    no_mounts_under(d.scratch().parent().unwrap());
+    d.assert_no_host_mounts();
 
     // Created, not started: its init exists, so the volume is reachable already.
     expect_success(d.docker(&[

@@ -7,17 +7,6 @@ use std::os::unix::fs::PermissionsExt;
 
 use test_support::{expect_failure, expect_success, require_root, stderr, unix_now, Daemon};
 
-/// Fails if any mount under the daemon's data root is visible on the host.
-#[track_caller]
-fn assert_no_host_mounts(d: &Daemon) {
-    let root = d.data_root.to_string_lossy().into_owned();
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    let leaked: Vec<&str> = mountinfo.lines().filter(|l| l.contains(&root)).collect();
-    assert!(leaked.is_empty(), "mounts left on the host: {leaked:?}");
-}
-
-/// Now as Unix seconds (for `docker events --until`).
-
 #[test]
 fn named_volume_keeps_data_and_is_protected_while_used() {
     require_root!();
@@ -112,7 +101,7 @@ fn named_volume_keeps_data_and_is_protected_while_used() {
             "{expected} missing: {events}"
         );
     }
-    assert_no_host_mounts(&d);
+    d.assert_no_host_mounts();
 }
 
 #[test]
@@ -187,7 +176,7 @@ fn bind_mounts_read_write_and_read_only() {
         "true",
     ]));
     assert!(err.contains("Duplicate mount point: /m"), "{err}");
-    assert_no_host_mounts(&d);
+    d.assert_no_host_mounts();
 }
 
 #[test]
@@ -241,7 +230,7 @@ fn tmpfs_mounts_have_their_size() {
         "{}",
         stderr(&out)
     );
-    assert_no_host_mounts(&d);
+    d.assert_no_host_mounts();
 }
 
 fn volume_names(d: &Daemon) -> Vec<String> {
@@ -298,7 +287,7 @@ fn anonymous_volumes_go_with_rm_v_and_auto_remove() {
     assert!(pruned.contains("keep"), "{pruned}");
     assert!(pruned.contains("Total reclaimed space"), "{pruned}");
     assert!(volume_names(&d).is_empty());
-    assert_no_host_mounts(&d);
+    d.assert_no_host_mounts();
 }
 
 #[test]
@@ -397,7 +386,7 @@ fn image_volume_gets_the_image_content() {
         ])),
         "mine\n"
     );
-    assert_no_host_mounts(&d);
+    d.assert_no_host_mounts();
 }
 
 #[test]
@@ -438,7 +427,7 @@ fn mounts_survive_restart_of_container_and_daemon() {
     assert!(row.split_whitespace().nth(1) == Some("1"), "{df}");
     expect_success(d.docker(&["rm", "s1"]));
     expect_success(d.docker(&["volume", "rm", "sv"]));
-    assert_no_host_mounts(&d);
+    d.assert_no_host_mounts();
 }
 
 #[test]
@@ -482,7 +471,7 @@ fn volumes_from_shares_mounts() {
     );
     expect_success(d.docker(&["rm", "owner"]));
     expect_success(d.docker(&["volume", "rm", "shared"]));
-    assert_no_host_mounts(&d);
+    d.assert_no_host_mounts();
 }
 
 #[test]
@@ -609,5 +598,5 @@ fn local_driver_options_mount_tmpfs_and_bind_volumes() {
 
     let err = expect_failure(d.docker(&["volume", "create", "--opt", "o=size=1m", "half"]));
     assert!(err.contains("missing required option"), "{err}");
-    assert_no_host_mounts(&d);
+    d.assert_no_host_mounts();
 }

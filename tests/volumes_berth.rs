@@ -8,15 +8,6 @@ use test_support::{
     expect_success, output_within, require_root, stderr, stdout, write_scratch, Daemon,
 };
 
-/// Fails if any mount under the daemon's data root is visible on the host.
-#[track_caller]
-fn assert_no_host_mounts(d: &Daemon) {
-    let root = d.data_root.to_string_lossy().into_owned();
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    let leaked: Vec<&str> = mountinfo.lines().filter(|l| l.contains(&root)).collect();
-    assert!(leaked.is_empty(), "mounts left on the host: {leaked:?}");
-}
-
 /// Exit 1 (docker's code for daemon errors) and the stderr text.
 #[track_caller]
 fn expect_error(out: std::process::Output) -> String {
@@ -138,7 +129,7 @@ fn named_volume_lifecycle_with_berth() {
         "Error response from daemon: get nosuchvol: no such volume\n"
     );
     assert!(volume_names(&d).is_empty());
-    assert_no_host_mounts(&d);
+    d.assert_no_host_mounts();
 }
 
 #[test]
@@ -225,7 +216,7 @@ fn anonymous_volumes_rm_v_and_prune_with_berth() {
         "\"--all\" requires API version 1.42, but the Docker daemon API version is 1.41\n"
     );
     expect_success(d.berth(&["rm", "user"]));
-    assert_no_host_mounts(&d);
+    d.assert_no_host_mounts();
 }
 
 #[test]
@@ -382,5 +373,5 @@ fn mount_tmpfs_bind_and_volumes_from_with_berth() {
         stderr(&out)
     );
     expect_success(d.berth(&["rm", "src"]));
-    assert_no_host_mounts(&d);
+    d.assert_no_host_mounts();
 }

@@ -178,6 +178,17 @@ impl Daemon {
         format!("unix://{}", self.socket.display())
     }
 
+    /// Fails if anything is mounted on the host under this daemon's directories (data root,
+    /// exec root, scratch): every container mount must live in the container's own namespace.
+    #[track_caller]
+    pub fn assert_no_host_mounts(&self) {
+        let dir = self.scratch().parent().unwrap_or(&self.data_root);
+        let dir = dir.to_string_lossy().into_owned();
+        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+        let leaked: Vec<&str> = mountinfo.lines().filter(|l| l.contains(&dir)).collect();
+        assert!(leaked.is_empty(), "mounts left on the host: {leaked:?}");
+    }
+
     /// A scratch directory that is removed with the daemon.
     pub fn scratch(&self) -> &Path {
         self.dir.path()
