@@ -330,11 +330,17 @@ impl Engine {
             owner,
             no_overwrite_dir_non_dir: opts.no_overwrite_dir_non_dir,
         };
-        let reader = SyncIoBridge::new(StreamReader::new(body));
+        let mut reader = SyncIoBridge::new(StreamReader::new(body));
         let p = path.to_string();
         let result = tokio::task::spawn_blocking(move || {
-            let r = root.extract(&p, reader, extract);
+            let r = root.extract(&p, &mut reader, extract);
             drop(root); // the detached overlay (if any) is released before the lock
+            // The tar ends at its end-of-archive blocks, but the client may still be sending
+            // padding: answering before the body is read made the docker CLI fail with "error
+            // writing a body to connection" after a successful copy.
+            if r.is_ok() {
+                let _ = std::io::copy(&mut reader, &mut std::io::sink());
+            }
             r
         })
         .await
