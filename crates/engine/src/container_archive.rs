@@ -332,12 +332,12 @@ impl Engine {
         };
         let mut reader = SyncIoBridge::new(StreamReader::new(body));
         let p = path.to_string();
+        // After a successful extraction the rest of the body is read: the tar ends at its first
+        // end-of-archive block, and answering with bytes unread made the docker CLI fail with
+        // "error writing a body to connection" after the copy.
         let result = tokio::task::spawn_blocking(move || {
             let r = root.extract(&p, &mut reader, extract);
             drop(root); // the detached overlay (if any) is released before the lock
-            // The tar ends at its end-of-archive blocks, but the client may still be sending
-            // padding: answering before the body is read made the docker CLI fail with "error
-            // writing a body to connection" after a successful copy.
             if r.is_ok() {
                 let _ = std::io::copy(&mut reader, &mut std::io::sink());
             }
