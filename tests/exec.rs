@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use test_support::{eventually, expect_success, require_root, stderr, stdout, unix_now, Daemon};
+use test_support::{eventually, expect_success, require_root, stderr, stdout, Daemon};
 
 #[test]
 fn exec_exit_codes_env_cwd_user_and_detach() {
@@ -160,17 +160,7 @@ fn exec_errors_and_records() {
     assert!(v["ContainerID"].as_str().unwrap().len() == 64);
     let r = d.request("GET", "/v1.41/exec/nope/json", None).unwrap();
     assert_eq!(r.status, 404);
-    let ev = expect_success(d.docker(&[
-        "events",
-        "--since",
-        "0",
-        "--until",
-        &format!("{}", unix_now() + 1.0),
-        "--filter",
-        "container=rec",
-        "--format",
-        "{{.Action}}",
-    ]));
+    let ev = d.past_events(&["container=rec"], "{{.Action}}");
     for action in [
         "exec_create: sh -c exit 6",
         "exec_start: sh -c exit 6",

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use test_support::{eventually, expect_success, require_root, stderr, stdout, unix_now, Daemon};
+use test_support::{eventually, expect_success, require_root, stderr, stdout, Daemon};
 
 fn inspect(d: &Daemon, format: &str, name: &str) -> String {
     stdout(&d.docker(&["inspect", "-f", format, name]))
@@ -110,18 +110,7 @@ fn starting_unhealthy_then_healthy() {
     assert!(names_with_health(&d, "unhealthy").is_empty());
     assert!(names_with_health(&d, "none").is_empty());
 
-    let until = format!("{}", unix_now() + 1.0);
-    let events = stdout(&d.docker(&[
-        "events",
-        "--since",
-        "0",
-        "--until",
-        &until,
-        "--filter",
-        "container=probed",
-        "--format",
-        "{{.Action}}",
-    ]));
+    let events = d.past_events(&["container=probed"], "{{.Action}}");
     let unhealthy = events.find("health_status: unhealthy");
     let healthy = events.find("health_status: healthy");
     assert!(

@@ -188,29 +188,7 @@ fn docker_and_berth_import_from_a_url() {
         .trim(),
         format!("{id} Imported from {url} 1")
     );
-    let until_just_ahead = format!(
-        "{:.3}",
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs_f64()
-            + 1.0
-    );
-    let events = expect_success(d.docker(&[
-        "events",
-        "--since",
-        "0",
-        "--until",
-        // A timestamp just ahead: the docker CLI turns a duration like `0s` into whole seconds,
-        // which would leave out the events of the current second.
-        &until_just_ahead,
-        "--filter",
-        "type=image",
-        "--filter",
-        "event=import",
-        "--format",
-        "{{.Action}} {{.Actor.ID}}",
-    ]));
+    let events = d.past_events(&["type=image", "event=import"], "{{.Action}} {{.Actor.ID}}");
     assert!(events.contains(&format!("import {id}")), "{events}");
 
     // berth: the same download, with a message and a change.

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use test_support::{eventually, expect_success, require_root, stderr, stdout, unix_now, Daemon};
+use test_support::{eventually, expect_success, require_root, stderr, stdout, Daemon};
 
 fn inspect(d: &Daemon, format: &str, name: &str) -> String {
     stdout(&d.docker(&["inspect", "-f", format, name]))
@@ -46,18 +46,7 @@ fn on_failure_restarts_at_most_n_times() {
     assert_eq!(restart_count(&d, "flaky"), 2);
     assert_eq!(inspect(&d, "{{.State.Status}}", "flaky"), "exited");
     // Three runs: three `start` and three `die` events, no `restart` (dockerd emits none).
-    let until = format!("{}", unix_now() + 1.0);
-    let events = stdout(&d.docker(&[
-        "events",
-        "--since",
-        "0",
-        "--until",
-        &until,
-        "--filter",
-        "container=flaky",
-        "--format",
-        "{{.Action}}",
-    ]));
+    let events = d.past_events(&["container=flaky"], "{{.Action}}");
     let actions: Vec<&str> = events.lines().collect();
     assert_eq!(
         actions.iter().filter(|a| **a == "start").count(),

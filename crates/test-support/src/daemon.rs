@@ -189,6 +189,20 @@ impl Daemon {
         assert!(leaked.is_empty(), "mounts left on the host: {leaked:?}");
     }
 
+    /// `docker events` from the start up to a second ahead, with `--filter` values and a
+    /// `--format`. The bound is a timestamp, not a duration: the CLI rounds `--until 0s` down to
+    /// whole seconds, which would leave out the events of the current second.
+    #[track_caller]
+    pub fn past_events(&self, filters: &[&str], format: &str) -> String {
+        let until = format!("{:.3}", crate::unix_now() + 1.0);
+        let mut args = vec!["events", "--since", "0", "--until", &until];
+        for f in filters {
+            args.extend(["--filter", f]);
+        }
+        args.extend(["--format", format]);
+        crate::expect_success(self.docker(&args))
+    }
+
     /// A scratch directory that is removed with the daemon.
     pub fn scratch(&self) -> &Path {
         self.dir.path()
