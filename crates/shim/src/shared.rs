@@ -42,6 +42,10 @@ pub(crate) struct Shared {
     pub attach: AttachRegistry,
     /// The pty master of a TTY container (for resize).
     pub tty: Option<File>,
+    /// A slave handle of the pty held until the init is reaped: the master then reads EIO
+    /// only after everything the container wrote (a slave closed by the exiting process itself
+    /// could race its last output).
+    pub tty_peer: Mutex<Option<std::os::fd::OwnedFd>>,
     /// Write end of the container's stdin pipe (None without `--stdin` or once closed).
     pub stdin: Mutex<Option<File>>,
 }

@@ -65,6 +65,7 @@ fn serve(opts: ShimOptions, created: Created, exec: bool) -> i32 {
         stderr,
         stdin,
         tty,
+        tty_peer,
         listener,
     } = created;
     let pid = container.pid().as_raw();
@@ -93,6 +94,7 @@ fn serve(opts: ShimOptions, created: Created, exec: bool) -> i32 {
         changed: Condvar::new(),
         attach: AttachRegistry::new(tty.is_some()),
         tty,
+        tty_peer: Mutex::new(tty_peer),
         stdin: Mutex::new(stdin),
     });
 
@@ -167,6 +169,7 @@ struct Created {
     stderr: Option<File>,
     stdin: Option<File>,
     tty: Option<File>,
+    tty_peer: Option<OwnedFd>,
     listener: UnixListener,
 }
 
@@ -180,6 +183,7 @@ struct Streams {
     stderr: Option<File>,
     stdin: Option<File>,
     tty: Option<File>,
+    tty_peer: Option<OwnedFd>,
 }
 
 /// Pipes: stdout and stderr read by the shim, stdin fed by attach clients or /dev/null.
@@ -203,6 +207,7 @@ fn pipe_stdio(stdin: bool) -> Result<(InitStdio, Streams), String> {
         stderr: Some(File::from(err_r)),
         stdin: stdin_ours,
         tty: None,
+        tty_peer: None,
     };
     Ok((stdio, streams))
 }
@@ -240,11 +245,13 @@ fn finish_terminal(stdin: bool, socket: &OwnedFd) -> Result<Streams, String> {
     let master =
         File::from(runtime::receive_pty_master(socket).map_err(|e| format!("receiving pty: {e}"))?);
     let clone = |f: &File| f.try_clone().map_err(|e| format!("dup pty: {e}"));
+    let peer = sys::open_terminal_peer(master.as_fd()).map_err(|e| format!("pty peer: {e}"))?;
     Ok(Streams {
         stdout: clone(&master)?,
         stderr: None,
         stdin: if stdin { Some(clone(&master)?) } else { None },
         tty: Some(master),
+        tty_peer: Some(peer),
     })
 }
 
@@ -388,6 +395,7 @@ fn finish_create(
         stderr: streams.stderr,
         stdin: streams.stdin,
         tty: streams.tty,
+        tty_peer: streams.tty_peer,
         listener,
     })
 }
@@ -416,6 +424,8 @@ fn bind(socket: &Path) -> std::io::Result<UnixListener> {
 /// waiters, close streams, remove the cgroup, and exit the process.
 fn reap(shared: Arc<Shared>) {
     let (exit_code, signal) = wait_for_exit(&shared);
+    // From here on the pty's EOF is the last container-side slave handle closing.
+    lock(&shared.tty_peer).take();
     if shared.exec {
         finish_exec(&shared, exit_code, signal);
     } else {

@@ -13,4 +13,4 @@ pub use fork::{fork_single_threaded, thread_count, ForkError, Forked};
 pub use loopback::set_loopback_up;
 pub use seccomp::install_seccomp_filter;
 pub use signals::{ignore_signal, mark_fds_cloexec_from, reset_signal_default};
-pub use terminal::{set_controlling_terminal, set_window_size};
+pub use terminal::{open_terminal_peer, set_controlling_terminal, set_window_size};
