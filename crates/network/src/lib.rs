@@ -1,0 +1,29 @@
+//! Kernel side of berth's container networking: address management, Linux bridges, veth endpoints moved into
+//! container network namespaces, nftables NAT rules, a userland port proxy and the embedded DNS server
+//! (Docker's 127.0.0.11). The engine decides *what* to wire; this crate knows *how*.
+
+mod error;
+pub use error::NetworkError;
+
+pub use ipnet::Ipv4Net;
+
+pub mod ipam;
+pub use ipam::{overlaps, Ipam, Pool};
+
+mod netlink;
+mod netns;
+
+pub mod bridge;
+pub use bridge::{ensure_bridge, remove_link, BridgeSpec};
+
+pub mod endpoint;
+pub use endpoint::{connect_endpoint, random_mac, veth_name, EndpointSpec};
+
+pub mod firewall;
+pub use firewall::{Firewall, PortMapping, Protocol};
+
+pub mod port_proxy;
+pub use port_proxy::{allocate_host_port, PortProxy};
+
+pub mod dns;
+pub use dns::{DnsServer, NameLookup};

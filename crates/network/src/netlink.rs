@@ -1,0 +1,1 @@
+//! Netlink plumbing shared by bridge and endpoint code.

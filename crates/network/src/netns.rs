@@ -1,0 +1,1 @@
+//! Running code inside another process's network namespace.
