@@ -7,6 +7,7 @@ mod archive_oci;
 mod archive_save;
 mod archive_tar;
 mod atomic;
+mod build_commit;
 mod changes;
 mod commit;
 mod compression;
