@@ -30,7 +30,9 @@ impl FromStr for Protocol {
         match s.to_ascii_lowercase().as_str() {
             "tcp" => Ok(Protocol::Tcp),
             "udp" => Ok(Protocol::Udp),
-            other => Err(NetworkError::InvalidArgument(format!("invalid proto: {other}"))),
+            other => Err(NetworkError::InvalidArgument(format!(
+                "invalid proto: {other}"
+            ))),
         }
     }
 }
@@ -54,7 +56,9 @@ pub struct Firewall {
 
 impl Firewall {
     pub fn new(table: &str) -> Firewall {
-        Firewall { table: table.to_string() }
+        Firewall {
+            table: table.to_string(),
+        }
     }
     pub async fn ensure(&self) -> Result<(), NetworkError> {
         let _ = &self.table;

@@ -18,7 +18,11 @@ pub struct Pool {
 
 impl Pool {
     /// The gateway defaults to the first host address (x.x.x.1). Errors if the gateway or range lies outside the subnet.
-    pub fn new(subnet: Ipv4Net, gateway: Option<Ipv4Addr>, ip_range: Option<Ipv4Net>) -> Result<Pool, NetworkError> {
+    pub fn new(
+        subnet: Ipv4Net,
+        gateway: Option<Ipv4Addr>,
+        ip_range: Option<Ipv4Net>,
+    ) -> Result<Pool, NetworkError> {
         // Docker stores the subnet in canonical form (10.1.2.3/24 → 10.1.2.0/24).
         let subnet = subnet.trunc();
         if subnet.prefix_len() > 30 {
@@ -49,7 +53,12 @@ impl Pool {
             }
             None => None,
         };
-        Ok(Pool { subnet, gateway, ip_range, allocated: BTreeSet::new() })
+        Ok(Pool {
+            subnet,
+            gateway,
+            ip_range,
+            allocated: BTreeSet::new(),
+        })
     }
 
     /// Next free address (skips network, gateway, broadcast; inside ip_range if set).

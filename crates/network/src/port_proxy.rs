@@ -17,7 +17,10 @@ impl PortProxy {
 }
 
 /// A free host port for `-p 80` / `-P`.
-pub fn allocate_host_port(protocol: &Protocol, host_ip: Option<Ipv4Addr>) -> Result<u16, NetworkError> {
+pub fn allocate_host_port(
+    protocol: &Protocol,
+    host_ip: Option<Ipv4Addr>,
+) -> Result<u16, NetworkError> {
     let _ = (protocol, host_ip);
     Err(NetworkError::Internal("not built yet".into()))
 }
