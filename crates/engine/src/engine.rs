@@ -121,6 +121,7 @@ impl Engine {
                 volumes: Arc::new(volumes),
             }),
         };
+        crate::build::remove_build_leftovers(&engine.inner.config.data_root);
         engine.restore().await;
         Ok(engine)
     }

@@ -66,6 +66,12 @@ mod stop_signal;
 pub mod top;
 pub mod update;
 
+// Dockerfile builds (legacy builder): POST /build and its executor.
+pub mod build;
+mod build_context;
+mod build_executor;
+mod build_mount;
+
 // Restart policies and healthchecks.
 pub mod health;
 pub mod restart_policy;
