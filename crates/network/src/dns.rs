@@ -442,6 +442,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn tcp_clients_get_length_framed_answers() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (h, _) = handler("c1", None);
+        let server = tokio::spawn(serve_tcp(listener, Arc::new(h)));
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        // Two queries on one connection, as resolvers do.
+        for _ in 0..2 {
+            let q = query("web.", RecordType::A);
+            let mut framed = u16::try_from(q.len()).unwrap().to_be_bytes().to_vec();
+            framed.extend_from_slice(&q);
+            stream.write_all(&framed).await.unwrap();
+            let mut len = [0u8; 2];
+            stream.read_exact(&mut len).await.unwrap();
+            let mut answer = vec![0u8; usize::from(u16::from_be_bytes(len))];
+            stream.read_exact(&mut answer).await.unwrap();
+            let m = reply(answer);
+            assert_eq!(m.answers.len(), 1);
+            assert_eq!(m.answers[0].data, RData::A(A(Ipv4Addr::new(10, 5, 0, 7))));
+        }
+        server.abort();
+    }
+
+    #[tokio::test]
     async fn udp_forwarder_relays_to_a_loopback_upstream_and_skips_dead_ones() {
         let fake = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let fake_addr = fake.local_addr().unwrap();
