@@ -99,6 +99,8 @@ pub enum Command {
     Save(SaveArgs),
     /// Load an image from a tar archive or STDIN
     Load(LoadArgs),
+    /// Build an image from a Dockerfile
+    Build(BuildArgs),
     /// Create a new image from a container's changes
     Commit(CommitArgs),
     /// Show the history of an image
@@ -245,6 +247,8 @@ pub enum ImageCommand {
     Save(SaveArgs),
     Load(LoadArgs),
     History(HistoryArgs),
+    /// Build an image from a Dockerfile
+    Build(BuildArgs),
     /// Remove unused images
     Prune(ImagePruneArgs),
 }
@@ -812,6 +816,43 @@ pub struct SaveArgs {
     pub output: Option<std::path::PathBuf>,
     #[arg(required = true, value_name = "IMAGE")]
     pub images: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Name and optionally a tag in the 'name:tag' format
+    #[arg(short = 't', long = "tag", value_name = "NAME")]
+    pub tags: Vec<String>,
+    /// Name of the Dockerfile (Default is 'PATH/Dockerfile')
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<String>,
+    /// Set build-time variables
+    #[arg(long = "build-arg")]
+    pub build_args: Vec<String>,
+    /// Set metadata for an image
+    #[arg(long = "label")]
+    pub labels: Vec<String>,
+    /// Set the target build stage to build
+    #[arg(long = "target")]
+    pub target: Option<String>,
+    /// Do not use cache when building the image
+    #[arg(long = "no-cache")]
+    pub no_cache: bool,
+    /// Always attempt to pull a newer version of the image
+    #[arg(long = "pull")]
+    pub pull: bool,
+    /// Suppress the build output and print image ID on success
+    #[arg(short = 'q', long = "quiet")]
+    pub quiet: bool,
+    /// Remove intermediate containers after a successful build
+    #[arg(long = "rm", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", require_equals = true)]
+    pub rm: bool,
+    /// Always remove intermediate containers
+    #[arg(long = "force-rm")]
+    pub force_rm: bool,
+    /// The build context: a directory, or '-' for a Dockerfile or context tar on STDIN
+    #[arg(value_name = "PATH | URL | -")]
+    pub path: String,
 }
 
 #[derive(Debug, Args)]

@@ -137,6 +137,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<i32, CliError> {
         Command::Logout(a) => logout::run(ctx, a).await,
         Command::Save(a) => save::run(ctx, a).await,
         Command::Load(a) => load::run(ctx, a).await,
+        Command::Build(a) => build::run(ctx, a).await,
         Command::Commit(a) => commit::run(ctx, a).await,
         Command::History(a) => history::run(ctx, a).await,
         Command::System(c) => match c {
@@ -189,6 +190,7 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<i32, CliError> {
             ImageCommand::Push(a) => push::run(ctx, a).await,
             ImageCommand::Save(a) => save::run(ctx, a).await,
             ImageCommand::Load(a) => load::run(ctx, a).await,
+            ImageCommand::Build(a) => build::run(ctx, a).await,
             ImageCommand::History(a) => history::run(ctx, a).await,
             ImageCommand::Prune(a) => image_prune::run(ctx, a).await,
         },

@@ -5,6 +5,7 @@
 //! bidirectional streams for attach.
 
 mod archive;
+mod build;
 mod container_ops;
 mod containers;
 mod error;
@@ -21,6 +22,7 @@ mod transport;
 mod volumes;
 
 pub use archive::{ContainerPathStat, CopyToContainerOptions};
+pub use build::BuildOptions;
 pub use container_ops::{ContainerChange, PruneReport, TopResponse, UpdateConfig, UpdateResponse};
 pub use containers::{LogsOptions, WaitHandle};
 pub use error::ClientError;

@@ -2,6 +2,8 @@
 mod each;
 
 pub mod attach;
+pub mod build;
+pub mod build_context;
 pub mod commit;
 pub mod container_prune;
 pub mod cp;
