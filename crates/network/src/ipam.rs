@@ -157,3 +157,128 @@ impl Ipam {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use errdefs::{ErrorKind, HasKind};
+
+    fn net(s: &str) -> Ipv4Net {
+        s.parse().unwrap()
+    }
+
+    fn ip(s: &str) -> Ipv4Addr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn gateway_defaults_to_the_first_host_and_must_be_inside() {
+        let pool = Pool::new(net("10.1.2.3/24"), None, None).unwrap();
+        assert_eq!(pool.subnet, net("10.1.2.0/24"));
+        assert_eq!(pool.gateway, ip("10.1.2.1"));
+        assert_eq!(
+            Pool::new(net("10.1.2.0/24"), Some(ip("10.1.2.254")), None)
+                .unwrap()
+                .gateway,
+            ip("10.1.2.254")
+        );
+        for bad in ["10.1.3.1", "10.1.2.0", "10.1.2.255"] {
+            let err = Pool::new(net("10.1.2.0/24"), Some(ip(bad)), None).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{bad}");
+        }
+        assert!(Pool::new(net("10.1.2.0/24"), None, Some(net("10.1.3.0/28"))).is_err());
+        assert!(Pool::new(net("10.1.2.0/31"), None, None).is_err());
+    }
+
+    #[test]
+    fn allocate_skips_network_gateway_and_broadcast_until_exhausted() {
+        let mut pool = Pool::new(net("10.9.0.0/29"), None, None).unwrap();
+        let got: Vec<_> = (0..5).map(|_| pool.allocate().unwrap()).collect();
+        assert_eq!(
+            got,
+            ["10.9.0.2", "10.9.0.3", "10.9.0.4", "10.9.0.5", "10.9.0.6"].map(ip)
+        );
+        let err = pool.allocate().unwrap_err();
+        assert!(matches!(err, NetworkError::Exhausted(_)));
+        assert_eq!(err.kind(), ErrorKind::Conflict);
+        pool.release(ip("10.9.0.4"));
+        assert_eq!(pool.allocate().unwrap(), ip("10.9.0.4"));
+    }
+
+    #[test]
+    fn allocate_with_a_custom_gateway_uses_the_first_address() {
+        let mut pool = Pool::new(net("10.9.0.0/24"), Some(ip("10.9.0.254")), None).unwrap();
+        assert_eq!(pool.allocate().unwrap(), ip("10.9.0.1"));
+    }
+
+    #[test]
+    fn allocate_stays_inside_ip_range() {
+        let mut pool = Pool::new(net("10.9.0.0/24"), None, Some(net("10.9.0.128/30"))).unwrap();
+        let got: Vec<_> = (0..4).map(|_| pool.allocate().unwrap()).collect();
+        assert_eq!(
+            got,
+            ["10.9.0.128", "10.9.0.129", "10.9.0.130", "10.9.0.131"].map(ip)
+        );
+        assert!(pool.allocate().is_err());
+    }
+
+    #[test]
+    fn reserve_refuses_taken_and_foreign_addresses() {
+        let mut pool = Pool::new(net("10.9.0.0/24"), None, None).unwrap();
+        pool.reserve(ip("10.9.0.50")).unwrap();
+        let taken = pool.reserve(ip("10.9.0.50")).unwrap_err();
+        assert_eq!(taken.to_string(), "Address already in use");
+        assert_eq!(taken.kind(), ErrorKind::Conflict);
+        assert!(matches!(
+            pool.reserve(ip("10.9.0.1")),
+            Err(NetworkError::AddressInUse(_))
+        ));
+        assert_eq!(
+            pool.reserve(ip("10.8.0.5")).unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
+        // allocate does not hand out the reserved address.
+        for _ in 0..100 {
+            assert_ne!(pool.allocate().unwrap(), ip("10.9.0.50"));
+        }
+        pool.release(ip("10.9.0.50"));
+        pool.reserve(ip("10.9.0.50")).unwrap();
+    }
+
+    #[test]
+    fn pool_round_trips_through_json() {
+        let mut pool = Pool::new(net("10.9.0.0/24"), None, Some(net("10.9.0.0/25"))).unwrap();
+        pool.allocate().unwrap();
+        let text = serde_json::to_string(&pool).unwrap();
+        assert!(text.contains("\"10.9.0.0/24\""), "{text}");
+        assert_eq!(serde_json::from_str::<Pool>(&text).unwrap(), pool);
+    }
+
+    #[test]
+    fn overlap_is_symmetric_and_exact() {
+        assert!(overlaps(&net("10.0.0.0/8"), &net("10.5.0.0/16")));
+        assert!(overlaps(&net("10.5.0.0/16"), &net("10.0.0.0/8")));
+        assert!(overlaps(&net("10.5.0.0/24"), &net("10.5.0.0/24")));
+        assert!(!overlaps(&net("10.5.0.0/24"), &net("10.5.1.0/24")));
+    }
+
+    #[test]
+    fn next_subnet_skips_overlapping_ones() {
+        let ipam = Ipam::docker_defaults();
+        assert_eq!(ipam.next_subnet(&[]).unwrap(), net("172.17.0.0/16"));
+        let used = [net("172.17.0.0/16"), net("172.18.5.0/24")];
+        assert_eq!(ipam.next_subnet(&used).unwrap(), net("172.19.0.0/16"));
+        // A wide network in use covers several candidates.
+        assert_eq!(
+            ipam.next_subnet(&[net("172.16.0.0/12")]).unwrap(),
+            net("192.168.0.0/20")
+        );
+        let small = Ipam::new(vec![(net("10.10.0.0/23"), 24)]);
+        assert_eq!(
+            small.next_subnet(&[net("10.10.0.0/24")]).unwrap(),
+            net("10.10.1.0/24")
+        );
+        let err = small.next_subnet(&[net("10.10.0.0/23")]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Conflict);
+    }
+}
