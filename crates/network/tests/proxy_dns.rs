@@ -3,87 +3,20 @@
 mod common;
 
 use std::net::Ipv4Addr;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
 use network::{
-    allocate_host_port, connect_endpoint, ensure_bridge, random_mac, BridgeSpec, DnsServer,
-    EndpointSpec, Ipv4Net, NameLookup, NetworkError, PortMapping, PortProxy, Protocol,
+    allocate_host_port, DnsServer, NameLookup, NetworkError, PortMapping, PortProxy, Protocol,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A bridge with one sleeper attached at .2; everything is removed on drop.
-struct Wired {
-    sleeper: Sleeper,
-    container_ip: Ipv4Addr,
-    _veth: LinkGuard,
-    _bridge: LinkGuard,
-}
-
-async fn wired(offset: u8) -> Wired {
-    let sfx = suffix();
-    let bridge = format!("bnt{sfx}");
-    let bridge_guard = LinkGuard(bridge.clone());
-    let host_ifname = format!("vnt{sfx}");
-    let veth_guard = LinkGuard(host_ifname.clone());
-    let net = subnet(offset);
-    let gateway = host(&net, 1);
-    ensure_bridge(&BridgeSpec {
-        name: bridge.clone(),
-        gateway: Ipv4Net::new(gateway, 24).unwrap(),
-        mtu: None,
-    })
-    .await
-    .expect("ensure_bridge");
-    let sleeper = Sleeper::start();
-    let container_ip = host(&net, 2);
-    let spec = EndpointSpec {
-        bridge,
-        host_ifname,
-        container_ifname: "eth0".into(),
-        address: Ipv4Net::new(container_ip, 24).unwrap(),
-        gateway: Some(gateway),
-        mac: random_mac(container_ip),
-        mtu: None,
-    };
-    connect_endpoint(sleeper.pid(), &spec)
-        .await
-        .expect("connect_endpoint");
-    Wired {
-        sleeper,
-        container_ip,
-        _veth: veth_guard,
-        _bridge: bridge_guard,
-    }
-}
-
-/// A process started inside the sleeper's netns, killed on drop.
-struct InNetns(Child);
-
-impl Drop for InNetns {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn port_proxy_reaches_a_server_in_the_netns() {
     require_root();
     let w = wired(5).await;
-    let pid = w.sleeper.pid().to_string();
-    // A TCP echo server inside the netns.
-    let _server = InNetns(
-        Command::new("nsenter")
-            .args([
-                "-t", &pid, "-n", "busybox", "nc", "-ll", "-p", "8080", "-e", "cat",
-            ])
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("start nc"),
-    );
+    let _server = w.echo_server(8080);
 
     let port =
         allocate_host_port(&Protocol::Tcp, Some(Ipv4Addr::LOCALHOST)).expect("allocate port");
@@ -96,25 +29,9 @@ async fn port_proxy_reaches_a_server_in_the_netns() {
     };
     let proxy = PortProxy::start(&m).await.expect("start proxy");
 
-    // The server may not listen yet: retry the whole exchange until the deadline.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let attempt = async {
-            let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-            s.write_all(b"ping through the proxy\n").await?;
-            let mut got = vec![0u8; 23];
-            tokio::time::timeout(Duration::from_secs(2), s.read_exact(&mut got)).await??;
-            Ok::<_, Box<dyn std::error::Error>>(got)
-        };
-        match attempt.await {
-            Ok(got) => {
-                assert_eq!(got, b"ping through the proxy\n");
-                break;
-            }
-            Err(e) => assert!(Instant::now() < deadline, "no echo through the proxy: {e}"),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    echo_roundtrip(([127, 0, 0, 1], port).into())
+        .await
+        .expect("echo through the proxy");
 
     match PortProxy::start(&m).await {
         Err(e @ NetworkError::PortInUse(_)) => {

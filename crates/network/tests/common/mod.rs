@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use network::Ipv4Net;
+use network::{connect_endpoint, ensure_bridge, random_mac, BridgeSpec, EndpointSpec, Ipv4Net};
 
 /// True when the tests can create links and namespaces; otherwise they print a note and pass vacuously is NOT
 /// acceptable, so they fail loudly instead.
@@ -122,4 +122,104 @@ pub fn run(cmd: &str, args: &[&str]) -> std::process::Output {
 
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A bridge with one sleeper attached at .2; everything is removed on drop.
+pub struct Wired {
+    pub sleeper: Sleeper,
+    pub container_ip: Ipv4Addr,
+    pub gateway: Ipv4Addr,
+    pub bridge: String,
+    pub subnet: Ipv4Net,
+    _veth: LinkGuard,
+    _bridge: LinkGuard,
+}
+
+pub async fn wired(offset: u8) -> Wired {
+    let sfx = suffix();
+    let bridge = format!("bnt{sfx}");
+    let bridge_guard = LinkGuard(bridge.clone());
+    let host_ifname = format!("vnt{sfx}");
+    let veth_guard = LinkGuard(host_ifname.clone());
+    let net = subnet(offset);
+    let gateway = host(&net, 1);
+    ensure_bridge(&BridgeSpec {
+        name: bridge.clone(),
+        gateway: Ipv4Net::new(gateway, 24).unwrap(),
+        mtu: None,
+    })
+    .await
+    .expect("ensure_bridge");
+    let sleeper = Sleeper::start();
+    let container_ip = host(&net, 2);
+    let spec = EndpointSpec {
+        bridge: bridge.clone(),
+        host_ifname,
+        container_ifname: "eth0".into(),
+        address: Ipv4Net::new(container_ip, 24).unwrap(),
+        gateway: Some(gateway),
+        mac: random_mac(container_ip),
+        mtu: None,
+    };
+    connect_endpoint(sleeper.pid(), &spec)
+        .await
+        .expect("connect_endpoint");
+    Wired {
+        sleeper,
+        container_ip,
+        gateway,
+        bridge,
+        subnet: net,
+        _veth: veth_guard,
+        _bridge: bridge_guard,
+    }
+}
+
+/// A process started inside the sleeper's netns, killed on drop.
+pub struct InNetns(pub Child);
+
+impl Drop for InNetns {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Wired {
+    /// A busybox TCP echo server on `port` inside the netns (persistent: `nc -ll`).
+    pub fn echo_server(&self, port: u16) -> InNetns {
+        let pid = self.sleeper.pid().to_string();
+        let port = port.to_string();
+        InNetns(
+            Command::new("nsenter")
+                .args([
+                    "-t", &pid, "-n", "busybox", "nc", "-ll", "-p", &port, "-e", "cat",
+                ])
+                .stdin(Stdio::null())
+                .spawn()
+                .expect("start nc"),
+        )
+    }
+}
+
+/// Connects to `addr`, sends a line and expects it back; retried until a 20 s deadline (the server may still be
+/// starting). Err with the last failure when it never worked.
+pub async fn echo_roundtrip(addr: std::net::SocketAddr) -> Result<(), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let attempt = async {
+            let mut s = tokio::net::TcpStream::connect(addr).await?;
+            s.write_all(b"ping through\n").await?;
+            let mut got = vec![0u8; 13];
+            tokio::time::timeout(Duration::from_secs(2), s.read_exact(&mut got)).await??;
+            Ok::<_, Box<dyn std::error::Error>>(got)
+        };
+        match attempt.await {
+            Ok(got) if got == b"ping through\n" => return Ok(()),
+            Ok(got) => return Err(format!("wrong echo {got:?}")),
+            Err(e) if Instant::now() >= deadline => return Err(e.to_string()),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
 }
