@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use crate::Ipv4Net;
 use crate::NetworkError;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Protocol {
     Tcp,
     Udp,
