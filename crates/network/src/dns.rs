@@ -36,22 +36,34 @@ pub trait NameLookup: Send + Sync + 'static {
     fn lookup(&self, requester_id: &str, name: &str) -> Vec<Ipv4Addr>;
 }
 
+/// How a query reached us; it leaves the same way, so a TCP client (retrying a truncated UDP answer) gets the
+/// full answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Transport {
+    Udp,
+    Tcp,
+}
+
 /// Sends a query elsewhere and returns the raw answer; a trait so the query logic is testable without sockets.
 #[async_trait]
 pub(crate) trait Forwarder: Send + Sync + 'static {
-    async fn forward(&self, query: &[u8]) -> Option<Vec<u8>>;
+    async fn forward(&self, query: &[u8], transport: Transport) -> Option<Vec<u8>>;
 }
 
-/// Relays a query over UDP to each upstream in turn until one answers.
-pub(crate) struct UdpForwarder {
+/// Relays a query to each upstream server in turn until one answers.
+pub(crate) struct UpstreamForwarder {
     upstream: Vec<SocketAddr>,
 }
 
 #[async_trait]
-impl Forwarder for UdpForwarder {
-    async fn forward(&self, query: &[u8]) -> Option<Vec<u8>> {
+impl Forwarder for UpstreamForwarder {
+    async fn forward(&self, query: &[u8], transport: Transport) -> Option<Vec<u8>> {
         for server in &self.upstream {
-            match ask_upstream(*server, query).await {
+            let asked = match transport {
+                Transport::Udp => ask_upstream_udp(*server, query).await,
+                Transport::Tcp => ask_upstream_tcp(*server, query).await,
+            };
+            match asked {
                 Ok(answer) => return Some(answer),
                 Err(e) => tracing::debug!("dns upstream {server}: {e}"),
             }
@@ -60,7 +72,11 @@ impl Forwarder for UdpForwarder {
     }
 }
 
-async fn ask_upstream(server: SocketAddr, query: &[u8]) -> std::io::Result<Vec<u8>> {
+fn timed_out() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer")
+}
+
+async fn ask_upstream_udp(server: SocketAddr, query: &[u8]) -> std::io::Result<Vec<u8>> {
     let local: SocketAddr = match server {
         SocketAddr::V4(_) => SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
         SocketAddr::V6(_) => "[::]:0".parse().map_err(std::io::Error::other)?,
@@ -80,7 +96,37 @@ async fn ask_upstream(server: SocketAddr, query: &[u8]) -> std::io::Result<Vec<u
     };
     tokio::time::timeout(UPSTREAM_TIMEOUT, exchange)
         .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer"))?
+        .map_err(|_| timed_out())?
+}
+
+async fn ask_upstream_tcp(server: SocketAddr, query: &[u8]) -> std::io::Result<Vec<u8>> {
+    let exchange = async {
+        let mut stream = TcpStream::connect(server).await?;
+        write_framed(&mut stream, query).await?;
+        read_framed(&mut stream).await
+    };
+    tokio::time::timeout(UPSTREAM_TIMEOUT, exchange)
+        .await
+        .map_err(|_| timed_out())?
+}
+
+/// DNS over TCP: each message is preceded by its length as a big-endian u16.
+async fn write_framed(stream: &mut TcpStream, message: &[u8]) -> std::io::Result<()> {
+    let len = u16::try_from(message.len()).map_err(|_| {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, "DNS message too long")
+    })?;
+    let mut framed = Vec::with_capacity(message.len() + 2);
+    framed.extend_from_slice(&len.to_be_bytes());
+    framed.extend_from_slice(message);
+    stream.write_all(&framed).await
+}
+
+async fn read_framed(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut len = [0u8; 2];
+    stream.read_exact(&mut len).await?;
+    let mut message = vec![0u8; usize::from(u16::from_be_bytes(len))];
+    stream.read_exact(&mut message).await?;
+    Ok(message)
 }
 
 /// What to do with one query.
@@ -165,11 +211,11 @@ impl QueryHandler {
     }
 
     /// The answer to send back, or None to stay silent.
-    pub(crate) async fn answer(&self, query: &[u8]) -> Option<Vec<u8>> {
+    pub(crate) async fn answer(&self, query: &[u8], transport: Transport) -> Option<Vec<u8>> {
         match self.decide(query) {
             Decision::Reply(bytes) => Some(bytes),
             Decision::Drop => None,
-            Decision::Forward => match self.forwarder.forward(query).await {
+            Decision::Forward => match self.forwarder.forward(query, transport).await {
                 Some(answer) => Some(answer),
                 None => {
                     let id = query
@@ -238,7 +284,7 @@ impl DnsServer {
         let handler = Arc::new(QueryHandler {
             requester_id,
             lookup,
-            forwarder: Arc::new(UdpForwarder { upstream }),
+            forwarder: Arc::new(UpstreamForwarder { upstream }),
         });
         let tasks = vec![
             tokio::spawn(serve_udp(Arc::new(udp), handler.clone())),
@@ -268,7 +314,7 @@ async fn serve_udp(socket: Arc<UdpSocket>, handler: Arc<QueryHandler>) {
                 let (socket, handler) = (socket.clone(), handler.clone());
                 // Forwarded queries wait on upstreams; answer each on its own task so one slow name blocks nothing.
                 in_flight.spawn(async move {
-                    if let Some(answer) = handler.answer(&query).await {
+                    if let Some(answer) = handler.answer(&query, Transport::Udp).await {
                         let _ = socket.send_to(&answer, client).await;
                     }
                 });
@@ -292,27 +338,16 @@ async fn serve_tcp(listener: TcpListener, handler: Arc<QueryHandler>) {
     }
 }
 
-/// DNS over TCP: each message is preceded by its length as a big-endian u16.
 async fn serve_tcp_client(mut stream: TcpStream, handler: Arc<QueryHandler>) {
     loop {
-        let mut len = [0u8; 2];
-        match tokio::time::timeout(TCP_IDLE_TIMEOUT, stream.read_exact(&mut len)).await {
-            Ok(Ok(_)) => {}
+        let query = match tokio::time::timeout(TCP_IDLE_TIMEOUT, read_framed(&mut stream)).await {
+            Ok(Ok(query)) => query,
             _ => return,
-        }
-        let mut query = vec![0u8; usize::from(u16::from_be_bytes(len))];
-        if stream.read_exact(&mut query).await.is_err() {
-            return;
-        }
-        let Some(answer) = handler.answer(&query).await else {
+        };
+        let Some(answer) = handler.answer(&query, Transport::Tcp).await else {
             return;
         };
-        let Ok(answer_len) = u16::try_from(answer.len()) else {
-            return;
-        };
-        let mut framed = answer_len.to_be_bytes().to_vec();
-        framed.extend_from_slice(&answer);
-        if stream.write_all(&framed).await.is_err() {
+        if write_framed(&mut stream, &answer).await.is_err() {
             return;
         }
     }
@@ -343,7 +378,7 @@ mod tests {
     }
     #[async_trait]
     impl Forwarder for FakeUpstream {
-        async fn forward(&self, query: &[u8]) -> Option<Vec<u8>> {
+        async fn forward(&self, query: &[u8], _transport: Transport) -> Option<Vec<u8>> {
             self.seen.lock().unwrap().push(query.to_vec());
             self.answer.clone()
         }
@@ -376,7 +411,11 @@ mod tests {
     #[tokio::test]
     async fn known_name_answers_a_records() {
         let (h, upstream) = handler("c1", None);
-        let m = reply(h.answer(&query("db.", RecordType::A)).await.unwrap());
+        let m = reply(
+            h.answer(&query("db.", RecordType::A), Transport::Udp)
+                .await
+                .unwrap(),
+        );
         assert_eq!(m.metadata.id, 0x1234);
         assert_eq!(m.metadata.message_type, MessageType::Response);
         assert_eq!(m.metadata.response_code, ResponseCode::NoError);
@@ -396,7 +435,11 @@ mod tests {
     #[tokio::test]
     async fn known_name_aaaa_is_noerror_without_records() {
         let (h, upstream) = handler("c1", None);
-        let m = reply(h.answer(&query("web", RecordType::AAAA)).await.unwrap());
+        let m = reply(
+            h.answer(&query("web", RecordType::AAAA), Transport::Udp)
+                .await
+                .unwrap(),
+        );
         assert_eq!(m.metadata.response_code, ResponseCode::NoError);
         assert!(m.answers.is_empty());
         assert_eq!(m.queries.len(), 1);
@@ -413,7 +456,7 @@ mod tests {
         let (h, upstream) = handler("c1", Some(canned.clone()));
         let q = query("example.org.", RecordType::A);
         assert_eq!(h.decide(&q), Decision::Forward);
-        assert_eq!(h.answer(&q).await.unwrap(), canned);
+        assert_eq!(h.answer(&q, Transport::Udp).await.unwrap(), canned);
         assert_eq!(upstream.seen.lock().unwrap().as_slice(), [q]);
     }
 
@@ -426,7 +469,11 @@ mod tests {
     #[tokio::test]
     async fn no_upstream_answer_means_servfail() {
         let (h, _) = handler("c1", None);
-        let m = reply(h.answer(&query("nope.", RecordType::A)).await.unwrap());
+        let m = reply(
+            h.answer(&query("nope.", RecordType::A), Transport::Udp)
+                .await
+                .unwrap(),
+        );
         assert_eq!(m.metadata.response_code, ResponseCode::ServFail);
         assert_eq!(m.metadata.id, 0x1234);
         assert!(m.answers.is_empty());
@@ -435,10 +482,10 @@ mod tests {
     #[tokio::test]
     async fn garbage_gets_formerr_or_silence() {
         let (h, _) = handler("c1", None);
-        let m = reply(h.answer(&[0xab, 0xcd, 0xff]).await.unwrap());
+        let m = reply(h.answer(&[0xab, 0xcd, 0xff], Transport::Udp).await.unwrap());
         assert_eq!(m.metadata.id, 0xabcd);
         assert_eq!(m.metadata.response_code, ResponseCode::FormErr);
-        assert_eq!(h.answer(&[0x01]).await, None);
+        assert_eq!(h.answer(&[0x01], Transport::Tcp).await, None);
     }
 
     #[tokio::test]
@@ -466,7 +513,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn udp_forwarder_relays_to_a_loopback_upstream_and_skips_dead_ones() {
+    async fn forwarder_relays_over_udp_to_a_loopback_upstream_and_skips_dead_ones() {
         let fake = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let fake_addr = fake.local_addr().unwrap();
         tokio::spawn(async move {
@@ -479,18 +526,45 @@ mod tests {
         });
         // A dead upstream first: a bound socket that never answers (times out), then the live one.
         let dead = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        let forwarder = UdpForwarder {
+        let forwarder = UpstreamForwarder {
             upstream: vec![dead.local_addr().unwrap(), fake_addr],
         };
         let q = query("example.org.", RecordType::A);
-        let answer = forwarder.forward(&q).await.expect("an answer");
+        let answer = forwarder
+            .forward(&q, Transport::Udp)
+            .await
+            .expect("an answer");
         assert_eq!(answer[..2], q[..2]);
         assert_eq!(answer[2] & 0x80, 0x80);
-        assert!(UdpForwarder {
-            upstream: Vec::new()
-        }
-        .forward(&q)
-        .await
-        .is_none());
+        let nobody = UpstreamForwarder {
+            upstream: Vec::new(),
+        };
+        assert!(nobody.forward(&q, Transport::Udp).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn forwarder_relays_tcp_queries_over_tcp() {
+        let fake = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let fake_addr = fake.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = fake.accept().await {
+                if let Ok(mut q) = read_framed(&mut s).await {
+                    q[2] |= 0x80;
+                    let _ = write_framed(&mut s, &q).await;
+                }
+            }
+        });
+        let forwarder = UpstreamForwarder {
+            upstream: vec![fake_addr],
+        };
+        let q = query("example.org.", RecordType::A);
+        let answer = forwarder
+            .forward(&q, Transport::Tcp)
+            .await
+            .expect("an answer");
+        assert_eq!(answer[..2], q[..2]);
+        assert_eq!(answer[2] & 0x80, 0x80);
+        // Nothing listens on UDP there: the UDP path does not get this answer.
+        assert!(forwarder.forward(&q, Transport::Udp).await.is_none());
     }
 }
