@@ -79,7 +79,7 @@ fn build_args(raw: &[String]) -> BTreeMap<String, Option<String>> {
 fn labels(raw: &[String]) -> Result<BTreeMap<String, String>, CliError> {
     raw.iter()
         .map(|l| match l.split_once('=') {
-            Some((k, _)) if k.is_empty() => Err(CliError::message(format!(
+            Some(("", _)) => Err(CliError::message(format!(
                 "invalid argument {l:?} for \"--label\" flag"
             ))),
             Some((k, v)) => Ok((k.to_string(), v.to_string())),
