@@ -37,6 +37,7 @@ pub use client::RegistryClient;
 /// the daemon's callers of the registry client.
 pub use credentials::{registry_host, AuthConfig, CredentialsError};
 pub use error::{RegistryError, Result};
+pub use login::Challenge;
 pub use manifest::{Descriptor, Platform, ResolvedManifest};
 pub use settings::RegistryConfig;
 /// The hasher type `resume_blob_stream` takes.

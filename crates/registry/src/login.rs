@@ -123,7 +123,7 @@ async fn get(
 
 /// The parts of a `WWW-Authenticate` header that login needs.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Challenge {
+pub enum Challenge {
     Basic,
     Bearer {
         realm: String,
@@ -132,7 +132,8 @@ pub(crate) enum Challenge {
 }
 
 impl Challenge {
-    pub(crate) fn parse(header: &str) -> Challenge {
+    /// Never fails: anything that is not a Bearer challenge with a realm means Basic.
+    pub fn parse(header: &str) -> Challenge {
         let header = header.trim();
         let (scheme, params) = header.split_once(' ').unwrap_or((header, ""));
         if !scheme.eq_ignore_ascii_case("bearer") {
@@ -221,6 +222,17 @@ mod tests {
             Challenge::parse("Bearer service=x"),
             Challenge::Basic,
             "no realm"
+        );
+    }
+
+    #[test]
+    fn quoted_values_keep_commas_equals_quotes_and_backslashes() {
+        assert_eq!(
+            Challenge::parse(r#"Bearer realm="a\"b\\c,d=e",service=" x y ""#),
+            Challenge::Bearer {
+                realm: r#"a"b\c,d=e"#.into(),
+                service: Some(" x y ".into()),
+            }
         );
     }
 }
