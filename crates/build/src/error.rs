@@ -32,7 +32,6 @@ pub enum BuildError {
 }
 
 impl BuildError {
-    #[allow(dead_code)]
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> BuildError {
         BuildError::Io {
             context: context.into(),
