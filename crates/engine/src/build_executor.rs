@@ -129,12 +129,11 @@ fn same_step(candidate: &ImageConfig, parent: &ImageState, wanted: &ImageConfig)
             return false;
         }
     }
-    match (
-        candidate.extra.get("container_config"),
-        wanted.extra.get("container_config"),
-    ) {
-        (_, None) => true,
-        (a, b) => a == b,
+    match wanted.extra.get("container_config") {
+        Some(key) => candidate.extra.get("container_config") == Some(key),
+        // Without the step's text or dockerd's `container_config`, two different RUN steps
+        // would look alike: never a hit.
+        None => has_step_history(parent, wanted),
     }
 }
 
@@ -443,5 +442,8 @@ mod tests {
         let mut other_config = wanted;
         other_config.config.env = Some(vec!["A=b".into()]);
         assert!(!same_step(&stored, &parent(), &other_config));
+
+        // A step the builder did not describe is never taken from the cache.
+        assert!(!same_step(&stored, &parent(), &parent().config));
     }
 }

@@ -336,6 +336,19 @@ pub trait ImageBackend: Send + Sync + 'static {
     ) -> impl Future<Output = BackendResult<ImagePruneReport>> + Send {
         async { Err(not_implemented("image prune")) }
     }
+    /// `POST /build`: the context tar in `body`; dockerd's JSON stream (errors before it are
+    /// returned).
+    fn build(
+        &self,
+        _body: ByteStream,
+        _request: BuildRequest,
+    ) -> impl Future<Output = BackendResult<ProgressStream>> + Send {
+        async { Err(not_implemented("build")) }
+    }
+    /// `POST /build/prune`: `{"CachesDeleted":[…],"SpaceReclaimed":n}`.
+    fn prune_build_cache(&self) -> impl Future<Output = BackendResult<serde_json::Value>> + Send {
+        async { Err(not_implemented("build cache prune")) }
+    }
 }
 
 fn not_implemented(what: &str) -> errdefs::Error {
@@ -346,6 +359,7 @@ fn not_implemented(what: &str) -> errdefs::Error {
 }
 
 pub use api::ProgressMessage;
+pub use engine::build::BuildRequest;
 pub use engine::container_commit::CommitRequest;
 pub use engine::image_history::HistoryItem;
 pub use engine::image_prune::ImagePruneReport;

@@ -232,6 +232,16 @@ impl ImageBackend for Engine {
     ) -> BackendResult<crate::backend::ImagePruneReport> {
         Engine::prune_images(self, filters).await.map_err(e)
     }
+    async fn build(
+        &self,
+        body: ByteStream,
+        request: crate::backend::BuildRequest,
+    ) -> BackendResult<crate::backend::ProgressStream> {
+        self.build_image(body, request).await
+    }
+    async fn prune_build_cache(&self) -> BackendResult<serde_json::Value> {
+        Ok(Engine::prune_build_cache(self).await)
+    }
 }
 
 impl SystemBackend for Engine {

@@ -26,6 +26,7 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .merge(routes::containers::routes::<B>())
         .merge(routes::images::routes::<B>())
         .merge(routes::transfer::routes::<B>())
+        .merge(routes::build::routes::<B>())
         .merge(routes::observe::routes::<B>())
         .merge(routes::archive::routes::<B>())
         .merge(routes::exec::routes::<B>())

@@ -1,6 +1,7 @@
 //! One router module per API resource.
 
 pub mod archive;
+pub mod build;
 pub mod containers;
 pub mod disk_usage;
 pub mod events;
