@@ -149,7 +149,7 @@ fn key_values(instruction: &Instruction, keyword: &str) -> Result<Vec<(String, S
     if args.is_empty() {
         return Err(at_least_one(keyword));
     }
-    if args.len() % 3 != 0 {
+    if !args.len().is_multiple_of(3) {
         return Err(format!("Bad input to {keyword}, too many arguments"));
     }
     args.chunks(3)
@@ -324,6 +324,7 @@ impl Command {
                 Command::Maintainer(args[0].clone())
             }
             "RUN" => {
+                reject_heredoc(instruction)?;
                 let flags = Flags::parse(
                     &instruction.flags,
                     &[
@@ -353,31 +354,37 @@ impl Command {
                     shell_form: !instruction.json,
                 }
             }
-            "COPY" => Command::Copy(copy_spec(
-                instruction,
-                "COPY",
-                &[
-                    ("chown", FlagKind::Str),
-                    ("from", FlagKind::Str),
-                    ("chmod", FlagKind::Str),
-                    ("link", FlagKind::Bool),
-                    ("exclude", FlagKind::Strings),
-                    ("parents", FlagKind::Bool),
-                ],
-            )?),
-            "ADD" => Command::Add(copy_spec(
-                instruction,
-                "ADD",
-                &[
-                    ("chown", FlagKind::Str),
-                    ("chmod", FlagKind::Str),
-                    ("link", FlagKind::Bool),
-                    ("keep-git-dir", FlagKind::Bool),
-                    ("checksum", FlagKind::Str),
-                    ("unpack", FlagKind::Bool),
-                    ("exclude", FlagKind::Strings),
-                ],
-            )?),
+            "COPY" => Command::Copy({
+                reject_heredoc(instruction)?;
+                copy_spec(
+                    instruction,
+                    "COPY",
+                    &[
+                        ("chown", FlagKind::Str),
+                        ("from", FlagKind::Str),
+                        ("chmod", FlagKind::Str),
+                        ("link", FlagKind::Bool),
+                        ("exclude", FlagKind::Strings),
+                        ("parents", FlagKind::Bool),
+                    ],
+                )?
+            }),
+            "ADD" => Command::Add({
+                reject_heredoc(instruction)?;
+                copy_spec(
+                    instruction,
+                    "ADD",
+                    &[
+                        ("chown", FlagKind::Str),
+                        ("chmod", FlagKind::Str),
+                        ("link", FlagKind::Bool),
+                        ("keep-git-dir", FlagKind::Bool),
+                        ("checksum", FlagKind::Str),
+                        ("unpack", FlagKind::Bool),
+                        ("exclude", FlagKind::Strings),
+                    ],
+                )?
+            }),
             "WORKDIR" | "USER" | "STOPSIGNAL" => {
                 if args.len() != 1 {
                     return Err(exactly_one(&instruction.keyword));
@@ -449,6 +456,30 @@ impl Command {
             other => return Err(format!("unknown instruction: {other}")),
         })
     }
+}
+
+/// Heredocs (`RUN <<EOF`) need BuildKit; berth's legacy builder refuses them clearly instead of
+/// reading the document's lines as instructions.
+fn reject_heredoc(instruction: &Instruction) -> Result<(), String> {
+    if instruction.json {
+        return Ok(());
+    }
+    let line = instruction.args.join(" ");
+    let heredoc = crate::dockerfile::words(&line, '\\')
+        .into_iter()
+        .any(|word| {
+            let rest = word.trim_start_matches(|c: char| c.is_ascii_digit());
+            rest.strip_prefix("<<")
+                .map(|r| r.strip_prefix('-').unwrap_or(r).trim_start())
+                .is_some_and(|name| !name.is_empty() && !name.contains('<'))
+        });
+    if heredoc {
+        return Err(format!(
+            "heredocs ({} <<...) are not supported by the legacy builder",
+            instruction.keyword
+        ));
+    }
+    Ok(())
 }
 
 /// The ONBUILD line without its keyword (dockerd stores this text in the image's `OnBuild`).

@@ -24,3 +24,6 @@ pub use builder::{build, BuildOptions, BuildOutcome};
 pub use dockerfile::{parse_dockerfile, Dockerfile, Instruction, Stage};
 pub use error::BuildError;
 pub use executor::{BuildMessage, BuildOutput, Executor, ImageState, MountedImage, RunStep};
+
+#[cfg(test)]
+mod tests;

@@ -538,6 +538,10 @@ impl StageRun {
             stage.ensure_dir(&resolved, (0, 0))?;
             Some(stage)
         };
+        let mut config = config;
+        if let Some(last) = config.history.last_mut() {
+            last.empty_layer = stage.is_none();
+        }
         let result = ctx
             .exec
             .commit(
