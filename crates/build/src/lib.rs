@@ -16,7 +16,7 @@ mod go_duration;
 mod history_text;
 mod layer_stage;
 mod rooted_path;
-mod shell_lex;
+pub mod shell_lex;
 mod stage_plan;
 mod stage_run;
 
