@@ -117,7 +117,7 @@ mod tests {
         assert!(!r.build_args.contains_key("UNSET"));
         assert_eq!(r.labels.get("l1").map(String::as_str), Some("v1"));
         assert!(r.quiet && r.rm && !r.force_rm && !r.no_cache);
-        assert_eq!(parse("rm=0").unwrap().rm, false);
+        assert!(!parse("rm=0").unwrap().rm);
         assert_eq!(parse("").unwrap().dockerfile, "Dockerfile");
     }
 
