@@ -133,3 +133,8 @@ def frame(stream, payload):
     return bytes([stream, 0, 0, 0]) + len(payload).to_bytes(4, "big") + payload
 put("stream_framing", "frames", b"\x03" + frame(1, b"out\n") + frame(2, b"err\n") + frame(0, b""))
 put("stream_framing", "logs", b"\x40" + b'{"log":"hi\\n","stream":"stdout","time":"2026-11-22T10:00:00.000000001Z"}\n{"log":"x"')
+
+put("dockerfile_parse", "transcript", 'FROM busybox\nENV GREETING=hello\nCOPY app.txt /app/app.txt\nRUN echo "built with $GREETING" > /app/built.txt && cat /app/built.txt\nWORKDIR /app\nEXPOSE 8000\nLABEL org.example.kind=demo\nCMD ["cat", "/app/app.txt"]\n\0${GREETING:-x}')
+put("dockerfile_parse", "multistage", '# syntax=docker/dockerfile:1\n# escape=`\nARG V=1\nFROM --platform=linux/amd64 base:${V} AS build\nRUN echo a `\n  # comment\n\n  b\nCOPY --from=build --chown=app:app ["a", "b", "/c/"]\nFROM scratch\nENV a=b c="d e" legacy\nHEALTHCHECK --interval=5s --retries=3 CMD true\nONBUILD RUN x\nSHELL ["/bin/bash", "-c"]\n\0a${A:+"$WS"}\'q\'\\$A`x')
+put("dockerignore_patterns", "doc", "# comment\n*/temp*\n*/*/temp*\ntemp?\n**/*.go\n*.md\n!README*.md\nREADME-secret.md\n/abs\n./rel/../x\n\0somedir/temporary.txt\0a*[b-d]?\\*")
+put("dockerignore_patterns", "exceptions", "docs\n!docs/keep.txt\n**\n!src/**/x\n\0src/a/b/x\0src/*/x")
