@@ -50,6 +50,28 @@ pub struct Flags {
     /// Default log driver option `key=value` (repeatable), e.g. `max-size=10m`.
     #[arg(long = "log-opt")]
     pub log_opts: Vec<String>,
+    /// Linux bridge of the default `bridge` network (created when missing; default berth0).
+    #[arg(short = 'b', long)]
+    pub bridge: Option<String>,
+    /// Address and prefix of that bridge (default 172.17.0.1/16).
+    #[arg(long)]
+    pub bip: Option<String>,
+    /// Pool for the subnets of new networks, `base=10.10.0.0/16,size=24` (repeatable).
+    #[arg(long = "default-address-pool")]
+    pub default_address_pools: Vec<String>,
+    /// NAT and port-forwarding rules in nftables (default true).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub iptables: Option<bool>,
+    /// Enable IPv4 forwarding at startup (default true).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub ip_forward: Option<bool>,
+}
+
+/// daemon.json `default-address-pools` entry.
+#[derive(Debug, Default, Deserialize)]
+struct AddressPoolJson {
+    base: String,
+    size: u8,
 }
 
 /// The subset of daemon.json berthd understands.
@@ -72,6 +94,12 @@ struct DaemonJson {
     log_driver: Option<String>,
     #[serde(default)]
     log_opts: std::collections::BTreeMap<String, String>,
+    bridge: Option<String>,
+    bip: Option<String>,
+    #[serde(default)]
+    default_address_pools: Vec<AddressPoolJson>,
+    iptables: Option<bool>,
+    ip_forward: Option<bool>,
 }
 
 /// The effective settings.
@@ -85,6 +113,7 @@ pub struct Settings {
     pub cgroup_parent: String,
     pub registry: engine::RegistrySettings,
     pub log: engine::LogDefaults,
+    pub network: engine::NetworkConfig,
 }
 
 fn load_daemon_json(path: &Path) -> Result<DaemonJson> {
@@ -160,7 +189,24 @@ impl Flags {
                 .unwrap_or_else(|| engine::LogDefaults::default().driver),
             opts: log_opts,
         };
+        let pools: Vec<String> = if self.default_address_pools.is_empty() {
+            file.default_address_pools
+                .iter()
+                .map(|p| format!("base={},size={}", p.base, p.size))
+                .collect()
+        } else {
+            self.default_address_pools
+        };
+        let network = engine::network_config::from_flags(
+            self.bridge.or(file.bridge),
+            self.bip.as_deref().or(file.bip.as_deref()),
+            &pools,
+            self.iptables.or(file.iptables).unwrap_or(true),
+            self.ip_forward.or(file.ip_forward).unwrap_or(true),
+        )
+        .map_err(anyhow::Error::msg)?;
         Ok(Settings {
+            network,
             hosts,
             data_root,
             exec_root,
@@ -290,5 +336,42 @@ mod tests {
                 .settings()
                 .is_err()
         );
+    }
+
+    #[test]
+    fn network_flags_and_daemon_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("daemon.json");
+        std::fs::write(
+            &config,
+            r#"{"bridge":"fromfile","default-address-pools":[{"base":"10.20.0.0/16","size":24}],"iptables":false}"#,
+        )
+        .unwrap();
+        let s = Flags::parse_from([
+            "berthd",
+            "--config-file",
+            config.to_str().unwrap(),
+            "-b",
+            "bt1",
+            "--bip",
+            "10.9.8.1/24",
+            "--ip-forward=false",
+        ])
+        .settings()
+        .unwrap();
+        assert_eq!(s.network.bridge, "bt1");
+        assert_eq!(s.network.bip.to_string(), "10.9.8.1/24");
+        assert_eq!(s.network.default_address_pools.len(), 1);
+        assert!(!s.network.iptables);
+        assert!(!s.network.ip_forward);
+        let bad = Flags::parse_from([
+            "berthd",
+            "--config-file",
+            "/nonexistent/daemon.json",
+            "--bip",
+            "10.9.8.0/24",
+        ])
+        .settings();
+        assert!(bad.is_err());
     }
 }

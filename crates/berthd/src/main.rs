@@ -72,6 +72,7 @@ async fn run(settings: flags::Settings) -> Result<()> {
         shim_path: shim_path()?,
         registry: settings.registry.clone(),
         log: settings.log.clone(),
+        network: settings.network.clone(),
     })
     .await
     .context("open engine")?;

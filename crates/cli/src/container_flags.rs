@@ -79,6 +79,15 @@ pub struct ContainerFlags {
     /// Expose a port or a range of ports
     #[arg(long = "expose")]
     pub expose: Vec<String>,
+    /// Publish all exposed ports to random ports
+    #[arg(short = 'P', long = "publish-all")]
+    pub publish_all: bool,
+    /// IPv4 address (e.g., 172.30.100.104)
+    #[arg(long = "ip")]
+    pub ip: Option<String>,
+    /// Add network-scoped alias for the container
+    #[arg(long = "network-alias")]
+    pub network_alias: Vec<String>,
     /// Add a custom host-to-IP mapping (host:ip)
     #[arg(long = "add-host")]
     pub add_host: Vec<String>,
@@ -337,15 +346,17 @@ impl ContainerFlags {
             nano_cpus,
             pids_limit: self.pids_limit,
             init: if self.init { Some(true) } else { None },
+            publish_all_ports: self.publish_all,
             ..HostConfig::default()
         };
+        let networking_config = self.networking_config(&host_config.network_mode);
 
         Ok(CreateRequest {
             name: self.name.clone(),
             body: ContainerCreateBody {
                 config,
                 host_config,
-                ..ContainerCreateBody::default()
+                networking_config,
             },
         })
     }
@@ -355,6 +366,29 @@ impl ContainerFlags {
 pub const FLAG_ERROR_PREFIX: &str = "invalid argument ";
 
 impl ContainerFlags {
+    /// `--ip` and `--network-alias` go on the endpoint of the `--network` (docker's
+    /// `NetworkingConfig.EndpointsConfig`).
+    fn networking_config(&self, mode: &str) -> api::NetworkingConfig {
+        if self.ip.is_none() && self.network_alias.is_empty() {
+            return api::NetworkingConfig::default();
+        }
+        let endpoint = api::EndpointSettings {
+            ipam_config: self
+                .ip
+                .as_ref()
+                .map(|ip| serde_json::json!({ "IPv4Address": ip })),
+            aliases: if self.network_alias.is_empty() {
+                None
+            } else {
+                Some(self.network_alias.clone())
+            },
+            ..Default::default()
+        };
+        api::NetworkingConfig {
+            endpoints_config: Some([(mode.to_string(), endpoint)].into()),
+        }
+    }
+
     /// docker's `--health-*` / `--no-healthcheck` → `Config.Healthcheck` (`None`: the image's).
     fn healthcheck(&self) -> Result<Option<serde_json::Value>, String> {
         let duration = |value: &Option<String>, flag: &str| -> Result<i64, String> {

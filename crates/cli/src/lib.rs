@@ -30,7 +30,9 @@ pub mod volume_flag;
 use clap::Parser;
 use client::Client;
 
-use crate::args::{Cli, Command, ContainerCommand, ImageCommand, SystemCommand, VolumeCommand};
+use crate::args::{
+    Cli, Command, ContainerCommand, ImageCommand, NetworkCommand, SystemCommand, VolumeCommand,
+};
 pub use crate::error::CliError;
 
 /// The version printed by `berth --version` and `berth version`.
@@ -179,6 +181,15 @@ async fn dispatch(ctx: &Ctx, command: Command) -> Result<i32, CliError> {
             VolumeCommand::Ls(a) => volume_ls::run(ctx, a).await,
             VolumeCommand::Rm(a) => volume_rm::run(ctx, a).await,
             VolumeCommand::Prune(a) => volume_prune::run(ctx, a).await,
+        },
+        Command::Network(c) => match c {
+            NetworkCommand::Connect(a) => network_connect::connect(ctx, a).await,
+            NetworkCommand::Create(a) => network_create::run(ctx, a).await,
+            NetworkCommand::Disconnect(a) => network_connect::disconnect(ctx, a).await,
+            NetworkCommand::Inspect(a) => network_inspect::run(ctx, a).await,
+            NetworkCommand::Ls(a) => network_ls::run(ctx, a).await,
+            NetworkCommand::Prune(a) => network_prune::run(ctx, a).await,
+            NetworkCommand::Rm(a) => network_rm::run(ctx, a).await,
         },
         Command::Image(c) => match c {
             ImageCommand::Ls(a) => images::run(ctx, a).await,

@@ -15,6 +15,7 @@ mod hijack;
 mod host;
 mod image_transfer;
 mod images;
+mod networks;
 mod query;
 mod stream;
 mod system;

@@ -69,7 +69,7 @@ impl Engine {
         let ContainerCreateBody {
             mut config,
             mut host_config,
-            ..
+            networking_config,
         } = body;
         if config.image.is_empty() {
             return Err(EngineError::InvalidArgument(
@@ -98,6 +98,7 @@ impl Engine {
         crate::health::validate(&config)?;
         crate::log_config::apply_defaults(&mut host_config.log_config, &self.config().log);
         crate::log_config::shim_log_args(&host_config)?;
+        let network_plan = self.plan_networks(&host_config, &networking_config)?;
         let host_network = is_host_network(&host_config);
         if config.hostname.is_empty() {
             config.hostname = if host_network {
@@ -119,7 +120,10 @@ impl Engine {
             )
             .await
         {
-            Ok(resp) => Ok(resp),
+            Ok(resp) => {
+                self.join_networks(id, name, network_plan);
+                Ok(resp)
+            }
             Err(e) => {
                 self.discard_mounts(id, &prepared_mounts.created_anonymous)
                     .await;

@@ -23,6 +23,8 @@ pub struct EngineConfig {
     pub registry: RegistrySettings,
     /// Logging of containers whose `HostConfig.LogConfig.Type` is empty (dockerd's `log-driver`, `log-opts`).
     pub log: LogDefaults,
+    /// Bridges, address pools and firewall (berthd's `--bridge`, `--bip`, ...).
+    pub network: crate::network_config::NetworkConfig,
 }
 
 /// The daemon-wide default log driver and options from berthd's flags or daemon.json.
@@ -74,6 +76,8 @@ pub(crate) struct Inner {
     pub execs: crate::exec::ExecStore,
     /// Local volumes and the containers using them.
     pub volumes: Arc<crate::volumes::VolumeService>,
+    /// Networks, container endpoints, port proxies and DNS servers.
+    pub networks: Arc<crate::networks::NetworkService>,
 }
 
 /// The engine. Clones share state.
@@ -103,6 +107,11 @@ impl Engine {
             tokio::task::spawn_blocking(move || crate::volumes::VolumeService::open(&volumes_root))
                 .await
                 .map_err(|e| EngineError::Internal(e.to_string()))??;
+        let networks = Arc::new(crate::networks::NetworkService::open(
+            &config.data_root,
+            config.network.clone(),
+        )?);
+        networks.prepare_host().await?;
         let images = tokio::task::spawn_blocking(move || ImageStore::open(&data_root))
             .await
             .map_err(|e| EngineError::Internal(e.to_string()))??;
@@ -119,6 +128,7 @@ impl Engine {
                 ),
                 execs: Default::default(),
                 volumes: Arc::new(volumes),
+                networks,
             }),
         };
         crate::build::remove_build_leftovers(&engine.inner.config.data_root);

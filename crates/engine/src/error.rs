@@ -32,6 +32,9 @@ pub enum EngineError {
     /// `docker import <URL>` could not start its download; the message and kind dockerd gives.
     #[error(transparent)]
     UrlDownload(#[from] registry::url_download::UrlDownloadError),
+    /// A network operation (`/networks`, container endpoints).
+    #[error(transparent)]
+    Network(#[from] crate::network_error::NetworkOpError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -75,6 +78,7 @@ impl HasKind for EngineError {
             EngineError::Storage(e) => e.kind(),
             EngineError::Registry(e) => e.kind(),
             EngineError::UrlDownload(e) => e.kind(),
+            EngineError::Network(e) => e.kind(),
             EngineError::Io { .. } | EngineError::Internal(_) => ErrorKind::Internal,
         }
     }

@@ -66,6 +66,14 @@ mod stop_signal;
 pub mod top;
 pub mod update;
 
+// Networks: store, API, container endpoints, published ports, embedded DNS.
+pub mod network_attach;
+pub mod network_config;
+pub mod network_error;
+mod network_store;
+pub mod networks;
+pub mod port_spec;
+
 // Dockerfile builds (legacy builder): POST /build and its executor.
 pub mod build;
 mod build_context;
@@ -79,5 +87,6 @@ pub mod restart_policy;
 pub use engine::{Engine, EngineConfig, LogDefaults, RegistrySettings};
 pub use error::{EngineError, Result};
 pub use logs::LogStream;
+pub use network_config::NetworkConfig;
 pub use options::{AttachOptions, ImportOptions, ListOptions, LogsOptions};
 pub use pull::PullOptions;

@@ -88,6 +88,14 @@ impl Engine {
             }
         };
         let socket = self.paths().shim_socket(&h.id);
+        if let Err(e) = self.setup_network(&entry.record, pid).await {
+            // The created init must not linger: the next start creates a new one.
+            let _ = shim_client::kill(&socket, SIGKILL, true).await;
+            let msg = e.to_string();
+            drop(entry);
+            self.record_start_failure(&h, &msg).await;
+            return Err(e);
+        }
         let started = shim_client::start(&socket).await;
         entry.shim_ready = false;
         entry.created_pid = None;
@@ -115,12 +123,14 @@ impl Engine {
             }
             Ok(Err(msg)) => {
                 drop(entry);
+                self.teardown_network(&h.id).await;
                 self.record_start_failure(&h, &msg).await;
                 Err(EngineError::StartFailed(msg))
             }
             Err(e) => {
                 let msg = e.to_string();
                 drop(entry);
+                self.teardown_network(&h.id).await;
                 self.record_start_failure(&h, &msg).await;
                 Err(e)
             }
@@ -142,6 +152,7 @@ impl Engine {
         }
         let dir = self.paths().container_dir(&h.id);
         Self::recreate_bind_sources(&entry.record)?;
+        self.prepare_netns_join(&entry.record, &dir).await?;
         let _ = std::fs::remove_file(ContainerFiles(&dir).exit());
         let pid = spawn_shim(&ShimArgs {
             shim: &self.config().shim_path,
@@ -236,6 +247,7 @@ impl Engine {
     /// Records an exit (state, waiters, `die` event) and honours AutoRemove.
     pub(crate) async fn record_exit(&self, h: &Arc<ContainerHandle>, exit: ExitInfo) {
         let code = i64::from(exit.exit_code);
+        self.teardown_network(&h.id).await;
         let (auto_remove, restart) = {
             let mut entry = h.entry.lock().await;
             Self::close_health_monitor(&mut entry);
@@ -568,6 +580,7 @@ impl Engine {
             h.entry.lock().await.removing = false;
             return Err(EngineError::io(format!("remove container {}", h.id), e));
         }
+        self.leave_networks(&h.id).await;
         self.inner.registry.remove(&h.id);
         self.inner.execs.forget_container(&h.id);
         self.release_container_volumes(&record, volumes).await;

@@ -49,7 +49,9 @@ impl Engine {
     pub async fn inspect_container(&self, name: &str) -> Result<ContainerInspect> {
         let h = self.inner.registry.resolve(name)?;
         let record = h.entry.lock().await.record.clone();
-        Ok(self.inspect_record(record))
+        let mut out = self.inspect_record(record);
+        self.apply_network_inspect(&mut out);
+        Ok(out)
     }
 
     fn inspect_record(&self, r: ContainerRecord) -> ContainerInspect {
@@ -199,7 +201,9 @@ impl Engine {
                 })
             })
             .map(|(mounts, r)| {
+                let record = r.clone();
                 let mut s = summary(r, now);
+                self.apply_network_summary(&mut s, &record);
                 s.mounts = mounts;
                 s
             })
@@ -313,6 +317,7 @@ mod tests {
             shim_path: "/nonexistent/berth-shim".into(),
             registry: Default::default(),
             log: Default::default(),
+            network: Default::default(),
         })
         .await
         .unwrap()

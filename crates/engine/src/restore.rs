@@ -105,6 +105,7 @@ impl Engine {
                         self.init_health_monitor(&handle, &mut entry);
                     }
                 }
+                self.restore_network(&record).await;
                 self.spawn_monitor(handle)
             }
             Some("stopped") => {

@@ -397,6 +397,57 @@ pub trait VolumeBackend: Send + Sync + 'static {
     ) -> impl Future<Output = BackendResult<api::VolumePruneReport>> + Send;
 }
 
+/// Everything the networks router needs (defaults answer 501, for backends without networks).
+pub trait NetworkBackend: Send + Sync + 'static {
+    fn create_network(
+        &self,
+        _req: api::NetworkCreateRequest,
+    ) -> impl Future<Output = BackendResult<api::NetworkCreateResponse>> + Send {
+        async { Err(not_implemented("networks")) }
+    }
+    fn list_networks(
+        &self,
+        _filters: Filters,
+    ) -> impl Future<Output = BackendResult<Vec<api::NetworkResource>>> + Send {
+        async { Err(not_implemented("networks")) }
+    }
+    fn inspect_network(
+        &self,
+        _id: &str,
+    ) -> impl Future<Output = BackendResult<api::NetworkResource>> + Send {
+        async { Err(not_implemented("networks")) }
+    }
+    fn remove_network(&self, _id: &str) -> impl Future<Output = BackendResult<()>> + Send {
+        async { Err(not_implemented("networks")) }
+    }
+    fn connect_network(
+        &self,
+        _id: &str,
+        _req: api::NetworkConnectRequest,
+    ) -> impl Future<Output = BackendResult<()>> + Send {
+        async { Err(not_implemented("networks")) }
+    }
+    fn disconnect_network(
+        &self,
+        _id: &str,
+        _req: api::NetworkDisconnectRequest,
+    ) -> impl Future<Output = BackendResult<()>> + Send {
+        async { Err(not_implemented("networks")) }
+    }
+    fn prune_networks(
+        &self,
+        _filters: Filters,
+    ) -> impl Future<Output = BackendResult<api::NetworkPruneReport>> + Send {
+        async { Err(not_implemented("networks")) }
+    }
+}
+
 /// The whole daemon as the server sees it.
-pub trait Backend: ContainerBackend + ImageBackend + SystemBackend + VolumeBackend {}
-impl<T: ContainerBackend + ImageBackend + SystemBackend + VolumeBackend> Backend for T {}
+pub trait Backend:
+    ContainerBackend + ImageBackend + SystemBackend + VolumeBackend + NetworkBackend
+{
+}
+impl<T: ContainerBackend + ImageBackend + SystemBackend + VolumeBackend + NetworkBackend> Backend
+    for T
+{
+}

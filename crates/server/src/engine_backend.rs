@@ -11,7 +11,7 @@ use futures_util::future::BoxFuture;
 
 use crate::backend::{
     AttachIo, AttachOptions, BackendResult, ByteStream, ContainerBackend, ImageBackend,
-    ImportOptions, ListOptions, LogsOptions, SystemBackend, VolumeBackend,
+    ImportOptions, ListOptions, LogsOptions, NetworkBackend, SystemBackend, VolumeBackend,
 };
 
 fn e(err: engine::EngineError) -> errdefs::Error {
@@ -268,5 +268,40 @@ impl VolumeBackend for Engine {
     }
     async fn prune_volumes(&self, filters: Filters) -> BackendResult<api::VolumePruneReport> {
         Engine::prune_volumes(self, filters).await.map_err(e)
+    }
+}
+
+impl NetworkBackend for Engine {
+    async fn create_network(
+        &self,
+        req: api::NetworkCreateRequest,
+    ) -> BackendResult<api::NetworkCreateResponse> {
+        Engine::create_network(self, req).await.map_err(e)
+    }
+    async fn list_networks(&self, filters: Filters) -> BackendResult<Vec<api::NetworkResource>> {
+        Engine::list_networks(self, filters).await.map_err(e)
+    }
+    async fn inspect_network(&self, id: &str) -> BackendResult<api::NetworkResource> {
+        Engine::inspect_network(self, id).await.map_err(e)
+    }
+    async fn remove_network(&self, id: &str) -> BackendResult<()> {
+        Engine::remove_network(self, id).await.map_err(e)
+    }
+    async fn connect_network(
+        &self,
+        id: &str,
+        req: api::NetworkConnectRequest,
+    ) -> BackendResult<()> {
+        Engine::connect_network(self, id, req).await.map_err(e)
+    }
+    async fn disconnect_network(
+        &self,
+        id: &str,
+        req: api::NetworkDisconnectRequest,
+    ) -> BackendResult<()> {
+        Engine::disconnect_network(self, id, req).await.map_err(e)
+    }
+    async fn prune_networks(&self, filters: Filters) -> BackendResult<api::NetworkPruneReport> {
+        Engine::prune_networks(self, filters).await.map_err(e)
     }
 }

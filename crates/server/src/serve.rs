@@ -33,6 +33,7 @@ pub fn router<B: Backend>(backend: Arc<B>) -> Router {
         .merge(routes::events::routes::<B>())
         .merge(routes::disk_usage::routes::<B>())
         .merge(routes::volumes::routes::<B>())
+        .merge(routes::networks::routes::<B>())
         .fallback(|| async { ApiError::not_found("page not found") })
         .method_not_allowed_fallback(|| async { ApiError::not_found("page not found") })
         .with_state(backend)

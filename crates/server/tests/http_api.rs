@@ -246,6 +246,8 @@ impl SystemBackend for Fake {
 }
 
 /// Volumes: `v1` exists and is in use by container `c1`.
+impl server::backend::NetworkBackend for Fake {}
+
 impl VolumeBackend for Fake {
     async fn create_volume(&self, opts: api::VolumeCreateOptions) -> BackendResult<api::Volume> {
         Ok(api::Volume {

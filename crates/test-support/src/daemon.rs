@@ -69,6 +69,8 @@ pub struct Daemon {
     pub cgroup_parent: String,
     /// berthd arguments beyond the fixed ones (kept across restarts).
     extra_args: Vec<String>,
+    /// This daemon's default bridge, `--bip` and address pool (unique on the machine).
+    pub net: crate::net_slot::NetSlot,
     child: Option<Child>,
 }
 
@@ -112,6 +114,7 @@ impl Daemon {
             socket,
             cgroup_parent: format!("berth-test-{tag}"),
             extra_args: args.iter().map(|a| a.to_string()).collect(),
+            net: crate::net_slot::NetSlot::claim(),
             dir,
             child: None,
         };
@@ -133,6 +136,15 @@ impl Daemon {
             .arg(format!("unix://{}", self.socket.display()))
             .arg("--cgroup-parent")
             .arg(&self.cgroup_parent)
+            // Networking of its own: tests never share a bridge, subnet or nft table, and
+            // never change the host's sysctls.
+            .arg("--bridge")
+            .arg(self.net.bridge())
+            .arg("--bip")
+            .arg(self.net.bip())
+            .arg("--default-address-pool")
+            .arg(self.net.address_pool())
+            .arg("--ip-forward=false")
             .args(&self.extra_args)
             .env("BERTH_SHIM", bin_path("berth-shim"))
             .env("RUST_LOG", "debug")
@@ -309,6 +321,7 @@ impl Daemon {
         kill_processes_under(self.dir.path());
         remove_cgroups(&self.cgroup_parent);
         unmount_under(self.dir.path());
+        self.net.remove_host_state(Some(&self.data_root));
     }
 }
 

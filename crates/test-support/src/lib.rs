@@ -5,12 +5,14 @@ pub mod bins;
 pub mod busybox;
 pub mod daemon;
 pub mod http;
+pub mod net_slot;
 pub mod registry;
 
 pub use bins::bin_path;
 pub use busybox::busybox_rootfs_tar;
 pub use daemon::{eventually, output_within, write_scratch, Daemon, COMMAND_TIMEOUT};
 pub use http::Response;
+pub use net_slot::NetSlot;
 pub use registry::{Registry, TokenAuth};
 
 /// Skips the calling test (with a message) unless it runs as root: namespaces, cgroups and

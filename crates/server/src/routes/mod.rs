@@ -7,6 +7,7 @@ pub mod disk_usage;
 pub mod events;
 pub mod exec;
 pub mod images;
+pub mod networks;
 pub mod observe;
 pub mod system;
 pub mod transfer;
