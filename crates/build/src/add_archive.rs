@@ -1,7 +1,7 @@
-//! `ADD local.tar[.gz|.zst] /dest/`: a local file that is a tar archive (plain, gzip or zstd,
-//! detected by content as dockerd does) is extracted into the destination directory with the
-//! image crate's confined extractor (no `..` or symlink escapes), keeping the archive's owners.
-//! bzip2 and xz archives are recognised and refused with a clear error (no decoder in berth).
+//! `ADD local.tar[.gz|.bz2|.xz|.zst] /dest/`: a local file that is a tar archive (plain, gzip,
+//! bzip2, xz or zstd, detected by content as dockerd does) is extracted into the destination
+//! directory with the image crate's confined extractor (no `..` or symlink escapes), keeping the
+//! archive's owners. xz has no streaming reader here: it is decoded into an unnamed temp file.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -33,7 +33,7 @@ fn detect(magic: &[u8]) -> Compression {
     }
 }
 
-fn open_decompressed(path: &Path) -> io::Result<(Compression, Box<dyn Read>)> {
+fn open_decompressed(path: &Path, scratch: &Path) -> io::Result<(Compression, Box<dyn Read>)> {
     let mut file = File::open(path)?;
     let mut magic = [0u8; 6];
     let n = read_up_to(&mut file, &mut magic)?;
@@ -42,7 +42,18 @@ fn open_decompressed(path: &Path) -> io::Result<(Compression, Box<dyn Read>)> {
     let reader: Box<dyn Read> = match compression {
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file)?),
-        _ => Box::new(file),
+        Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(file)),
+        Compression::Xz => {
+            let mut decoded = tempfile::tempfile_in(scratch)?;
+            let mut input = io::BufReader::new(file);
+            if lzma_rs::xz_decompress(&mut input, &mut decoded).is_err() {
+                // Not a valid xz stream: no archive (the file is copied as it is).
+                return Ok((Compression::None, Box::new(io::empty())));
+            }
+            decoded.seek(SeekFrom::Start(0))?;
+            Box::new(decoded)
+        }
+        Compression::None => Box::new(file),
     };
     Ok((compression, reader))
 }
@@ -59,20 +70,9 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Whether the file at `path` is a tar archive ADD extracts (dockerd: its first header reads).
-pub fn is_archive(path: &Path) -> Result<bool, BuildError> {
-    let (compression, mut reader) = open_decompressed(path)
+pub fn is_archive(path: &Path, scratch: &Path) -> Result<bool, BuildError> {
+    let (_, mut reader) = open_decompressed(path, scratch)
         .map_err(|e| BuildError::io(format!("open {}", path.display()), e))?;
-    if matches!(compression, Compression::Bzip2 | Compression::Xz) {
-        return Err(BuildError::NotSupported(format!(
-            "ADD of a {} compressed archive is not supported by berth yet: {}",
-            if compression == Compression::Xz {
-                "xz"
-            } else {
-                "bzip2"
-            },
-            path.file_name().unwrap_or_default().to_string_lossy()
-        )));
-    }
     let mut header = [0u8; 512];
     match read_up_to(&mut reader, &mut header) {
         Ok(512) => {}
@@ -122,8 +122,8 @@ fn header_is_valid(header: &[u8; 512]) -> bool {
 }
 
 /// Extracts the archive into `dest` (an existing directory of the staging tree).
-pub fn extract(path: &Path, dest: &Path) -> Result<(), BuildError> {
-    let (_, reader) = open_decompressed(path)
+pub fn extract(path: &Path, dest: &Path, scratch: &Path) -> Result<(), BuildError> {
+    let (_, reader) = open_decompressed(path, scratch)
         .map_err(|e| BuildError::io(format!("open {}", path.display()), e))?;
     let dir =
         File::open(dest).map_err(|e| BuildError::io(format!("open {}", dest.display()), e))?;

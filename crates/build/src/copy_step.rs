@@ -196,13 +196,14 @@ fn stage_sources(
             stage.copy_dir(src_root, &info.path, &dest_resolved, owner, ignore)?;
             continue;
         }
-        if decompress && add_archive::is_archive(&src)? {
+        let scratch = stage.dir.parent().unwrap_or(&stage.dir);
+        if decompress && add_archive::is_archive(&src, scratch)? {
             let new_dirs = match owner {
                 Owner::Fixed(uid, gid) => (uid, gid),
                 Owner::Preserve => (0, 0),
             };
             stage.ensure_dir(&dest_resolved, new_dirs)?;
-            add_archive::extract(&src, &stage.dir.join(&dest_resolved))?;
+            add_archive::extract(&src, &stage.dir.join(&dest_resolved), scratch)?;
             continue;
         }
         let target = if ends_in_slash(dest) || stage.is_dir(&dest_resolved) {

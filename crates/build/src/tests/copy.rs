@@ -275,12 +275,22 @@ async fn add_extracts_local_tars() {
     std::io::Write::write_all(&mut gz, &tar_bytes).unwrap();
     fs::write(ctx.path().join("packed.tgz"), gz.finish().unwrap()).unwrap();
     fs::write(ctx.path().join("notatar.gz"), b"just text").unwrap();
-    let dockerfile = "FROM busybox\nADD plain.tar /plain\nADD packed.tgz /gz/\nADD notatar.gz /raw/\nCOPY plain.tar /copied/\n";
+    let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+    std::io::Write::write_all(&mut bz, &tar_bytes).unwrap();
+    fs::write(ctx.path().join("packed.tar.bz2"), bz.finish().unwrap()).unwrap();
+    let mut xz = Vec::new();
+    lzma_rs::xz_compress(&mut std::io::Cursor::new(&tar_bytes), &mut xz).unwrap();
+    fs::write(ctx.path().join("packed.txz"), xz).unwrap();
+    fs::write(ctx.path().join("fake.xz"), b"\xfd7zXZ\x00 not really").unwrap();
+    let dockerfile = "FROM busybox\nADD plain.tar /plain\nADD packed.tgz /gz/\nADD notatar.gz /raw/\nCOPY plain.tar /copied/\nADD packed.tar.bz2 /bz/\nADD packed.txz /xz/\nADD fake.xz /raw/\n";
     let outcome = run(&fake, ctx.path(), dockerfile, |_| {}).await;
     let tree = tree_of(&fake, &outcome);
     assert!(has(&tree, "/plain/inner/file.txt file 600"), "{tree:#?}");
     assert!(has(&tree, "/gz/inner/file.txt file 600"));
     assert!(has(&tree, "/raw/notatar.gz file"));
+    assert!(has(&tree, "/bz/inner/file.txt file 600"));
+    assert!(has(&tree, "/xz/inner/file.txt file 600"));
+    assert!(has(&tree, "/raw/fake.xz file"));
     // COPY never extracts.
     assert!(has(&tree, "/copied/plain.tar file"));
     if is_root() {
