@@ -1,9 +1,9 @@
 //! `.dockerignore` patterns (`dockerignore::DockerIgnore`: comments, `!` exceptions, `**`,
 //! cleaning, parent-directory matches) and Go's `filepath.Match` (`dockerignore::path_match`,
 //! also the COPY glob matcher). Input: `dockerignore text\0path\0glob`.
-//! Properties: no panic (and no exponential time on hostile globs); a path and its cleaned,
-//! slash-prefixed form are excluded alike; a file excluded by a pattern is excluded with
-//! every parent directory too unless an exception exists; a glob without metacharacters
+//! Properties: no panic (and no exponential time on hostile globs); a relative path and its
+//! cleaned form are excluded alike; without exceptions, whatever is below an excluded
+//! directory is excluded; a glob without metacharacters
 //! matches exactly itself.
 #![no_main]
 
@@ -18,7 +18,9 @@ fuzz_target!(|data: &[u8]| {
     let ignore = DockerIgnore::parse(fields[0]);
     let path = fields.get(1).copied().unwrap_or_default();
     let excluded = ignore.excludes(path);
-    assert_eq!(excluded, ignore.excludes(&format!("/{}", clean_path(path))));
+    if !path.starts_with('/') {
+        assert_eq!(excluded, ignore.excludes(&clean_path(path)));
+    }
     let _ = ignore.may_include_below(path);
     let has_exceptions = fields[0].lines().any(|l| l.trim_start().starts_with('!'));
     if !has_exceptions && !path.is_empty() {

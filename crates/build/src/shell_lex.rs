@@ -90,11 +90,16 @@ impl Words {
     }
 }
 
+/// How deeply `${a:-${b:-...}}` may nest: the lexer recurses per level, and a hostile
+/// Dockerfile must not exhaust a daemon thread's stack.
+const MAX_NESTING: usize = 64;
+
 struct Lexer<'a> {
     chars: Vec<char>,
     pos: usize,
     env: &'a Env,
     escape: char,
+    depth: usize,
 }
 
 impl<'a> Lexer<'a> {
@@ -104,6 +109,7 @@ impl<'a> Lexer<'a> {
             pos: 0,
             env,
             escape,
+            depth: 0,
         }
     }
 
@@ -281,7 +287,13 @@ impl<'a> Lexer<'a> {
         if !matches!(modifier, '+' | '-' | '?') {
             return Err(format!("unsupported modifier ({shown}) in substitution"));
         }
-        let word = match self.process(Some('}')) {
+        if self.depth >= MAX_NESTING {
+            return Err("syntax error: substitutions nested too deeply".into());
+        }
+        self.depth += 1;
+        let word = self.process(Some('}'));
+        self.depth -= 1;
+        let word = match word {
             Ok((word, _)) => word,
             Err(_) if self.peek().is_none() => return Err("syntax error: missing '}'".into()),
             Err(e) => return Err(e),
@@ -403,6 +415,15 @@ mod tests {
             expand_word("${PWD%x}", &env, '\\').unwrap_err(),
             "failed to process \"${PWD%x}\": unsupported modifier (%) in substitution"
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let env = env();
+        let deep = "${X:-".repeat(10_000) + &"}".repeat(10_000);
+        assert!(expand_word(&deep, &env, '\\').is_err());
+        let fine = "${X:-".repeat(10) + "ok" + &"}".repeat(10);
+        assert_eq!(expand_word(&fine, &env, '\\').unwrap(), "ok");
     }
 
     #[test]
