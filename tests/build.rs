@@ -445,4 +445,26 @@ fn quiet_build_prints_only_the_id() {
     let inspected = expect_success(d.docker(&["image", "inspect", "-f", "{{.Id}}", "quiet:1"]));
     assert_eq!(id, inspected);
     assert!(!id.contains("noisy"));
+
+    // `-f` outside the context: the docker CLI appends it to the context tar under a private
+    // name, and its archive then ends right after that file (no end-of-archive blocks).
+    let outside = d.scratch().join("outside.Dockerfile");
+    std::fs::write(&outside, "FROM busybox\nCOPY data.txt /data.txt\n").unwrap();
+    let dir = context(&d, "with-data", &[("data.txt", b"data\n")]);
+    let out = docker_build(
+        &d,
+        &[
+            "-q",
+            "-f",
+            path_str(&outside),
+            "-t",
+            "outside",
+            path_str(&dir),
+        ],
+    );
+    expect_success(&out);
+    assert_eq!(
+        expect_success(d.docker(&["run", "--rm", "outside", "cat", "/data.txt"])),
+        "data\n"
+    );
 }

@@ -1,9 +1,9 @@
-//! The build context of `POST /build`: the request body (a tar, plain or gzip-compressed) is
+//! The build context of `POST /build`: the request body (a tar: plain, gzip, bzip2 or xz) is
 //! unpacked into a private temp dir under `<data-root>/build/` with the image crate's confined
 //! extractor, so an entry like `../escape` or a symlink in the archive never writes outside it.
 //! The Dockerfile is then read from inside that dir, resolved in it (`RESOLVE_IN_ROOT`).
 
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
@@ -60,7 +60,8 @@ pub(crate) fn temp_dir(data_root: &Path, prefix: &str) -> Result<tempfile::TempD
 
 /// Unpacks the context tar read from `body` (blocking) into `dir`.
 pub(crate) fn unpack_context(body: impl Read, dir: &Path) -> Result<(), ContextError> {
-    let reader = decompressed(body)?;
+    let spool_dir = dir.parent().unwrap_or(dir);
+    let reader = EndPadded::new(decompressed(body, spool_dir)?);
     let handle = std::fs::File::open(dir).map_err(io_err(format!("open {}", dir.display())))?;
     image::extract_archive_at(handle.as_fd(), reader, image::ExtractOptions::default()).map_err(
         |e| ContextError::BadArchive(format!("failed to unpack the build context: {e}")),
@@ -68,32 +69,80 @@ pub(crate) fn unpack_context(body: impl Read, dir: &Path) -> Result<(), ContextE
     Ok(())
 }
 
-/// The reader of the uncompressed tar: gzip is decompressed, a plain tar passes; bzip2, xz and
-/// zstd contexts are refused with a clear message.
-fn decompressed<'a>(mut body: impl Read + 'a) -> Result<Box<dyn Read + 'a>, ContextError> {
+/// The reader of the uncompressed tar: gzip and bzip2 are decompressed as they stream, xz into
+/// an unnamed temp file in `spool_dir` first (lzma-rs has no streaming reader), a plain tar
+/// passes; zstd is refused with a clear message (dockerd's legacy builder reads the same three).
+fn decompressed<'a>(
+    mut body: impl Read + 'a,
+    spool_dir: &Path,
+) -> Result<Box<dyn Read + 'a>, ContextError> {
     let mut magic = Vec::with_capacity(6);
     (&mut body)
         .take(6)
         .read_to_end(&mut magic)
         .map_err(io_err("read build context"))?;
     let head = std::io::Cursor::new(magic.clone()).chain(body);
-    let refuse = |what: &str| {
-        Err(ContextError::BadArchive(format!(
-            "unsupported build context compression: {what}"
-        )))
-    };
     if magic.starts_with(&[0x1f, 0x8b]) {
         Ok(Box::new(flate2::read::MultiGzDecoder::new(
             std::io::BufReader::new(head),
         )))
     } else if magic.starts_with(b"BZh") {
-        refuse("bzip2")
+        Ok(Box::new(bzip2::read::MultiBzDecoder::new(head)))
     } else if magic.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
-        refuse("xz")
+        let mut spool = tempfile::tempfile_in(spool_dir).map_err(io_err("create xz spool"))?;
+        lzma_rs::xz_decompress(&mut std::io::BufReader::new(head), &mut spool).map_err(|e| {
+            ContextError::BadArchive(format!("failed to decompress the build context: {e}"))
+        })?;
+        spool
+            .seek(std::io::SeekFrom::Start(0))
+            .map_err(io_err("rewind xz spool"))?;
+        Ok(Box::new(std::io::BufReader::new(spool)))
     } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        refuse("zstd")
+        Err(ContextError::BadArchive(
+            "unsupported build context compression: zstd".to_string(),
+        ))
     } else {
         Ok(Box::new(head))
+    }
+}
+
+/// A tar stream completed to whole blocks plus the end-of-archive marker. The docker CLI's
+/// context with a Dockerfile from outside the context (`-f /elsewhere/Dockerfile`, added by its
+/// tar rewriter) ends right after that file's bytes, without padding or the two zero blocks;
+/// dockerd reads it, so berth must too.
+struct EndPadded<R> {
+    inner: R,
+    read: u64,
+    /// Zero bytes still to give after the inner stream ended (`None` before it ends).
+    padding: Option<u64>,
+}
+
+impl<R: Read> EndPadded<R> {
+    fn new(inner: R) -> Self {
+        EndPadded {
+            inner,
+            read: 0,
+            padding: None,
+        }
+    }
+}
+
+impl<R: Read> Read for EndPadded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.padding.is_none() {
+            let n = self.inner.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                self.read += n as u64;
+                return Ok(n);
+            }
+            let to_block = (512 - self.read % 512) % 512;
+            self.padding = Some(to_block + 1024);
+        }
+        let left = self.padding.unwrap_or(0);
+        let n = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        buf[..n].fill(0);
+        self.padding = Some(left - n as u64);
+        Ok(n)
     }
 }
 
@@ -206,12 +255,43 @@ mod tests {
     }
 
     #[test]
-    fn refuses_unsupported_compression() {
+    fn reads_a_context_cut_right_after_its_last_file() {
         let d = tempfile::tempdir().unwrap();
-        let err = unpack_context(&b"BZh91AY&SY"[..], d.path()).unwrap_err();
+        let tar = tar_of(&[
+            ("Dockerfile", b"FROM busybox\n"),
+            (".dockerfile.x", b"FROM x"),
+        ]);
+        // No padding after the last file's 6 bytes, no end-of-archive blocks.
+        let cut = &tar[..512 * 3 + 6];
+        unpack_context(cut, d.path()).unwrap();
+        assert_eq!(
+            std::fs::read(d.path().join(".dockerfile.x")).unwrap(),
+            b"FROM x"
+        );
+    }
+
+    #[test]
+    fn unpacks_bzip2_and_xz_and_refuses_zstd() {
+        let d = tempfile::tempdir().unwrap();
+        let tar = tar_of(&[("Dockerfile", b"FROM busybox\n")]);
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        bz.write_all(&tar).unwrap();
+        let bz_dir = d.path().join("bz");
+        std::fs::create_dir(&bz_dir).unwrap();
+        unpack_context(&bz.finish().unwrap()[..], &bz_dir).unwrap();
+        assert!(bz_dir.join("Dockerfile").is_file());
+
+        let mut xz = Vec::new();
+        lzma_rs::xz_compress(&mut &tar[..], &mut xz).unwrap();
+        let xz_dir = d.path().join("xz");
+        std::fs::create_dir(&xz_dir).unwrap();
+        unpack_context(&xz[..], &xz_dir).unwrap();
+        assert!(xz_dir.join("Dockerfile").is_file());
+
+        let err = unpack_context(&[0x28, 0xb5, 0x2f, 0xfd, 0, 0][..], d.path()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unsupported build context compression: bzip2"
+            "unsupported build context compression: zstd"
         );
     }
 }

@@ -1,5 +1,6 @@
 //! `POST /build` (legacy builder, `Builder-Version: 1`) and `POST /build/prune`.
-//! The body is the build context as a tar (plain or gzip); the answer is dockerd's JSON stream.
+//! The body is the build context as a tar (plain, gzip, bzip2 or xz); the answer is dockerd's JSON
+//! stream.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
