@@ -206,6 +206,11 @@ fn rebuild_uses_the_cache_until_a_copied_file_changes() {
     let first = expect_success(docker_build(&d, &["-t", "cached", path_str(&dir)]));
     assert!(!first.contains("Using cache"), "{first}");
     let first_id = expect_success(d.docker(&["image", "inspect", "-f", "{{.Id}}", "cached"]));
+    // The intermediate step images are listed only with `-a`, as dockerd does.
+    let listed = expect_success(d.docker(&["images", "--format", "{{.Repository}}:{{.Tag}}"]));
+    assert_eq!(listed, "cached:latest\nbusybox:latest\n");
+    let all = expect_success(d.docker(&["images", "-a", "-q"]));
+    assert_eq!(all.lines().count(), 4, "{all}");
 
     let again = expect_success(docker_build(&d, &["-t", "cached", path_str(&dir)]));
     assert_eq!(again.matches(" ---> Using cache").count(), 3, "{again}");

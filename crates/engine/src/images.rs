@@ -108,7 +108,9 @@ fn inspect_of(img: Image) -> ImageInspect {
 }
 
 impl Engine {
-    pub async fn list_images(&self, _all: bool, filters: Filters) -> Result<Vec<ImageSummary>> {
+    /// `all`: also the untagged images other images were built on (a build's intermediate
+    /// steps), which dockerd hides by default.
+    pub async fn list_images(&self, all: bool, filters: Filters) -> Result<Vec<ImageSummary>> {
         let before = filters.get("before").first().map(|s| s.to_string());
         let since = filters.get("since").first().map(|s| s.to_string());
         self.blocking(move |store| {
@@ -120,8 +122,15 @@ impl Engine {
             };
             let bounds = (created_of(&before)?, created_of(&since)?);
             let images = store.list()?;
+            let parents: std::collections::BTreeSet<image::ImageId> =
+                images.iter().filter_map(|img| img.parent.clone()).collect();
             Ok(images
                 .into_iter()
+                .filter(|img| {
+                    all || !img.repo_tags.is_empty()
+                        || !img.repo_digests.is_empty()
+                        || !parents.contains(&img.id)
+                })
                 .filter(|img| image_matches(img, &filters, &bounds))
                 .map(|img| ImageSummary {
                     // dockerd computes this only for `system df`; the list says -1.
@@ -129,7 +138,11 @@ impl Engine {
                     created: img.created_unix(),
                     id: img.id.as_str().to_string(),
                     labels: img.config.config.labels.clone(),
-                    parent_id: String::new(),
+                    parent_id: img
+                        .parent
+                        .as_ref()
+                        .map(|p| p.as_str().to_string())
+                        .unwrap_or_default(),
                     repo_digests: Some(img.repo_digests.clone()),
                     repo_tags: Some(img.repo_tags.clone()),
                     shared_size: -1,
