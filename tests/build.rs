@@ -270,6 +270,10 @@ fn multi_stage_copy_from_and_target() {
         inspect_json(&d, "multi:b1", ".Config.Cmd"),
         inspect_json(&d, "busybox", ".Config.Cmd")
     );
+    // `rmi` takes the untagged step images along (dockerd's prune of parents).
+    expect_success(d.docker(&["rmi", "multi:final", "multi:b1"]));
+    let left = expect_success(d.docker(&["images", "-a", "-q"]));
+    assert_eq!(left.lines().count(), 1, "{left}");
     assert_no_containers(&d);
     d.assert_no_host_mounts();
 }

@@ -175,7 +175,7 @@ impl Engine {
         &self,
         name: &str,
         force: bool,
-        _prune: bool,
+        prune: bool,
     ) -> Result<Vec<ImageDeleteResponseItem>> {
         let users = self.image_usage();
         let name = name.to_string();
@@ -189,7 +189,14 @@ impl Engine {
                         running: *running,
                     })
                 };
-                store.delete(&name, force, &user_of)
+                let parent = if prune {
+                    store.resolve(&name).ok().and_then(|img| img.parent)
+                } else {
+                    None
+                };
+                let mut items = store.delete(&name, force, &user_of)?;
+                prune_untagged_parents(store, parent, &user_of, &mut items);
+                Ok(items)
             })
             .await?;
         for item in &items {
@@ -299,6 +306,35 @@ impl Engine {
                 "registry pulls are not supported yet: {name} is not present locally (use docker import or load)"
             ))),
             Err(e) => Err(e),
+        }
+    }
+}
+
+/// dockerd's `rmi` without `noprune`: after an image is deleted, its parent goes too when
+/// nothing else needs it (untagged, no other child, no container), and so on up the chain: the
+/// intermediate images of a build disappear with the image built.
+fn prune_untagged_parents(
+    store: &image::ImageStore,
+    mut next: Option<ImageId>,
+    user_of: &dyn Fn(&ImageId) -> Option<ImageUser>,
+    items: &mut Vec<DeleteItem>,
+) {
+    while let Some(id) = next.take() {
+        let Ok(images) = store.list() else { return };
+        let Some(image) = images.iter().find(|img| img.id == id) else {
+            return;
+        };
+        let needed = !image.repo_tags.is_empty()
+            || !image.repo_digests.is_empty()
+            || images.iter().any(|img| img.parent.as_ref() == Some(&id))
+            || user_of(&id).is_some();
+        if needed {
+            return;
+        }
+        next = image.parent.clone();
+        match store.delete(id.as_str(), false, user_of) {
+            Ok(more) => items.extend(more),
+            Err(_) => return,
         }
     }
 }
