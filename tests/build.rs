@@ -437,6 +437,72 @@ fn remote_contexts_are_refused_and_build_prune_answers() {
     assert_eq!(ping.header("Builder-Version"), Some("1"));
 }
 
+/// `DOCKER_BUILDKIT=0 docker build <args>` reading `input` on stdin.
+fn docker_build_stdin(d: &Daemon, args: &[&str], input: &Path) -> Output {
+    let mut all = vec!["build"];
+    all.extend_from_slice(args);
+    let mut cmd = d.docker_cmd(&all);
+    cmd.env("DOCKER_BUILDKIT", "0")
+        .stdin(std::fs::File::open(input).unwrap());
+    output_within(cmd, BUILD_TIMEOUT)
+}
+
+#[test]
+fn contexts_and_dockerfiles_from_stdin() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    // `docker build - < Dockerfile`: no context.
+    let dockerfile = d.scratch().join("stdin.Dockerfile");
+    std::fs::write(&dockerfile, "FROM busybox\nRUN echo piped > /piped\n").unwrap();
+    expect_success(docker_build_stdin(&d, &["-t", "piped", "-"], &dockerfile));
+    assert_eq!(
+        expect_success(d.docker(&["run", "--rm", "piped", "cat", "/piped"])),
+        "piped\n"
+    );
+
+    // `docker build - < context.tar.gz`: the CLI sends the compressed archive as it is.
+    let gz = gzip(&tar_with("Dockerfile", b"FROM busybox\nENV FROM_GZIP=1\n"));
+    let archive = d.scratch().join("context.tar.gz");
+    std::fs::write(&archive, &gz).unwrap();
+    expect_success(docker_build_stdin(&d, &["-t", "gzipped", "-"], &archive));
+    let env = inspect_json(&d, "gzipped", ".Config.Env");
+    assert!(
+        env.as_array().unwrap().iter().any(|e| e == "FROM_GZIP=1"),
+        "{env}"
+    );
+
+    // `docker build -f- DIR`: the Dockerfile from stdin, the context from DIR.
+    let dir = context(&d, "ctx-dir", &[("data.txt", b"from dir\n")]);
+    std::fs::write(&dockerfile, "FROM busybox\nCOPY data.txt /data.txt\n").unwrap();
+    expect_success(docker_build_stdin(
+        &d,
+        &["-t", "fdash", "-f-", path_str(&dir)],
+        &dockerfile,
+    ));
+    assert_eq!(
+        expect_success(d.docker(&["run", "--rm", "fdash", "cat", "/data.txt"])),
+        "from dir\n"
+    );
+}
+
+/// gzip of `data` through the system's `gzip` (the e2e crate has no compression library).
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("gzip")
+        .arg("-c")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = data.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(out.status.success());
+    out.stdout
+}
+
 #[test]
 fn quiet_build_prints_only_the_id() {
     require_root!();
