@@ -91,7 +91,7 @@ impl Firewall {
         check_name("table", &self.table)?;
         let batch = ensure_batch(&self.table);
         run_nft(move || {
-            enable_ip_forwarding()?;
+            enable_ip_forwarding();
             apply(&batch)
         })
         .await
@@ -187,15 +187,18 @@ async fn run_nft<T: Send + 'static>(
     .map_err(|e| NetworkError::internal("nft task", e))?
 }
 
-fn enable_ip_forwarding() -> Result<(), NetworkError> {
+/// Best effort, like dockerd: where /proc/sys is read-only (inside a container) NAT rules still work for
+/// host-local traffic, so a failure is logged rather than fatal.
+fn enable_ip_forwarding() {
     const PATH: &str = "/proc/sys/net/ipv4/ip_forward";
-    let current = std::fs::read_to_string(PATH)
-        .map_err(|e| NetworkError::internal(&format!("read {PATH}"), e))?;
-    if current.trim() != "1" {
-        std::fs::write(PATH, "1")
-            .map_err(|e| NetworkError::internal(&format!("write {PATH}"), e))?;
+    match std::fs::read_to_string(PATH) {
+        Ok(current) if current.trim() == "1" => {}
+        _ => {
+            if let Err(e) = std::fs::write(PATH, "1") {
+                tracing::warn!("cannot enable IPv4 forwarding ({PATH}): {e}; containers will not reach other hosts");
+            }
+        }
     }
-    Ok(())
 }
 
 fn apply(batch: &Value) -> Result<(), NetworkError> {

@@ -30,6 +30,8 @@ async fn rules_are_added_and_removed_exactly() {
     let fw = Firewall::new(&table);
     fw.ensure().await.expect("ensure");
     fw.ensure().await.expect("ensure is idempotent");
+    let forwarding = std::fs::read_to_string("/proc/sys/net/ipv4/ip_forward").unwrap();
+    assert_eq!(forwarding.trim(), "1", "ensure turns on IPv4 forwarding");
 
     let net_a = subnet(3);
     let net_b = subnet(4);
