@@ -105,3 +105,42 @@ async fn connect_endpoint_wires_a_container_netns() {
     assert!(!gone.status.success(), "peer survived: {}", stdout(&gone));
     remove_link(&bridge).await.expect("remove bridge");
 }
+
+#[tokio::test]
+async fn a_failed_connect_leaves_no_veth_behind() {
+    require_root();
+    let sfx = suffix();
+    let host_ifname = format!("vnt{sfx}");
+    let _veth_guard = LinkGuard(host_ifname.clone());
+    let sleeper = Sleeper::start();
+    let net = subnet(8);
+    let container_ip = host(&net, 2);
+    let spec = EndpointSpec {
+        // No such bridge: the veth is created, attaching it fails, and it must be removed again.
+        bridge: format!("bntmissing{sfx}"),
+        host_ifname: host_ifname.clone(),
+        container_ifname: "eth0".to_string(),
+        address: Ipv4Net::new(container_ip, 24).unwrap(),
+        gateway: None,
+        mac: random_mac(container_ip),
+        mtu: None,
+    };
+    let err = connect_endpoint(sleeper.pid(), &spec)
+        .await
+        .expect_err("connect must fail");
+    assert!(err.to_string().contains("not found"), "{err}");
+    assert!(!link_exists(&host_ifname), "host end left behind");
+    let peer = sleeper.nsenter(&["ip", "link", "show", "eth0"]);
+    assert!(
+        !peer.status.success(),
+        "peer left behind: {}",
+        stdout(&peer)
+    );
+
+    // A pid without a process is refused up front.
+    let bad = EndpointSpec {
+        bridge: "lo".into(),
+        ..spec
+    };
+    assert!(connect_endpoint(0, &bad).await.is_err());
+}
