@@ -2,9 +2,9 @@
 //! flags, every instruction's argument checks) and the builder's variable expansion
 //! (`build::shell_lex::expand_word`/`expand_words`, buildkit's shell-lexer rules).
 //! Input: `dockerfile\0word` (the word is expanded with a small fixed environment).
-//! Properties: no panic; a parsed file has at least one stage, FROM first in each stage, ARGs
-//! only before it, upper-case keywords and non-decreasing line numbers; a word without `$`,
-//! quotes or escapes expands to itself; the words of an expansion are never empty.
+//! Properties: no panic; a parsed file has a stage or a global ARG, FROM first in each stage,
+//! upper-case keywords and non-decreasing line numbers; a word without `$`, quotes or escapes
+//! expands to itself; the words of an expansion are never empty.
 #![no_main]
 
 use berth_fuzz::str_fields;
@@ -16,7 +16,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     if let Ok(dockerfile) = build::parse_dockerfile(fields[0]) {
-        assert!(!dockerfile.stages.is_empty());
+        // Only global ARGs and no FROM parses (dockerd fails later: no image was generated).
+        assert!(!dockerfile.stages.is_empty() || !dockerfile.meta_args.is_empty());
         assert!(dockerfile.meta_args.iter().all(|a| a.keyword == "ARG"));
         let mut last_line = 0;
         for stage in &dockerfile.stages {

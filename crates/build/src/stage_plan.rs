@@ -36,7 +36,9 @@ pub fn plan(
     meta: &BTreeMap<String, String>,
 ) -> Result<Vec<usize>, BuildError> {
     if dockerfile.stages.is_empty() {
-        return Err(BuildError::Parse("file with no instructions".into()));
+        return Err(BuildError::Invalid(
+            "No image was generated. Is your Dockerfile empty?".into(),
+        ));
     }
     let target_index = match target {
         None | Some("") => dockerfile.stages.len() - 1,

@@ -428,6 +428,11 @@ async fn labels_option_adds_steps_and_scratch_works() {
     assert_eq!(config.config.labels.unwrap()["a"], "$notexpanded");
     assert_eq!(config.os, "linux");
 
+    let only_args = run(&fake, ctx.path(), "ARG A=1\n", |_| {}).await;
+    assert_eq!(
+        only_args.result.unwrap_err().to_string(),
+        "No image was generated. Is your Dockerfile empty?"
+    );
     let empty = run(&fake, ctx.path(), "FROM scratch\n", |_| {}).await;
     assert_eq!(
         empty.result.unwrap_err().to_string(),
