@@ -247,15 +247,17 @@ fn encode(message: Message) -> Vec<u8> {
     })
 }
 
-/// A DNS server on 127.0.0.11:53 (UDP and TCP) inside one container's netns; stops on drop.
+/// A DNS server for 127.0.0.11:53 (UDP and TCP) inside one container's netns; stops on drop.
 pub struct DnsServer {
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl DnsServer {
-    /// Binds UDP and TCP 127.0.0.11:53 inside the netns of `pid` (bringing `lo` up there if needed). Names found by
-    /// `lookup` answer A (AAAA and other types: NOERROR, no records); other names are forwarded to `upstream`
-    /// (when the list is empty or nobody answers: SERVFAIL).
+    /// Serves UDP and TCP 127.0.0.11:53 inside the netns of `pid` (bringing `lo` up there if needed): the sockets
+    /// are bound to ephemeral ports on 127.0.0.11 and an nft table `berth_dns` in that netns redirects port 53 to
+    /// them, as dockerd does (direct bind of port 53 when `nft` fails). Names found by `lookup` answer A (AAAA and
+    /// other types: NOERROR, no records); other names are forwarded to `upstream` (when the list is empty or nobody
+    /// answers: SERVFAIL).
     pub async fn start(
         pid: i32,
         requester_id: String,
@@ -267,15 +269,7 @@ impl DnsServer {
             let lo = existing_link_index(&handle, "lo").await?;
             // 127.0.0.11 is only bindable while lo is up.
             set_up(&handle, lo).await?;
-            let address = SocketAddr::V4(SocketAddrV4::new(DNS_ADDRESS, 53));
-            let bind_failed = |e: std::io::Error| {
-                NetworkError::internal(&format!("bind {address} in the container"), e)
-            };
-            let udp = std::net::UdpSocket::bind(address).map_err(bind_failed)?;
-            let tcp = std::net::TcpListener::bind(address).map_err(bind_failed)?;
-            udp.set_nonblocking(true).map_err(bind_failed)?;
-            tcp.set_nonblocking(true).map_err(bind_failed)?;
-            Ok((udp, tcp))
+            bind_dns_sockets()
         })
         .await?;
         let register = |e: std::io::Error| NetworkError::internal("register the DNS sockets", e);
@@ -291,6 +285,33 @@ impl DnsServer {
             tokio::spawn(serve_tcp(tcp, handler)),
         ];
         Ok(DnsServer { tasks })
+    }
+}
+
+/// Runs on the netns thread. Preferred: ephemeral ports on 127.0.0.11 plus an nft redirect from port 53, which
+/// leaves port 53 free for the container's own programs. Without a working `nft`, port 53 is bound directly.
+fn bind_dns_sockets() -> Result<(std::net::UdpSocket, std::net::TcpListener), NetworkError> {
+    let bind = |port: u16| -> Result<(std::net::UdpSocket, std::net::TcpListener), NetworkError> {
+        let address = SocketAddr::V4(SocketAddrV4::new(DNS_ADDRESS, port));
+        let failed = |e: std::io::Error| {
+            NetworkError::internal(&format!("bind {address} in the container"), e)
+        };
+        let udp = std::net::UdpSocket::bind(address).map_err(failed)?;
+        let tcp = std::net::TcpListener::bind(address).map_err(failed)?;
+        udp.set_nonblocking(true).map_err(failed)?;
+        tcp.set_nonblocking(true).map_err(failed)?;
+        Ok((udp, tcp))
+    };
+    let (udp, tcp) = bind(0)?;
+    let port_of = |a: std::io::Result<SocketAddr>| a.map(|a| a.port()).unwrap_or(0);
+    let (udp_port, tcp_port) = (port_of(udp.local_addr()), port_of(tcp.local_addr()));
+    match crate::dns_redirect::install(udp_port, tcp_port) {
+        Ok(()) => Ok((udp, tcp)),
+        Err(e) => {
+            tracing::warn!("DNS redirect in the container failed ({e}); binding port 53 directly");
+            drop((udp, tcp));
+            bind(53)
+        }
     }
 }
 

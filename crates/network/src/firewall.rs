@@ -201,7 +201,7 @@ fn enable_ip_forwarding() {
     }
 }
 
-fn apply(batch: &Value) -> Result<(), NetworkError> {
+pub(crate) fn apply(batch: &Value) -> Result<(), NetworkError> {
     let payload = batch.to_string();
     nftables::helper::apply_ruleset_raw(
         &payload,

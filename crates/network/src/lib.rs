@@ -30,4 +30,5 @@ pub mod port_proxy;
 pub use port_proxy::{allocate_host_port, PortProxy};
 
 pub mod dns;
+mod dns_redirect;
 pub use dns::{DnsServer, NameLookup, DNS_ADDRESS};

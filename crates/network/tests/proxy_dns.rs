@@ -110,16 +110,48 @@ async fn dns_server_answers_inside_the_netns() {
         "{text}"
     );
 
-    // busybox nslookup only speaks UDP; the TCP side is covered by a unit test, here check its listener exists.
-    let listening = stdout(&nsenter(&sleeper, &["busybox", "netstat", "-ltn"]).await);
-    assert!(listening.contains("127.0.0.11:53"), "{listening}");
+    // Port 53 stays free for the container's own programs: 127.0.0.11:53 is redirected to the server's real
+    // ports by nft inside the netns, and a TCP listener on the wildcard port 53 can start there.
+    let rules = stdout(&nsenter(&sleeper, &["nft", "list", "table", "ip", "berth_dns"]).await);
+    assert!(
+        rules.contains("ip daddr 127.0.0.11 udp dport 53 dnat to 127.0.0.11:"),
+        "{rules}"
+    );
+    let pid = sleeper.pid().to_string();
+    let own_dns = InNetns(
+        Command::new("nsenter")
+            .args(["-t", &pid, "-n", "busybox", "nc", "-l", "-p", "53"])
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .expect("start nc on port 53"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let listening = stdout(&nsenter(&sleeper, &["busybox", "netstat", "-ltn"]).await);
+        // busybox binds the IPv6 wildcard (dual stack) when it can.
+        if listening.contains("0.0.0.0:53 ") || listening.contains(":::53 ") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nc never bound port 53: {listening}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let again = nsenter(&sleeper, &["busybox", "nslookup", "web", "127.0.0.11"]).await;
+    assert!(
+        stdout(&again).contains(&format!("Address: {web_ip}")),
+        "{}",
+        stdout(&again)
+    );
+    drop(own_dns);
 
     drop(server);
     // Dropping the server closes its sockets (tasks aborted): poll until the port is gone.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let listening = stdout(&nsenter(&sleeper, &["busybox", "netstat", "-ltn"]).await);
-        if !listening.contains("127.0.0.11:53") {
+        if !listening.contains("127.0.0.11:") {
             break;
         }
         assert!(
