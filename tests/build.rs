@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
 use test_support::{expect_failure, expect_success, output_within, require_root, stderr, Daemon};
 
 const BUILD_TIMEOUT: Duration = Duration::from_secs(300);
@@ -208,7 +211,10 @@ fn rebuild_uses_the_cache_until_a_copied_file_changes() {
     let first_id = expect_success(d.docker(&["image", "inspect", "-f", "{{.Id}}", "cached"]));
     // The intermediate step images are listed only with `-a`, as dockerd does.
     let listed = expect_success(d.docker(&["images", "--format", "{{.Repository}}:{{.Tag}}"]));
-    assert_eq!(listed, "cached:latest\nbusybox:latest\n");
+    // Newest first, but both may have been made in the same second.
+    let mut listed: Vec<&str> = listed.lines().collect();
+    listed.sort();
+    assert_eq!(listed, ["busybox:latest", "cached:latest"]);
     let all = expect_success(d.docker(&["images", "-a", "-q"]));
     assert_eq!(all.lines().count(), 4, "{all}");
 
@@ -542,4 +548,35 @@ fn quiet_build_prints_only_the_id() {
         expect_success(d.docker(&["run", "--rm", "outside", "cat", "/data.txt"])),
         "data\n"
     );
+}
+
+#[test]
+fn a_build_whose_client_goes_away_stops_and_leaves_no_container() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    let dir = context(
+        &d,
+        "endless",
+        &[(
+            "Dockerfile",
+            b"FROM busybox\nRUN echo started && sleep 1000\n",
+        )],
+    );
+    let mut cmd = d.docker_cmd(&["build", "-t", "endless", path_str(&dir)]);
+    cmd.env("DOCKER_BUILDKIT", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The step runs once its output arrives; then the client goes away.
+    let started = lines.by_ref().map_while(Result::ok).any(|l| l == "started");
+    assert!(started, "the RUN step never started");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(lines);
+    let gone = test_support::eventually(Duration::from_secs(30), || {
+        expect_success(d.docker(&["ps", "-a", "-q"])).is_empty()
+    });
+    assert!(gone, "{}", expect_success(d.docker(&["ps", "-a"])));
+    expect_failure(d.docker(&["image", "inspect", "endless"]));
 }

@@ -58,8 +58,24 @@ impl Default for BuildRequest {
     }
 }
 
+/// Whether the client still reads the build's answer: dockerd cancels a build whose client went
+/// away, and so does berth (a `RUN sleep infinity` must not run on forever).
+#[derive(Clone)]
+pub(crate) struct ClientWatch(mpsc::UnboundedSender<Event>);
+
+impl ClientWatch {
+    pub(crate) fn is_gone(&self) -> bool {
+        self.0.is_closed()
+    }
+
+    /// Completes when the client has gone away.
+    pub(crate) async fn gone(&self) {
+        self.0.closed().await
+    }
+}
+
 /// What the build task reports, in order.
-enum Event {
+pub(crate) enum Event {
     Message(ProgressMessage),
     Failed(errdefs::Error, Option<i64>),
 }
@@ -160,6 +176,7 @@ impl Engine {
             // dockerd keeps a failed step's container unless `forcerm`; berth removes it with
             // `rm` too, so a failed build leaves nothing behind.
             remove_on_failure: request.rm || request.force_rm,
+            client: ClientWatch(tx.clone()),
         };
         let options = BuildOptions {
             dockerfile,

@@ -61,11 +61,19 @@ pub(crate) fn temp_dir(data_root: &Path, prefix: &str) -> Result<tempfile::TempD
 /// Unpacks the context tar read from `body` (blocking) into `dir`.
 pub(crate) fn unpack_context(body: impl Read, dir: &Path) -> Result<(), ContextError> {
     let spool_dir = dir.parent().unwrap_or(dir);
-    let reader = EndPadded::new(decompressed(body, spool_dir)?);
+    let mut reader = EndPadded::new(decompressed(body, spool_dir)?);
     let handle = std::fs::File::open(dir).map_err(io_err(format!("open {}", dir.display())))?;
-    image::extract_archive_at(handle.as_fd(), reader, image::ExtractOptions::default()).map_err(
-        |e| ContextError::BadArchive(format!("failed to unpack the build context: {e}")),
-    )?;
+    image::extract_archive_at(
+        handle.as_fd(),
+        &mut reader,
+        image::ExtractOptions::default(),
+    )
+    .map_err(|e| ContextError::BadArchive(format!("failed to unpack the build context: {e}")))?;
+    // The tar reader stops at the first end-of-archive block. The rest of the request body
+    // (padding) is read too, so the request ends cleanly: an HTTP server that is left with
+    // unread body bytes stops reading the connection and would not notice the client going
+    // away during a long RUN step.
+    std::io::copy(&mut reader, &mut std::io::sink()).map_err(io_err("read build context"))?;
     Ok(())
 }
 

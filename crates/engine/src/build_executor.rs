@@ -12,6 +12,7 @@ use errdefs::HasKind;
 use image::{History, ImageConfig, ImageId};
 use tokio::io::AsyncReadExt;
 
+use crate::build::ClientWatch;
 use crate::build_mount::DetachedImageRoot;
 use crate::engine::Engine;
 use crate::error::EngineError;
@@ -25,6 +26,12 @@ pub(crate) struct EngineExecutor {
     pub(crate) remove_on_success: bool,
     /// Remove it after a failed step too (`forcerm`; berth also does so with `rm`, see below).
     pub(crate) remove_on_failure: bool,
+    /// The client reading the build; a RUN step is stopped when it goes away.
+    pub(crate) client: ClientWatch,
+}
+
+fn canceled() -> BuildError {
+    internal("the build was canceled: the client went away")
 }
 
 fn engine_error(e: EngineError) -> BuildError {
@@ -178,22 +185,32 @@ impl EngineExecutor {
             .map_err(engine_error)?;
         out.stream(format!(" ---> Running in {}\n", short_id(id)));
         engine.start_container(id).await.map_err(engine_error)?;
-        let mut demux = api::stdcopy::Demuxer::new();
-        let mut buf = vec![0u8; 32 * 1024];
-        loop {
-            let n = conn
-                .read(&mut buf)
-                .await
-                .map_err(|e| internal(format!("read RUN output: {e}")))?;
-            if n == 0 {
-                break;
+        let pump = async {
+            let mut demux = api::stdcopy::Demuxer::new();
+            let mut buf = vec![0u8; 32 * 1024];
+            loop {
+                let n = conn
+                    .read(&mut buf)
+                    .await
+                    .map_err(|e| internal(format!("read RUN output: {e}")))?;
+                if n == 0 {
+                    return Ok(());
+                }
+                demux.push(&buf[..n]);
+                while let Ok(Some(frame)) = demux.next_frame() {
+                    out.stream(String::from_utf8_lossy(&frame.payload).into_owned());
+                }
             }
-            demux.push(&buf[..n]);
-            while let Ok(Some(frame)) = demux.next_frame() {
-                out.stream(String::from_utf8_lossy(&frame.payload).into_owned());
-            }
+        };
+        // The caller removes the container (force: it is killed) when this fails.
+        tokio::select! {
+            pumped = pump => pumped?,
+            () = self.client.gone() => return Err(canceled()),
         }
-        Ok(exited.await.status_code)
+        tokio::select! {
+            exited = exited => Ok(exited.status_code),
+            () = self.client.gone() => Err(canceled()),
+        }
     }
 }
 
@@ -263,6 +280,9 @@ impl Executor for EngineExecutor {
         config: ImageConfig,
         out: &BuildOutput,
     ) -> Result<ImageState, BuildError> {
+        if self.client.is_gone() {
+            return Err(canceled());
+        }
         let Some(image) = parent.id.clone() else {
             return Err(BuildError::Invalid(format!(
                 "cannot run {:?} in an image built from scratch with no layers",
@@ -320,7 +340,8 @@ impl Executor for EngineExecutor {
         let remove = if committed.is_ok() {
             self.remove_on_success
         } else {
-            self.remove_on_failure
+            // A canceled step's container is still running: it goes whatever `rm` says.
+            self.remove_on_failure || self.client.is_gone()
         };
         if remove {
             self.engine
