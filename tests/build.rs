@@ -439,6 +439,9 @@ fn remote_contexts_are_refused_and_build_prune_answers() {
         serde_json::json!({"CachesDeleted": [], "SpaceReclaimed": 0})
     );
 
+    let pruned = expect_success(d.docker(&["builder", "prune", "-f"]));
+    assert!(pruned.contains("Total reclaimed space: 0B"), "{pruned}");
+
     let ping = d.request("GET", "/_ping", None).unwrap();
     assert_eq!(ping.header("Builder-Version"), Some("1"));
 }

@@ -131,7 +131,10 @@ impl Engine {
                 networks,
             }),
         };
-        crate::build::remove_build_leftovers(&engine.inner.config.data_root);
+        let build_root = engine.inner.config.data_root.clone();
+        let _ =
+            tokio::task::spawn_blocking(move || crate::build::remove_build_leftovers(&build_root))
+                .await;
         engine.restore().await;
         Ok(engine)
     }
