@@ -243,6 +243,14 @@ fn default_bridge_address_is_in_bip_and_reachable_from_the_host() {
         "host could not reach {target}"
     );
     assert_eq!(body.unwrap(), "fromweb\n");
+    assert_eq!(
+        expect_success(d.docker(&["ps", "--filter", "network=bridge", "--format", "{{.Names}}"])),
+        "web\n"
+    );
+    assert_eq!(
+        expect_success(d.docker(&["ps", "--filter", "network=none", "--format", "{{.Names}}"])),
+        ""
+    );
     let inspect_net = expect_success(d.docker(&[
         "network",
         "inspect",
@@ -494,4 +502,52 @@ fn none_host_and_rm_leave_nothing_behind() {
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         .unwrap_or_default();
     assert!(!tables.contains(&table), "{tables}");
+}
+
+#[test]
+fn container_mode_shares_the_netns_and_iptables_false_makes_no_rules() {
+    require_root!();
+    let d = Daemon::start_with_args(&["--iptables=false"]);
+    d.import_busybox();
+    let port = free_loopback_port();
+    let spec = format!("127.0.0.1:{port}:80");
+    expect_success(d.docker(&[
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "-p",
+        &spec,
+        "busybox",
+        "sh",
+        "-c",
+        &httpd(80, "noipt"),
+    ]));
+    let ip = inspect(&d, "{{.NetworkSettings.IPAddress}}", "web");
+    let addr = expect_success(d.docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "container:web",
+        "busybox",
+        "ip",
+        "-4",
+        "-o",
+        "addr",
+        "show",
+        "eth0",
+    ]));
+    assert!(addr.contains(&format!("{ip}/24")), "{addr}");
+    // Without nft rules the userland proxy still serves loopback.
+    assert!(
+        eventually(WAIT, || http_get(([127, 0, 0, 1], port).into()).as_deref()
+            == Some("noipt\n")),
+        "no answer on 127.0.0.1:{port}"
+    );
+    let tables = std::process::Command::new("nft")
+        .args(["list", "tables"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    assert!(!tables.contains(&d.net.nft_table()), "{tables}");
 }

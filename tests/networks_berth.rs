@@ -170,6 +170,10 @@ fn berth_run_publishes_ports() {
         expect_success(d.berth(&["port", "web"])),
         format!("80/tcp -> 127.0.0.1:{port}\n")
     );
+    assert_eq!(
+        expect_success(d.berth(&["ps", "--format", "{{.Names}} {{.Ports}}"])),
+        format!("web 127.0.0.1:{port}->80/tcp\n")
+    );
     let err = expect_failure(d.berth(&[
         "run", "-d", "--name", "second", "-p", &spec, "busybox", "sleep", "300",
     ]));

@@ -178,6 +178,11 @@ impl Engine {
             discard_dir(&dir);
             return Err(e);
         }
+        // `--network container:x` with x running: the shim created below joins its netns now
+        // (otherwise the start creates the init again, once x runs).
+        if let Err(e) = self.prepare_netns_join(&record, &dir).await {
+            tracing::debug!("create {id}: netns to join not ready yet: {e}");
+        }
         tracing::debug!(elapsed = ?t0.elapsed(), "create: bundle prepared");
         let socket = self.paths().shim_socket(id);
         // The shim starts while the bundle's metadata is flushed: both must finish before 201.

@@ -140,6 +140,17 @@ impl Engine {
     /// A shim holding a created init, spawning a new one for a stopped container. Returns the init pid.
     pub(crate) async fn ensure_shim(&self, h: &ContainerHandle, entry: &mut Entry) -> Result<i64> {
         let socket = self.paths().shim_socket(&h.id);
+        if entry.shim_ready
+            && !self
+                .netns_join_current(&entry.record, entry.created_pid)
+                .await
+        {
+            // `--network container:x`: the init created earlier is not in x's current netns.
+            let _ = shim_client::kill(&socket, SIGKILL, true).await;
+            let _ = tokio::time::timeout(KILL_WAIT, shim_client::wait(&socket)).await;
+            entry.shim_ready = false;
+            entry.created_pid = None;
+        }
         if entry.shim_ready {
             if let Some(pid) = entry.created_pid {
                 return Ok(pid);

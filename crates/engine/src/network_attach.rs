@@ -233,6 +233,30 @@ impl Engine {
             .map_err(|e| EngineError::io(format!("write {}", path.display()), e))
     }
 
+    /// Whether a created init is where `--network container:x` wants it (in x's netns); always
+    /// true for other modes.
+    pub(crate) async fn netns_join_current(
+        &self,
+        record: &ContainerRecord,
+        created_pid: Option<i64>,
+    ) -> bool {
+        let NetMode::Container(other) = net_mode(&record.host_config) else {
+            return true;
+        };
+        let Ok(h) = self.inner.registry.resolve(&other) else {
+            return false;
+        };
+        let target = h.entry.lock().await.record.state.pid;
+        let (Some(created), true) = (created_pid, target > 0) else {
+            return false;
+        };
+        let ns = |pid: i64| std::fs::read_link(format!("/proc/{pid}/ns/net")).ok();
+        match (ns(created), ns(target)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        }
+    }
+
     /// At start, with the created init's pid: addresses, veths, hosts/resolv.conf, ports, DNS.
     /// On error nothing stays behind.
     pub(crate) async fn setup_network(&self, record: &ContainerRecord, pid: i64) -> Result<()> {
@@ -708,6 +732,25 @@ impl Engine {
         } else {
             ns.ports = Default::default();
         }
+    }
+
+    /// `ps --filter network=X`: X names (or is an id prefix of) one of the container's networks.
+    pub(crate) fn container_on_network(&self, record: &ContainerRecord, v: &str) -> bool {
+        let store = self.networks().store();
+        let members = store.memberships(&record.id);
+        if members.is_empty() {
+            let mode = match net_mode(&record.host_config) {
+                NetMode::Host => "host",
+                NetMode::None => "none",
+                _ => return false,
+            };
+            return store
+                .by_name(mode)
+                .is_some_and(|r| r.name == v || r.id.starts_with(v));
+        }
+        members
+            .iter()
+            .any(|(r, _)| r.name == v || (!v.is_empty() && r.id.starts_with(v)))
     }
 
     /// The list's `Ports` and `NetworkSettings.Networks`.

@@ -162,6 +162,7 @@ impl Engine {
                 })
             })
             .filter(|r| f.any_matches("status", |v| v == r.state.status))
+            .filter(|r| f.any_matches("network", |v| self.container_on_network(r, v)))
             .filter(|r| f.any_matches("id", |v| r.id.starts_with(v)))
             .filter(|r| {
                 f.any_matches("name", |v| {
