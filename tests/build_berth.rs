@@ -79,6 +79,10 @@ fn berth_build_sends_the_context_and_prints_dockers_text() {
         ],
     );
     let text = expect_success(&out);
+    assert!(
+        text.starts_with("Sending build context to Docker daemon  "),
+        "{text}"
+    );
     assert!(text.contains("Step 1/"), "{text}");
     assert!(text.contains(" ---> Running in "), "{text}");
     assert!(text.contains("Successfully tagged bb:1"), "{text}");

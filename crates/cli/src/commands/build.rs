@@ -14,6 +14,7 @@ use client::{BuildOptions, RequestBody};
 
 use crate::args::BuildArgs;
 use crate::commands::build_context::{context_entries, looks_like_archive, write_context_tar};
+use crate::humanize::human_size;
 use crate::output::{follow_progress, print_progress_line};
 use crate::{CliError, Ctx};
 
@@ -116,7 +117,7 @@ fn prepare_context(args: &BuildArgs) -> Result<Context, CliError> {
         let bytes = read_stdin()?;
         if looks_like_archive(&bytes) {
             return Ok(Context {
-                body: RequestBody::reader(std::io::Cursor::new(bytes)),
+                body: counted(std::io::Cursor::new(bytes), args.quiet),
                 dockerfile: args.file.clone().unwrap_or_else(|| "Dockerfile".into()),
                 writer: None,
             });
@@ -125,7 +126,7 @@ fn prepare_context(args: &BuildArgs) -> Result<Context, CliError> {
         let mut tar = Vec::new();
         write_context_tar(&[], &[("Dockerfile".into(), bytes)], &mut tar)?;
         return Ok(Context {
-            body: RequestBody::reader(std::io::Cursor::new(tar)),
+            body: counted(std::io::Cursor::new(tar), args.quiet),
             dockerfile: "Dockerfile".into(),
             writer: None,
         });
@@ -175,10 +176,52 @@ fn prepare_context(args: &BuildArgs) -> Result<Context, CliError> {
     let handle = std::thread::spawn(move || write_context_tar(&entries, &extra, writer));
     let reader = tokio::fs::File::from_std(std::fs::File::from(OwnedFd::from(reader)));
     Ok(Context {
-        body: RequestBody::reader(reader),
+        body: counted(reader, args.quiet),
         dockerfile,
         writer: Some(handle),
     })
+}
+
+/// The context body, which prints docker's `Sending build context to Docker daemon  4.096kB`
+/// once it has all been read (unless `quiet`): the daemon answers only after that.
+fn counted<R>(reader: R, quiet: bool) -> RequestBody
+where
+    R: tokio::io::AsyncRead + Send + Sync + Unpin + 'static,
+{
+    RequestBody::reader(SendingContext {
+        inner: reader,
+        sent: 0,
+        reported: quiet,
+    })
+}
+
+struct SendingContext<R> {
+    inner: R,
+    sent: u64,
+    reported: bool,
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for SendingContext<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let std::task::Poll::Ready(Ok(())) = &polled {
+            let read = buf.filled().len() - before;
+            self.sent += read as u64;
+            if read == 0 && buf.remaining() > 0 && !self.reported {
+                self.reported = true;
+                println!(
+                    "Sending build context to Docker daemon  {}",
+                    human_size(self.sent as f64)
+                );
+            }
+        }
+        polled
+    }
 }
 
 fn slash_path(rel: &Path) -> String {
