@@ -179,4 +179,36 @@ mod tests {
         );
         assert!(!looks_like_archive(b"FROM busybox\nRUN true\n"));
     }
+
+    #[test]
+    fn dockerignore_excludes_with_exceptions_and_keeps_the_dockerfile() {
+        let d = tempfile::tempdir().unwrap();
+        for (name, data) in [
+            ("Dockerfile", "FROM busybox\n"),
+            (".dockerignore", "logs\n!logs/keep.log\n*.tmp\nDockerfile\n"),
+            ("logs/noise.log", "x"),
+            ("logs/keep.log", "x"),
+            ("a.tmp", "x"),
+            ("src/main.c", "x"),
+        ] {
+            let path = d.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, data).unwrap();
+        }
+        let names: Vec<String> = context_entries(d.path(), &["Dockerfile"])
+            .unwrap()
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ".dockerignore",
+                "Dockerfile",
+                "logs/keep.log",
+                "src",
+                "src/main.c"
+            ]
+        );
+    }
 }
