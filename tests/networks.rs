@@ -433,6 +433,22 @@ fn published_port_survives_kill9_of_the_daemon() {
     let target: SocketAddr = ([127, 0, 0, 1], port).into();
     assert!(eventually(WAIT, || http_get(target).as_deref() == Some("kept\n")));
     let ip = inspect(&d, "{{.NetworkSettings.IPAddress}}", "web");
+    // And the embedded DNS of a user network.
+    expect_success(d.docker(&["network", "create", "app"]));
+    for name in ["peer", "client"] {
+        expect_success(d.docker(&[
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--network",
+            "app",
+            "busybox",
+            "sleep",
+            "300",
+        ]));
+    }
+    expect_success(d.docker(&["exec", "client", "ping", "-c1", "-W3", "peer"]));
     d.restart();
     assert!(
         eventually(WAIT, || http_get(target).as_deref() == Some("kept\n")),
@@ -440,6 +456,17 @@ fn published_port_survives_kill9_of_the_daemon() {
         d.log()
     );
     assert_eq!(inspect(&d, "{{.NetworkSettings.IPAddress}}", "web"), ip);
+    assert!(
+        eventually(WAIT, || d
+            .docker(&["exec", "client", "ping", "-c1", "-W3", "peer"])
+            .status
+            .success()),
+        "no name resolution after the restart; log:\n{}",
+        d.log()
+    );
+    // A container started after the restart gets a new address, not a kept one.
+    expect_success(d.docker(&["run", "-d", "--name", "late", "busybox", "sleep", "300"]));
+    assert_ne!(inspect(&d, "{{.NetworkSettings.IPAddress}}", "late"), ip);
 }
 
 #[test]
