@@ -308,6 +308,15 @@ fn failing_run_gives_dockers_message_and_exit_code_and_leaves_no_container() {
     );
     assert!(test_support::stdout(&out).contains("about-to-fail\n"));
     assert_no_containers(&d);
+
+    // `-q`: the daemon sends the build's text and the error only when it fails; the CLI
+    // prints them on stderr.
+    let out = docker_build(&d, &["-q", "-t", "xfail", path_str(&dir)]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("about-to-fail\n"), "{err}");
+    assert!(err.contains("returned a non-zero code: 3"), "{err}");
+    assert_eq!(test_support::stdout(&out), "");
     expect_failure(d.docker(&["image", "inspect", "xfail"]));
 }
 

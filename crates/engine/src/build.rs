@@ -2,7 +2,8 @@
 //! Dockerfile, run the `build` crate's builder with the engine's executor, and turn its output
 //! into dockerd's JSON stream. As in dockerd, an error before the first message is the answer's
 //! status; a later one ends the stream with `errorDetail` (with the exit code for a failed RUN).
-//! With `q`, only the final `sha256:…` id is sent, and every error is the answer's status.
+//! With `q`, only the final `sha256:…` id is sent; a failed build sends its text, then the error
+//! (an error before any text is the answer's status), as dockerd.
 
 use std::collections::BTreeMap;
 
@@ -196,23 +197,33 @@ impl Engine {
             drop(out);
             result
         };
+        // With `q`, the text is kept: dockerd sends it, then the error, when the build fails.
         let forward = async {
+            let mut kept = Vec::new();
             while let Some(message) = messages.recv().await {
-                if quiet {
-                    continue;
-                }
                 let message = match message {
                     BuildMessage::Stream(text) => stream_message(text),
+                    BuildMessage::AuxId(_) if quiet => continue,
                     BuildMessage::AuxId(id) => ProgressMessage {
                         aux: Some(serde_json::json!({ "ID": id })),
                         ..Default::default()
                     },
                 };
+                if quiet {
+                    kept.push(message);
+                } else {
+                    let _ = tx.send(Event::Message(message));
+                }
+            }
+            kept
+        };
+        let (result, kept) = tokio::join!(run, forward);
+        drop((context, scratch));
+        if result.is_err() {
+            for message in kept {
                 let _ = tx.send(Event::Message(message));
             }
-        };
-        let (result, ()) = tokio::join!(run, forward);
-        drop((context, scratch));
+        }
         result.map(|outcome| outcome.image_id).map_err(build_error)
     }
 
