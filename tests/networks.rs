@@ -317,6 +317,10 @@ fn containers_on_a_user_network_resolve_each_other() {
     let short = inspect(&d, "{{.Id}}", "web")[..12].to_string();
     expect_success(d.docker(&["exec", "client", "ping", "-c1", "-W3", &short]));
 
+    // A renamed container answers to its new name.
+    expect_success(d.docker(&["rename", "web", "web2"]));
+    expect_success(d.docker(&["exec", "client", "ping", "-c1", "-W3", "web2"]));
+
     // connect / disconnect a running container.
     expect_success(d.docker(&["network", "create", "side"]));
     expect_success(d.docker(&["network", "connect", "--alias", "box", "side", "client"]));

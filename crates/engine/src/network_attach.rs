@@ -13,7 +13,7 @@ use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::network_error::NetworkOpError;
 use crate::network_store::{mac_string, EndpointRecord, NetworkRecord, NetworkStore};
-use crate::networks::{ContainerNetRuntime, NetworkService};
+use crate::networks::ContainerNetRuntime;
 use crate::paths::{short_id, ContainerFiles};
 use crate::record::ContainerRecord;
 
@@ -379,7 +379,7 @@ impl Engine {
             }
         }
         if attached.iter().any(|a| a.user_network) {
-            let lookup: Arc<dyn network::NameLookup> = Arc::new(StoreLookup(svc.clone()));
+            let lookup: Arc<dyn network::NameLookup> = Arc::new(self.name_lookup());
             if manage {
                 let dns =
                     network::DnsServer::start(pid as i32, id.clone(), lookup, host_upstreams())
@@ -486,7 +486,7 @@ impl Engine {
             }
         }
         if user_network && svc.cfg.manage_host && record.state.pid > 0 {
-            let lookup: Arc<dyn network::NameLookup> = Arc::new(StoreLookup(svc.clone()));
+            let lookup: Arc<dyn network::NameLookup> = Arc::new(self.name_lookup());
             match network::DnsServer::start(
                 record.state.pid as i32,
                 record.id.clone(),
@@ -586,7 +586,7 @@ impl Engine {
                 .get(&record.id)
                 .is_some_and(|r| r.dns.is_some());
             if !has_dns {
-                let lookup: Arc<dyn network::NameLookup> = Arc::new(StoreLookup(svc.clone()));
+                let lookup: Arc<dyn network::NameLookup> = Arc::new(self.name_lookup());
                 let dns = network::DnsServer::start(
                     record.state.pid as i32,
                     record.id.clone(),
@@ -1013,12 +1013,33 @@ async fn write_container_net_files(
 }
 
 /// The embedded DNS's view: names of containers sharing a user network with the requester.
-struct StoreLookup(Arc<NetworkService>);
+/// Container names come from the registry (so a renamed container answers to its new name);
+/// aliases and 12-character short ids from the endpoints.
+struct StoreLookup(std::sync::Weak<crate::engine::Inner>);
+
+impl Engine {
+    fn name_lookup(&self) -> StoreLookup {
+        StoreLookup(Arc::downgrade(&self.inner))
+    }
+}
 
 impl network::NameLookup for StoreLookup {
     fn lookup(&self, requester_id: &str, name: &str) -> Vec<Ipv4Addr> {
-        let name = name.trim_end_matches('.').to_ascii_lowercase();
-        let store = self.0.store();
+        let Some(inner) = self.0.upgrade() else {
+            return Vec::new();
+        };
+        let asked = name.trim_end_matches('.');
+        let name = asked.to_ascii_lowercase();
+        // `resolve` also accepts any id prefix: only a name or a 12-character short id count.
+        let by_name = [asked, name.as_str()].iter().find_map(|n| {
+            inner
+                .registry
+                .resolve(n)
+                .ok()
+                .map(|h| h.id.clone())
+                .filter(|id| !id.starts_with(n) || n.len() == 12)
+        });
+        let store = inner.networks.store();
         let mut out = BTreeSet::new();
         for r in store.nets.values().filter(|r| r.is_user_bridge()) {
             if !r.endpoints.contains_key(requester_id) {
@@ -1028,7 +1049,7 @@ impl network::NameLookup for StoreLookup {
                 if !e.active {
                     continue;
                 }
-                let hit = e.container_name.to_ascii_lowercase() == name
+                let hit = by_name.as_deref() == Some(cid.as_str())
                     || short_id(cid) == name
                     || e.aliases.iter().any(|a| a.to_ascii_lowercase() == name);
                 if let (true, Some(ip)) = (hit, e.ip) {

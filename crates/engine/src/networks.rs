@@ -282,12 +282,21 @@ impl Engine {
 
     /// `GET /networks/{id}`.
     pub async fn inspect_network(&self, name: &str) -> Result<api::NetworkResource> {
-        let store = self.networks().store();
-        let id = store.resolve_id(name)?;
-        Ok(store
-            .get(&id)
-            .map(|r| r.to_resource())
-            .ok_or_else(|| NetworkOpError::NotFound(name.to_string()))?)
+        let mut res = {
+            let store = self.networks().store();
+            let id = store.resolve_id(name)?;
+            store
+                .get(&id)
+                .map(|r| r.to_resource())
+                .ok_or_else(|| NetworkOpError::NotFound(name.to_string()))?
+        };
+        // Current names (a container may have been renamed since it joined).
+        for (id, c) in res.containers.iter_mut() {
+            if let Ok(h) = self.inner.registry.resolve(id) {
+                c.name = h.entry.lock().await.record.bare_name().to_string();
+            }
+        }
+        Ok(res)
     }
 
     /// `DELETE /networks/{id}`.
