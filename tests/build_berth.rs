@@ -156,6 +156,14 @@ fn berth_build_failures_match_docker() {
         stderr(&out)
     );
     assert_eq!(expect_success(d.berth(&["ps", "-a", "-q"])), "");
+    let out = berth_build(&d, &["-q", "-t", "bfail", path_str(&dir)]);
+    assert_eq!(out.status.code(), Some(7), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Step 2/2 : RUN exit 7"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
 
     let broken = context(
         &d,

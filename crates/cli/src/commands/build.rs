@@ -40,12 +40,23 @@ pub async fn run(ctx: &Ctx, args: BuildArgs) -> Result<i32, CliError> {
         rm: args.rm,
         force_rm: args.force_rm,
     };
+    // `-q`: the text is held back; it is the id on success, the build's output (printed on
+    // stderr before the error, as docker does) on failure.
+    let mut held = String::new();
     let result = match ctx.client.build_image(context.body, &options).await {
-        Ok(stream) => follow_progress(stream, |m| print_progress_line(m, false))
-            .await
-            .map(drop),
+        Ok(stream) => follow_progress(stream, |m| match (&m.stream, args.quiet) {
+            (Some(text), true) => held.push_str(text),
+            _ => print_progress_line(m, false),
+        })
+        .await
+        .map(drop),
         Err(e) => Err(e.into()),
     };
+    if result.is_ok() {
+        print!("{held}");
+    } else {
+        eprint!("{held}");
+    }
     if let Some(writer) = context.writer {
         let written = tokio::task::spawn_blocking(move || writer.join())
             .await
