@@ -1106,4 +1106,72 @@ mod tests {
         assert!(s.starts_with("127.0.0.1\tlocalhost\n"));
         assert!(s.ends_with("10.0.0.2\tabc web\n"));
     }
+
+    fn endpoint(seq: u64, static_ip: Option<Ipv4Addr>) -> EndpointRecord {
+        EndpointRecord {
+            container_name: "c".into(),
+            endpoint_id: String::new(),
+            seq,
+            ip: None,
+            static_ip,
+            aliases: Vec::new(),
+            active: false,
+            ports: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn addresses_are_allocated_kept_and_conflicts_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let cfg = crate::network_config::NetworkConfig {
+            bridge: "bt0".into(),
+            bip: "10.99.4.1/24".parse().unwrap(),
+            ..Default::default()
+        };
+        let mut store = NetworkStore::open(d.path(), &cfg).unwrap();
+        let bridge_id = store.by_name("bridge").unwrap().id.clone();
+        let mut user = store.by_name("bridge").unwrap().clone();
+        user.id = "u".repeat(64);
+        user.name = "app".into();
+        user.bridge = "br-uuu".into();
+        user.pool = Some(network::Pool::new("10.99.5.0/24".parse().unwrap(), None, None).unwrap());
+        user.endpoints.clear();
+        store.insert(user).unwrap();
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        let fixed = Ipv4Addr::new(10, 99, 5, 50);
+        store
+            .get_mut(&bridge_id)
+            .unwrap()
+            .endpoints
+            .insert(a.clone(), endpoint(0, None));
+        store
+            .get_mut(&"u".repeat(64))
+            .unwrap()
+            .endpoints
+            .insert(a.clone(), endpoint(1, Some(fixed)));
+
+        let first = activate_endpoints(&mut store, &a).unwrap();
+        assert_eq!(first.len(), 2);
+        assert_eq!(first[0].address.to_string(), "10.99.4.2/24");
+        assert_eq!(first[0].gateway, Ipv4Addr::new(10, 99, 4, 1));
+        assert!(!first[0].user_network && first[1].user_network);
+        assert_eq!(first[1].address.addr(), fixed);
+        // A second start keeps the addresses.
+        let again = activate_endpoints(&mut store, &a).unwrap();
+        assert_eq!(again[0].address, first[0].address);
+        assert_eq!(again[1].address, first[1].address);
+        // Persisted: a reopened store has them.
+        let reopened = NetworkStore::open(d.path(), &cfg).unwrap();
+        let m = reopened.memberships(&a);
+        assert_eq!(m[0].1.ip, Some(Ipv4Addr::new(10, 99, 4, 2)));
+        assert!(m[1].1.active);
+        // Another container asking for the same static address is refused.
+        store
+            .get_mut(&"u".repeat(64))
+            .unwrap()
+            .endpoints
+            .insert(b.clone(), endpoint(0, Some(fixed)));
+        let err = activate_endpoints(&mut store, &b).unwrap_err();
+        assert_eq!(err.to_string(), "Address already in use");
+    }
 }

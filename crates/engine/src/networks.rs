@@ -397,3 +397,99 @@ impl Engine {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use errdefs::{ErrorKind, HasKind};
+
+    use crate::engine::{Engine, EngineConfig};
+    use crate::network_config::NetworkConfig;
+
+    async fn engine(dir: &std::path::Path) -> Engine {
+        Engine::open(EngineConfig {
+            data_root: dir.join("root"),
+            exec_root: dir.join("run"),
+            cgroup_parent: "berth-unit".into(),
+            shim_path: "/nonexistent/berth-shim".into(),
+            registry: Default::default(),
+            log: Default::default(),
+            // manage_host stays false: no links or nft rules on the machine running the tests.
+            network: NetworkConfig {
+                bridge: "btunit".into(),
+                bip: "10.98.0.1/24".parse().unwrap(),
+                default_address_pools: vec![("10.97.0.0/16".parse().unwrap(), 24)],
+                ..Default::default()
+            },
+        })
+        .await
+        .unwrap()
+    }
+
+    fn create(name: &str, subnet: &str) -> api::NetworkCreateRequest {
+        api::NetworkCreateRequest {
+            name: name.into(),
+            driver: "bridge".into(),
+            ipam: (!subnet.is_empty()).then(|| api::Ipam {
+                config: Some(vec![api::IpamConfig {
+                    subnet: subnet.into(),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn create_list_remove_prune_like_dockerd() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = engine(dir.path()).await;
+        let id = e.create_network(create("a", "")).await.unwrap().id;
+        let a = e.inspect_network("a").await.unwrap();
+        assert_eq!(a.id, id);
+        let cfg = a.ipam.config.unwrap();
+        assert_eq!(cfg[0].subnet, "10.97.0.0/24");
+        assert_eq!(cfg[0].gateway, "10.97.0.1");
+        let b = e.create_network(create("b", "")).await.unwrap().id;
+        assert_eq!(
+            e.inspect_network(&b).await.unwrap().ipam.config.unwrap()[0].subnet,
+            "10.97.1.0/24"
+        );
+        let err = e
+            .create_network(create("c", "10.97.1.0/25"))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Forbidden);
+        let err = e.create_network(create("a", "")).await.unwrap_err();
+        assert_eq!(err.to_string(), "network with name a already exists");
+        assert_eq!(err.kind(), ErrorKind::Conflict);
+
+        let names: Vec<String> = e
+            .list_networks(Default::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| n.name)
+            .collect();
+        assert_eq!(names, ["a", "b", "bridge", "host", "none"]);
+        let err = e.remove_network("bridge").await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "bridge is a pre-defined network and cannot be removed"
+        );
+        assert_eq!(err.kind(), ErrorKind::Forbidden);
+        let err = e.remove_network("nope").await.unwrap_err();
+        assert_eq!(err.to_string(), "network nope not found");
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        e.remove_network(&id[..6]).await.unwrap();
+        let report = e.prune_networks(Default::default()).await.unwrap();
+        assert_eq!(report.networks_deleted, Some(vec!["b".to_string()]));
+        let report = e.prune_networks(Default::default()).await.unwrap();
+        assert_eq!(report.networks_deleted, None);
+        // Reopening finds the same predefined networks.
+        let bridge = e.inspect_network("bridge").await.unwrap().id;
+        drop(e);
+        let e = engine(dir.path()).await;
+        assert_eq!(e.inspect_network("bridge").await.unwrap().id, bridge);
+    }
+}
