@@ -58,7 +58,11 @@ pub fn parse_dockerfile(text: &str) -> Result<Dockerfile, BuildError> {
             "the Dockerfile (Dockerfile) cannot be empty".into(),
         ));
     }
-    let (instructions, escape, warnings) = parse_lines(text)?;
+    // dockerd wraps the line parser's own errors with the file name.
+    let (instructions, escape, warnings) = parse_lines(text).map_err(|e| match e {
+        BuildError::Parse(m) => BuildError::Parse(format!("failed to parse Dockerfile: {m}")),
+        other => other,
+    })?;
     let mut dockerfile = Dockerfile {
         escape,
         warnings,

@@ -19,7 +19,7 @@ fn errors_in_dockerds_words() {
     assert_eq!(err(""), "the Dockerfile (Dockerfile) cannot be empty");
     assert_eq!(
         err("# just a comment\n\n   \n"),
-        "file with no instructions"
+        "failed to parse Dockerfile: file with no instructions"
     );
     assert_eq!(
         err("RUN true\n"),
@@ -45,10 +45,13 @@ fn errors_in_dockerds_words() {
         err("FROM a\nENV\n"),
         "dockerfile parse error line 2: ENV requires at least one argument"
     );
-    assert_eq!(err("FROM a\nENV x\n"), "ENV must have two arguments");
+    assert_eq!(
+        err("FROM a\nENV x\n"),
+        "failed to parse Dockerfile: ENV must have two arguments"
+    );
     assert_eq!(
         err("FROM a\nRUN [\"a\", 1]\n"),
-        "when using JSON array syntax, arrays must be comprised of strings only"
+        "failed to parse Dockerfile: when using JSON array syntax, arrays must be comprised of strings only"
     );
     assert_eq!(
         err("FROM a\nSHELL /bin/bash -c\n"),
@@ -65,7 +68,7 @@ fn errors_in_dockerds_words() {
     assert!(err("FROM a\nRUN cat <<EOF\nhello\nEOF\n").contains("heredocs"));
     assert_eq!(
         err("# escape=x\nFROM a\n"),
-        "invalid escape token 'x' does not match ` or \\"
+        "failed to parse Dockerfile: invalid escape token 'x' does not match ` or \\"
     );
 }
 
