@@ -592,3 +592,22 @@ fn a_build_whose_client_goes_away_stops_and_leaves_no_container() {
     assert!(gone, "{}", expect_success(d.docker(&["ps", "-a"])));
     expect_failure(d.docker(&["image", "inspect", "endless"]));
 }
+
+#[test]
+fn run_steps_use_the_requested_network() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    let dir = context(
+        &d,
+        "net",
+        &[("Dockerfile", b"FROM busybox\nRUN ls /sys/class/net\n")],
+    );
+    let text = expect_success(docker_build(&d, &["--network", "none", path_str(&dir)]));
+    let interfaces: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.contains("Running in"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("Removing intermediate"))
+        .collect();
+    assert_eq!(interfaces, ["lo"], "{text}");
+}

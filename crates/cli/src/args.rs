@@ -976,6 +976,9 @@ pub struct BuildArgs {
     /// Always remove intermediate containers
     #[arg(long = "force-rm")]
     pub force_rm: bool,
+    /// Set the networking mode for the RUN instructions during build
+    #[arg(long = "network")]
+    pub network: Option<String>,
     /// The build context: a directory, or '-' for a Dockerfile or context tar on STDIN
     #[arg(value_name = "PATH | URL | -")]
     pub path: String,

@@ -25,6 +25,8 @@ pub struct BuildOptions {
     /// `--rm` (default true).
     pub rm: bool,
     pub force_rm: bool,
+    /// `--network`: the network of RUN steps (`None`: the default).
+    pub network: Option<String>,
 }
 
 impl Default for BuildOptions {
@@ -40,6 +42,7 @@ impl Default for BuildOptions {
             quiet: false,
             rm: true,
             force_rm: false,
+            network: None,
         }
     }
 }
@@ -58,6 +61,7 @@ impl BuildOptions {
             query = query.push("labels", json_text(&self.labels));
         }
         query = query
+            .opt("networkmode", self.network.as_deref())
             .flag("nocache", self.no_cache)
             .flag("pull", self.pull)
             .flag("q", self.quiet)

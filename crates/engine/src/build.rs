@@ -40,6 +40,8 @@ pub struct BuildRequest {
     pub rm: bool,
     /// `forcerm`: remove it whatever happened.
     pub force_rm: bool,
+    /// `networkmode`: the network of RUN steps (empty: the default network).
+    pub network_mode: String,
 }
 
 impl Default for BuildRequest {
@@ -55,6 +57,7 @@ impl Default for BuildRequest {
             quiet: false,
             rm: true,
             force_rm: false,
+            network_mode: String::new(),
         }
     }
 }
@@ -178,6 +181,7 @@ impl Engine {
             // `rm` too, so a failed build leaves nothing behind.
             remove_on_failure: request.rm || request.force_rm,
             client: ClientWatch(tx.clone()),
+            network_mode: request.network_mode.clone(),
         };
         let options = BuildOptions {
             dockerfile,

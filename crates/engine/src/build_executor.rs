@@ -28,6 +28,8 @@ pub(crate) struct EngineExecutor {
     pub(crate) remove_on_failure: bool,
     /// The client reading the build; a RUN step is stopped when it goes away.
     pub(crate) client: ClientWatch,
+    /// `HostConfig.NetworkMode` of RUN containers (`--network`; empty: the default network).
+    pub(crate) network_mode: String,
 }
 
 fn canceled() -> BuildError {
@@ -305,6 +307,7 @@ impl Executor for EngineExecutor {
                 ..Default::default()
             },
             host_config: api::HostConfig {
+                network_mode: self.network_mode.clone(),
                 log_config: api::LogConfig {
                     kind: "none".into(),
                     ..Default::default()

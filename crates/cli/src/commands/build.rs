@@ -39,6 +39,7 @@ pub async fn run(ctx: &Ctx, args: BuildArgs) -> Result<i32, CliError> {
         quiet: args.quiet,
         rm: args.rm,
         force_rm: args.force_rm,
+        network: args.network.clone(),
     };
     // `-q`: the text is held back; it is the id on success, the build's output (printed on
     // stderr before the error, as docker does) on failure.

@@ -78,10 +78,17 @@ fn build_request(q: &QueryParams) -> ApiResult<BuildRequest> {
         quiet: q.bool("q"),
         rm: q.get("rm").is_none_or(|v| v.is_empty()) || q.bool("rm"),
         force_rm: q.bool("forcerm"),
+        // The docker CLI sends `default` unless `--network` says otherwise.
+        network_mode: q
+            .get("networkmode")
+            .filter(|m| *m != "default")
+            .unwrap_or("")
+            .to_string(),
     })
 }
 
-/// `POST /build?t=…&dockerfile=…&buildargs=…&labels=…&target=…&nocache=…&rm=…&forcerm=…&q=…`.
+/// `POST /build?t=…&dockerfile=…&buildargs=…&labels=…&target=…&nocache=…&rm=…&forcerm=…&q=…
+/// &networkmode=…`.
 async fn build<B: ImageBackend>(
     State(b): State<Arc<B>>,
     q: QueryParams,
