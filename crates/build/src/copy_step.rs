@@ -36,6 +36,18 @@ fn base_name(source: &CopySource) -> PathBuf {
         })
 }
 
+/// Runs filesystem work on tokio's blocking pool.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, BuildError> + Send + 'static,
+) -> Result<T, BuildError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| BuildError::Executor {
+            kind: errdefs::ErrorKind::Internal,
+            message: format!("build step task: {e}"),
+        })?
+}
+
 impl StageRun {
     pub(crate) async fn copy(
         &mut self,
@@ -108,26 +120,39 @@ impl StageRun {
             Some(m) => (m.root().to_path_buf(), None),
             None => (ctx.opts.context_dir.clone(), Some(&ctx.ignore)),
         };
-        let root = SourceRoot {
-            root: &src_root,
-            ignore,
-            is_context: from_mount.is_none(),
-        };
-        let mut infos = Vec::new();
-        for source in &sources {
-            if is_url(source) {
-                return Err(if is_add {
-                    BuildError::NotSupported("ADD from URL is not supported yet".into())
-                } else {
-                    BuildError::Invalid("source can't be a URL for COPY".into())
-                });
-            }
-            let found = root.collect(source).map_err(|e| match e {
-                BuildError::Invalid(m) => BuildError::Invalid(format!("{name} failed: {m}")),
-                other => other,
-            })?;
-            infos.extend(found);
+        if sources.iter().any(|s| is_url(s)) {
+            return Err(if is_add {
+                BuildError::NotSupported("ADD from URL is not supported yet".into())
+            } else {
+                BuildError::Invalid("source can't be a URL for COPY".into())
+            });
         }
+        // Walking and hashing the sources reads files: off the async threads.
+        let infos = {
+            let root_path = src_root.clone();
+            let ignore = ignore.cloned();
+            let is_context = from_mount.is_none();
+            let sources = sources.clone();
+            blocking(move || {
+                let root = SourceRoot {
+                    root: &root_path,
+                    ignore: ignore.as_ref(),
+                    is_context,
+                };
+                let mut infos = Vec::new();
+                for source in &sources {
+                    let found = root.collect(source).map_err(|e| match e {
+                        BuildError::Invalid(m) => {
+                            BuildError::Invalid(format!("{name} failed: {m}"))
+                        }
+                        other => other,
+                    })?;
+                    infos.extend(found);
+                }
+                Ok(infos)
+            })
+            .await?
+        };
         if infos.is_empty() {
             return Err(BuildError::Invalid("no source files were specified".into()));
         }
@@ -157,16 +182,42 @@ impl StageRun {
             None => Owner::Fixed(0, 0),
         };
         let dest_path = normalize_dest(&self.run.working_dir, &dest);
-        let stage = LayerStage::create(&ctx.opts.scratch_dir, &image_root)?;
-        let staged = stage_sources(&stage, &src_root, ignore, &infos, &dest_path, owner, is_add);
-        let result = match staged {
-            Ok(()) => {
-                ctx.exec
-                    .commit(&self.image, Some(&stage.dir), config, &created_by)
-                    .await
-            }
-            Err(e) => Err(e),
+        let staged = {
+            let scratch = ctx.opts.scratch_dir.clone();
+            let src_root = src_root.clone();
+            let ignore = ignore.cloned();
+            blocking(move || {
+                let stage = LayerStage::create(&scratch, &image_root)?;
+                match stage_sources(
+                    &stage,
+                    &src_root,
+                    ignore.as_ref(),
+                    &infos,
+                    &dest_path,
+                    owner,
+                    is_add,
+                ) {
+                    Ok(()) => Ok(stage),
+                    Err(e) => {
+                        stage.remove();
+                        Err(e)
+                    }
+                }
+            })
+            .await
         };
+        let stage = match staged {
+            Ok(stage) => stage,
+            Err(e) => {
+                drop(target_mount);
+                drop(from_mount);
+                return Err(e);
+            }
+        };
+        let result = ctx
+            .exec
+            .commit(&self.image, Some(&stage.dir), config, &created_by)
+            .await;
         stage.remove();
         drop(target_mount);
         drop(from_mount);
