@@ -980,7 +980,7 @@ pub struct BuildArgs {
     #[arg(long = "network")]
     pub network: Option<String>,
     /// The build context: a directory, or '-' for a Dockerfile or context tar on STDIN
-    #[arg(value_name = "PATH | URL | -")]
+    #[arg(value_name = "PATH | -")]
     pub path: String,
 }
 

@@ -143,6 +143,16 @@ fn prepare_context(args: &BuildArgs) -> Result<Context, CliError> {
             writer: None,
         });
     }
+    // docker sends URLs (git repositories, remote tarballs) as `remote=`, which berthd refuses.
+    if ["http://", "https://", "git://", "git@", "github.com/"]
+        .iter()
+        .any(|p| args.path.starts_with(p))
+    {
+        return Err(CliError::message(format!(
+            "unable to prepare context: remote build contexts are not supported: {}",
+            args.path
+        )));
+    }
     let root = PathBuf::from(&args.path);
     let root = root.canonicalize().map_err(|e| {
         CliError::message(format!(
