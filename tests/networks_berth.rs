@@ -133,6 +133,9 @@ fn berth_network_commands_and_name_resolution() {
     assert!(err.contains("has active endpoints"), "{err}");
     expect_success(d.berth(&["rm", "-f", "web", "client", "dup"]));
     assert_eq!(expect_success(d.berth(&["network", "rm", "app"])), "app\n");
+    assert_eq!(expect_success(d.berth(&["network", "rm", "-f", "app"])), "");
+    let err = expect_failure(d.berth(&["network", "rm", "app"]));
+    assert!(err.contains("network app not found"), "{err}");
     assert_eq!(
         expect_success(d.berth(&["network", "prune", "-f"])),
         "Deleted Networks:\nside\n\n"
