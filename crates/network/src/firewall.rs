@@ -299,6 +299,11 @@ fn rule(table: &str, chain: &str, tag: &str, expr: Vec<Value>) -> Value {
     json!({ "add": { "rule": { "family": FAMILY, "table": table, "chain": chain, "comment": tag, "expr": expr } } })
 }
 
+/// Turns an "add rule" command (append) into "insert rule" (prepend).
+fn insert(add: Value) -> Value {
+    json!({ "insert": add["add"].clone() })
+}
+
 fn matches(op: &str, left: Value, right: Value) -> Value {
     json!({ "match": { "op": op, "left": left, "right": right } })
 }
@@ -329,19 +334,19 @@ pub(crate) fn network_rules(table: &str, bridge: &str, subnet: Ipv4Net, tag: &st
                 json!({ "masquerade": null }),
             ],
         ),
-        // Hairpin: a container reaching a published port of this same network through a host address; without it
-        // the answer would come straight from the peer container and be dropped by the client.
-        rule(
+        // Containers reaching a published port through a host address are not DNATed but go to the userland
+        // proxy, as with dockerd's userland-proxy: with br_netfilter loaded, a DNAT back into the same bridge is
+        // bridged out of the port it came in on, which a bridge never does (no hairpin), and the connection hangs.
+        // Inserted at the head of the chain, so it precedes every DNAT rule whatever the order of calls.
+        insert(rule(
             table,
-            POSTROUTING,
+            PREROUTING,
             tag,
             vec![
-                from_subnet(),
-                matches("==", meta("oifname"), json!(bridge)),
-                matches("in", json!({ "ct": { "key": "status" } }), json!("dnat")),
-                json!({ "masquerade": null }),
+                matches("==", meta("iifname"), json!(bridge)),
+                json!({ "return": null }),
             ],
-        ),
+        )),
         rule(
             table,
             FORWARD,
@@ -448,6 +453,15 @@ mod tests {
         let subnet: Ipv4Net = "10.5.0.0/24".parse().unwrap();
         let rules = network_rules("t", "br-x", subnet, "berth-net:br-x");
         assert_eq!(rules.len(), 4);
+        let skip = &rules[1]["insert"]["rule"];
+        assert_eq!(skip["chain"], "prerouting");
+        assert_eq!(
+            skip["expr"],
+            json!([
+                { "match": { "op": "==", "left": { "meta": { "key": "iifname" } }, "right": "br-x" } },
+                { "return": null }
+            ])
+        );
         let masq = &rules[0]["add"]["rule"];
         assert_eq!(masq["chain"], "postrouting");
         assert_eq!(masq["comment"], "berth-net:br-x");
@@ -460,9 +474,10 @@ mod tests {
                 { "masquerade": null }
             ])
         );
-        assert!(rules
-            .iter()
-            .all(|r| r["add"]["rule"]["comment"] == "berth-net:br-x"));
+        assert!(rules.iter().all(|r| {
+            let rule = r.get("add").or_else(|| r.get("insert")).unwrap();
+            rule["rule"]["comment"] == "berth-net:br-x"
+        }));
         assert_eq!(rules[2]["add"]["rule"]["chain"], "forward");
     }
 
