@@ -3,31 +3,8 @@
 
 use std::path::Path;
 
-/// `filepath.Clean`: one slash between elements, no `.`, `..` folded into its parent (and dropped
-/// at the root), no trailing slash; empty becomes `.`.
-pub fn clean(path: &str) -> String {
-    let rooted = path.starts_with('/');
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.last().is_some_and(|last| *last != "..") {
-                    parts.pop();
-                } else if !rooted {
-                    parts.push("..");
-                }
-            }
-            other => parts.push(other),
-        }
-    }
-    let joined = parts.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".to_string(),
-        (false, false) => joined,
-    }
-}
+/// `filepath.Clean` (the `.dockerignore` rules are defined in terms of the same function).
+pub use dockerignore::clean_path as clean;
 
 /// `filepath.Abs` against `cwd`; `None` when the working directory is unknown (Go's `Abs`
 /// fails then, and docker keeps the relative path).
