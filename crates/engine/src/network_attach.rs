@@ -552,17 +552,13 @@ impl Engine {
                 }
             }
         };
-        let Some((index, a)) = attached
-            .iter()
-            .enumerate()
-            .find(|(_, a)| a.network_id == net_id)
-        else {
+        let Some(a) = attached.iter().find(|a| a.network_id == net_id) else {
             return Ok(());
         };
         let spec = EndpointSpec {
             bridge: a.bridge.clone(),
             host_ifname: network::veth_name(&record.id, &net_id),
-            container_ifname: format!("eth{index}"),
+            container_ifname: free_eth_name(record.state.pid),
             address: a.address,
             gateway: None,
             mac: network::random_mac(a.address.addr()),
@@ -812,6 +808,25 @@ fn endpoint_settings(
         },
         ..Default::default()
     }
+}
+
+/// The lowest `ethN` not present in the netns of `pid` (after disconnects the names have holes).
+fn free_eth_name(pid: i64) -> String {
+    let dev = std::fs::read_to_string(format!("/proc/{pid}/net/dev")).unwrap_or_default();
+    let used = eth_names_in(&dev);
+    (0..)
+        .map(|n| format!("eth{n}"))
+        .find(|n| !used.contains(n))
+        .unwrap_or_else(|| "eth0".into())
+}
+
+/// Interface names of a `/proc/<pid>/net/dev` listing.
+fn eth_names_in(dev: &str) -> BTreeSet<String> {
+    dev.lines()
+        .skip(2)
+        .filter_map(|l| l.split(':').next())
+        .map(|n| n.trim().to_string())
+        .collect()
 }
 
 /// One endpoint to wire at start, with its address decided.
@@ -1101,6 +1116,16 @@ mod tests {
         let s = hosts_content("abc", &[(Ipv4Addr::new(10, 0, 0, 2), vec!["web".into()])]);
         assert!(s.starts_with("127.0.0.1\tlocalhost\n"));
         assert!(s.ends_with("10.0.0.2\tabc web\n"));
+    }
+
+    #[test]
+    fn interface_names_from_proc_net_dev() {
+        let dev = "Inter-|   Receive\n face |bytes\n    lo: 0 0\n  eth0: 1 2\n  eth2: 3 4\n";
+        let names = eth_names_in(dev);
+        assert_eq!(
+            names.into_iter().collect::<Vec<_>>(),
+            ["eth0", "eth2", "lo"]
+        );
     }
 
     fn endpoint(seq: u64, static_ip: Option<Ipv4Addr>) -> EndpointRecord {
