@@ -201,6 +201,8 @@ fn default_bridge_address_is_in_bip_and_reachable_from_the_host() {
         "web",
         "--hostname",
         "webhost",
+        "--add-host",
+        "db:10.1.2.3",
         "busybox",
         "sh",
         "-c",
@@ -225,6 +227,7 @@ fn default_bridge_address_is_in_bip_and_reachable_from_the_host() {
     // /etc/hosts names the container; eth0 has the address; the default route goes via the bridge.
     let hosts = expect_success(d.docker(&["exec", "web", "cat", "/etc/hosts"]));
     assert!(hosts.contains(&format!("{ip}\twebhost")), "{hosts}");
+    assert!(hosts.contains("10.1.2.3\tdb\n"), "{hosts}");
     let addr = expect_success(d.docker(&["exec", "web", "ip", "-4", "-o", "addr", "show", "eth0"]));
     assert!(addr.contains(&format!("{ip}/24")), "{addr}");
     let route = expect_success(d.docker(&["exec", "web", "ip", "route"]));

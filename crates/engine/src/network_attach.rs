@@ -903,10 +903,28 @@ fn activate_endpoints(
 
 const HOSTS_HEADER: &str = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
 
-/// `/etc/hosts`: Docker's header, then one line per address with the hostname (and, on user
+/// `/etc/hosts`: Docker's header, the `--add-host` entries (`name:ip`; `host-gateway` is the
+/// gateway of the first network), then one line per address with the hostname (and, on user
 /// networks, the aliases; other containers resolve through the embedded DNS).
-pub(crate) fn hosts_content(hostname: &str, endpoints: &[(Ipv4Addr, Vec<String>)]) -> String {
+pub(crate) fn hosts_content(
+    hostname: &str,
+    extra_hosts: &[String],
+    gateway: Option<Ipv4Addr>,
+    endpoints: &[(Ipv4Addr, Vec<String>)],
+) -> String {
     let mut s = HOSTS_HEADER.to_string();
+    for entry in extra_hosts {
+        // `name:ip` (docker also accepts `name=ip`); IPv6 addresses contain colons.
+        let Some((name, ip)) = entry.split_once('=').or_else(|| entry.split_once(':')) else {
+            continue;
+        };
+        let ip = match (ip, gateway) {
+            ("host-gateway", Some(gw)) => gw.to_string(),
+            ("host-gateway", None) => continue,
+            (ip, _) => ip.trim_matches(|c| c == '[' || c == ']').to_string(),
+        };
+        s.push_str(&format!("{ip}\t{name}\n"));
+    }
     for (ip, aliases) in endpoints {
         let mut names = vec![hostname.to_string()];
         names.extend(aliases.iter().filter(|a| a.as_str() != hostname).cloned());
@@ -1005,6 +1023,8 @@ async fn write_container_net_files(
         .collect();
     let user_network = attached.first().is_some_and(|a| a.user_network);
     let dns = record.host_config.dns.clone().unwrap_or_default();
+    let extra_hosts = record.host_config.extra_hosts.clone().unwrap_or_default();
+    let gateway = attached.first().map(|a| a.gateway);
     let dir = dir.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let files = ContainerFiles(&dir);
@@ -1013,7 +1033,10 @@ async fn write_container_net_files(
             std::fs::write(&p, content)
                 .map_err(|e| EngineError::io(format!("write {}", p.display()), e))
         };
-        write(files.hosts(), hosts_content(&hostname, &entries))?;
+        write(
+            files.hosts(),
+            hosts_content(&hostname, &extra_hosts, gateway, &entries),
+        )?;
         write(
             files.resolv_conf(),
             resolv_content(&host, user_network, &dns),
@@ -1113,9 +1136,23 @@ mod tests {
 
     #[test]
     fn hosts_lists_own_names() {
-        let s = hosts_content("abc", &[(Ipv4Addr::new(10, 0, 0, 2), vec!["web".into()])]);
+        let s = hosts_content(
+            "abc",
+            &[
+                "db:10.1.2.3".into(),
+                "gw:host-gateway".into(),
+                "v6:[::1]".into(),
+            ],
+            Some(Ipv4Addr::new(10, 0, 0, 1)),
+            &[(Ipv4Addr::new(10, 0, 0, 2), vec!["web".into()])],
+        );
         assert!(s.starts_with("127.0.0.1\tlocalhost\n"));
-        assert!(s.ends_with("10.0.0.2\tabc web\n"));
+        assert!(
+            s.ends_with(
+                "ff02::2\tip6-allrouters\n10.1.2.3\tdb\n10.0.0.1\tgw\n::1\tv6\n10.0.0.2\tabc web\n"
+            ),
+            "{s}"
+        );
     }
 
     #[test]
