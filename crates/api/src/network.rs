@@ -6,18 +6,34 @@ use serde::{Deserialize, Serialize};
 
 use crate::container::{EndpointSettings, StringMap};
 
-/// One `IPAM.Config` entry.
+/// One `IPAM.Config` entry. docker-py sends every field, unset ones as `null`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct IpamConfig {
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_as_empty"
+    )]
     pub subnet: String,
-    #[serde(rename = "IPRange", skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "IPRange",
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_as_empty"
+    )]
     pub ip_range: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(
+        skip_serializing_if = "String::is_empty",
+        deserialize_with = "null_as_empty"
+    )]
     pub gateway: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// dockerd's `AuxAddress`, named `AuxiliaryAddresses` on the wire.
+    #[serde(rename = "AuxiliaryAddresses", skip_serializing_if = "Option::is_none")]
     pub aux_address: Option<StringMap>,
+}
+
+/// A string field that clients may send as `null` (docker-py's `IPAMPool`).
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 /// `IPAM` of a network.
@@ -145,6 +161,17 @@ mod tests {
         let ipam = r.ipam.unwrap();
         assert_eq!(ipam.config.unwrap()[0].subnet, "172.30.0.0/24");
         assert_eq!(r.labels.unwrap()["team"], "a");
+    }
+
+    #[test]
+    fn parses_docker_py_ipam_pool_with_nulls() {
+        let body = r#"{"Name":"n","Driver":"bridge","IPAM":{"Driver":"default","Config":[{"Subnet":"10.9.0.0/24","IPRange":null,"Gateway":null,"AuxiliaryAddresses":{"a":"10.9.0.5"}}]}}"#;
+        let r: NetworkCreateRequest = serde_json::from_str(body).unwrap();
+        let config = &r.ipam.unwrap().config.unwrap()[0];
+        assert_eq!(config.subnet, "10.9.0.0/24");
+        assert_eq!(config.ip_range, "");
+        assert_eq!(config.gateway, "");
+        assert_eq!(config.aux_address.as_ref().unwrap()["a"], "10.9.0.5");
     }
 
     #[test]
