@@ -66,6 +66,7 @@ fn run_scenario(scenario: &str) {
             .env("DOCKER_HOST", d.host())
             .env("DOCKER_CONFIG", d.scratch().join("docker-config"))
             .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env("BERTH_TEST_SUBNET", d.net.test_subnet(0))
             .env_remove("DOCKER_API_VERSION")
             .env_remove("DOCKER_TLS_VERIFY")
             .env_remove("DOCKER_CERT_PATH")
@@ -126,4 +127,14 @@ fn host_config_limits_and_update() {
 #[test]
 fn put_and_get_archive() {
     run_scenario("archive");
+}
+
+#[test]
+fn networks_create_connect_ports_dns_prune() {
+    run_scenario("networks");
+}
+
+#[test]
+fn build_path_fileobj_custom_context_errors_prune() {
+    run_scenario("build");
 }

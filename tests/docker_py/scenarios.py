@@ -9,12 +9,17 @@ python3-docker) and 7.1.0, so nothing here may use an API only one of them has.
 """
 
 import io
+import os
+import socket
 import sys
 import tarfile
+import tempfile
 import time
+import urllib.request
 
 import docker
-from docker.errors import APIError, ContainerError, ImageNotFound, NotFound
+from docker.errors import APIError, BuildError, ContainerError, ImageNotFound, NotFound
+from docker.types import IPAMConfig, IPAMPool
 
 
 def expect(condition, message):
@@ -447,6 +452,274 @@ def scenario_archive(c):
                       "put_archive into a missing dir")
     finally:
         ct.remove(force=True)
+
+
+def free_loopback_port():
+    """A TCP port nobody listens on now (the daemon binds it next; tests run in parallel, so a
+    race with another test is possible but the kernel hands out ephemeral ports round-robin)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def poll(what, attempt, seconds=30):
+    """Calls `attempt` until it returns without raising, for up to `seconds`; returns its result.
+    A server in a container answers some time after `start` returns."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return attempt()
+        except Exception as error:  # noqa: BLE001 - any failure means "not yet"
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what}: still failing after {seconds} s: {error!r}")
+            time.sleep(0.2)
+
+
+def scenario_networks(c):
+    # The harness gives each daemon a /24 of its own inside its address pool.
+    subnet = os.environ["BERTH_TEST_SUBNET"]
+    prefix = subnet.rsplit(".", 1)[0]
+    ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=subnet)])
+    net = c.networks.create("py-net", driver="bridge", ipam=ipam, labels={"py": "net"})
+    containers = []
+    try:
+        expect(net.name == "py-net", f"created network name {net.name}")
+        expect([n.id for n in c.networks.list(names=["py-net"])] == [net.id],
+               f"list(names=) gave {c.networks.list(names=['py-net'])}")
+        expect([n.id for n in c.networks.list(filters={"label": "py=net"})] == [net.id],
+               "list(filters=label) does not give exactly py-net")
+        expect([n.id for n in c.networks.list(filters={"driver": "bridge", "name": "py-net"})]
+               == [net.id], "list(filters=driver+name) does not give exactly py-net")
+        expect(c.networks.list(filters={"label": "py=other"}) == [], "label filter matches all")
+        net.reload()
+        expect(net.attrs["Driver"] == "bridge" and net.attrs["Scope"] == "local",
+               f"Driver/Scope {net.attrs['Driver']}/{net.attrs['Scope']}")
+        expect(net.attrs["Labels"] == {"py": "net"}, f"Labels {net.attrs['Labels']}")
+        config = net.attrs["IPAM"]["Config"]
+        expect(len(config) == 1 and config[0]["Subnet"] == subnet, f"IPAM Config {config}")
+        expect(net.containers == [], f"a new network has containers {net.containers}")
+
+        # A web server on the network with a port published on loopback.
+        port = free_loopback_port()
+        web = c.containers.run(
+            "busybox",
+            ["sh", "-c", "mkdir /www && echo hello-web > /www/index.html && "
+                         "exec httpd -f -p 80 -h /www"],
+            detach=True, name="py-web", network="py-net",
+            ports={"80/tcp": ("127.0.0.1", port)})
+        containers.append(web)
+        web.reload()
+        settings = web.attrs["NetworkSettings"]
+        expect(list(settings["Networks"]) == ["py-net"], f"Networks {list(settings['Networks'])}")
+        endpoint = settings["Networks"]["py-net"]
+        expect(endpoint["IPAddress"].startswith(prefix + "."), f"endpoint {endpoint}")
+        expect(endpoint["NetworkID"] == net.id, f"endpoint NetworkID {endpoint['NetworkID']}")
+        expect(endpoint["Gateway"] == prefix + ".1", f"endpoint Gateway {endpoint['Gateway']}")
+        expect(endpoint["IPPrefixLen"] == 24, f"endpoint IPPrefixLen {endpoint['IPPrefixLen']}")
+        expect(web.id[:12] in (endpoint["Aliases"] or []), f"Aliases {endpoint['Aliases']}")
+        # dockerd fills the top-level (deprecated) fields from the default bridge only.
+        expect(settings["IPAddress"] == "", f"top-level IPAddress {settings['IPAddress']!r}")
+        expect(settings["Ports"] == {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]},
+               f"Ports {settings['Ports']}")
+        expect(web.ports == settings["Ports"], f"container.ports {web.ports}")
+
+        def fetch():
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=5) as r:
+                return r.read()
+        body = poll("GET the published port", fetch)
+        expect(body == b"hello-web\n", f"published port answered {body!r}")
+
+        # Another container on the network reaches the server by its name.
+        out = poll("wget py-web by name", lambda: c.containers.run(
+            "busybox", ["wget", "-q", "-O", "-", "http://py-web/index.html"],
+            network="py-net", remove=True))
+        expect(out == b"hello-web\n", f"wget by name gave {out!r}")
+
+        # connect a created container with an alias and a fixed address, then start it.
+        other = c.containers.create(
+            "busybox", ["sh", "-c", "echo pong | nc -l -p 7000"], name="py-other")
+        containers.append(other)
+        net.connect(other, aliases=["other-alias"], ipv4_address=f"{prefix}.50")
+        other.start()
+        other.reload()
+        endpoint = other.attrs["NetworkSettings"]["Networks"].get("py-net")
+        expect(endpoint is not None, f"Networks {other.attrs['NetworkSettings']['Networks']}")
+        expect(endpoint["IPAddress"] == f"{prefix}.50", f"static address gave {endpoint}")
+        expect("other-alias" in (endpoint["Aliases"] or []), f"Aliases {endpoint['Aliases']}")
+        expect(other.attrs["NetworkSettings"]["IPAddress"] != "",
+               "a container on the default bridge has no top-level IPAddress")
+        net.reload()
+        expect(sorted(x.id for x in net.containers) == sorted([web.id, other.id]),
+               f"network containers {[x.name for x in net.containers]}")
+        ipv4 = net.attrs["Containers"][other.id]["IPv4Address"]
+        expect(ipv4 == f"{prefix}.50/24", f"network inspect IPv4Address {ipv4}")
+
+        # The server reaches the connected container by its alias (nc answers once).
+        result = poll("nc other-alias 7000", lambda: check_exec(
+            web, ["sh", "-c", "nc other-alias 7000 </dev/null"], b"pong\n"))
+        expect(result == b"pong\n", f"nc by alias gave {result!r}")
+
+        # disconnect of a running container.
+        net.disconnect(other)
+        other.reload()
+        expect("py-net" not in other.attrs["NetworkSettings"]["Networks"],
+               f"still connected: {list(other.attrs['NetworkSettings']['Networks'])}")
+        net.reload()
+        expect([x.id for x in net.containers] == [web.id],
+               f"after disconnect: {[x.name for x in net.containers]}")
+
+        # A network with endpoints cannot be removed.
+        err = expect_raises(APIError, net.remove, "remove of a network in use")
+        expect(err.status_code == 403 and "active endpoints" in str(err), str(err))
+    finally:
+        for ct in containers:
+            ct.remove(force=True)
+    net.remove()
+    expect_raises(NotFound, lambda: c.networks.get("py-net"), "get of a removed network")
+
+    # prune removes unused user networks only (never bridge/host/none).
+    c.networks.create("py-unused", driver="bridge", labels={"py": "prune"})
+    pruned = c.networks.prune(filters={"label": "py=prune"})
+    expect(pruned["NetworksDeleted"] == ["py-unused"], f"prune gave {pruned}")
+    pruned = c.networks.prune()
+    expect(not pruned.get("NetworksDeleted"), f"prune of nothing gave {pruned}")
+    names = sorted(n.name for n in c.networks.list())
+    expect(names == ["bridge", "host", "none"], f"networks left {names}")
+
+
+def check_exec(ct, command, expected):
+    """exec_run that raises (for `poll`) unless it exits 0 with `expected` on stdout."""
+    result = ct.exec_run(command)
+    if result.exit_code != 0 or result.output != expected:
+        raise RuntimeError(f"exec {command} gave {result}")
+    return result.output
+
+
+def context_tar(files):
+    """An uncompressed tar of {name: bytes}, as docker-py's custom_context expects."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            archive.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    return buffer
+
+
+def scenario_build(c):
+    tags = []
+    try:
+        with tempfile.TemporaryDirectory() as context:
+            with open(os.path.join(context, "Dockerfile"), "w") as dockerfile:
+                dockerfile.write(
+                    "FROM busybox AS base\n"
+                    "ARG GREETING=hello\n"
+                    "RUN echo \"$GREETING\" > /greeting\n"
+                    "COPY file.txt /file.txt\n"
+                    "LABEL stage=base\n"
+                    "CMD [\"cat\", \"/greeting\"]\n"
+                    "FROM base AS final\n"
+                    "RUN echo final > /final\n")
+            with open(os.path.join(context, "file.txt"), "w") as f:
+                f.write("from-context\n")
+            image, logs = c.images.build(path=context, tag="py-built:1",
+                                         buildargs={"GREETING": "hi-py"}, labels={"py": "yes"},
+                                         target="base", rm=True, nocache=True)
+            tags.append("py-built:1")
+        logs = list(logs)
+        expect(all(isinstance(item, dict) for item in logs), f"log items {logs}")
+        text = "".join(item.get("stream", "") for item in logs)
+        expect("Step 1/7 : FROM busybox AS base" in text, f"build stream {text!r}")
+        # --label adds a LABEL step to the target stage, as dockerd does.
+        expect("Step 7/7 : LABEL" in text and "/final" not in text, f"target=base stream {text!r}")
+        expect(f"Successfully built {image.short_id[7:]}" in text, f"build stream {text!r}")
+        expect("Successfully tagged py-built:1" in text, f"build stream {text!r}")
+        aux = [item["aux"]["ID"] for item in logs if "aux" in item]
+        expect(aux == [image.id], f"aux items {aux}, image {image.id}")
+        expect(image.tags == ["py-built:1"], f"tags {image.tags}")
+        labels = image.attrs["Config"]["Labels"]
+        expect(labels.get("py") == "yes" and labels.get("stage") == "base", f"labels {labels}")
+        expect(image.attrs["Config"]["Cmd"] == ["cat", "/greeting"],
+               f"Cmd {image.attrs['Config']['Cmd']}")
+        out = c.containers.run("py-built:1", remove=True)
+        expect(out == b"hi-py\n", f"built image's CMD gave {out!r}")
+        out = c.containers.run("py-built:1", "cat /file.txt", remove=True)
+        expect(out == b"from-context\n", f"COPY gave {out!r}")
+        # rm=True: no intermediate containers are left.
+        left = c.containers.list(all=True)
+        expect(left == [], f"containers left by the build: {[x.attrs['Config']['Cmd'] for x in left]}")
+
+        # fileobj: a Dockerfile alone, no context.
+        image, _ = c.images.build(
+            fileobj=io.BytesIO(b"FROM busybox\nRUN echo fo > /fo\nCMD [\"cat\", \"/fo\"]\n"),
+            tag="py-fileobj", rm=True)
+        tags.append("py-fileobj")
+        expect(c.containers.run(image.id, remove=True) == b"fo\n", "fileobj image")
+
+        # custom_context: the caller's own tar, Dockerfile under another name.
+        archive = context_tar({
+            "build/Containerfile": b"FROM busybox\nCOPY data.txt /data.txt\n",
+            "data.txt": b"custom\n",
+        })
+        image, _ = c.images.build(fileobj=archive, custom_context=True,
+                                  dockerfile="build/Containerfile", tag="py-custom", rm=True)
+        tags.append("py-custom")
+        out = c.containers.run(image.id, "cat /data.txt", remove=True)
+        expect(out == b"custom\n", f"custom context image gave {out!r}")
+
+        # A failing RUN: BuildError with dockerd's message, the log up to the failure.
+        err = expect_raises(BuildError, lambda: c.images.build(
+            fileobj=io.BytesIO(b"FROM busybox\nRUN echo about-to-fail && exit 3\n"), rm=True),
+            "build with a failing RUN")
+        expect(err.msg == "The command '/bin/sh -c echo about-to-fail && exit 3' "
+                          "returned a non-zero code: 3", f"BuildError {err.msg!r}")
+        log_text = "".join(item.get("stream", "") for item in err.build_log)
+        expect("about-to-fail" in log_text, f"failed build log {err.build_log}")
+        left = c.containers.list(all=True)
+        expect(left == [], "a failed build with rm=True left containers")
+
+        # A Dockerfile that does not parse fails before the stream starts: an HTTP 400, which
+        # docker-py raises as APIError (dockerd's "Error response from daemon" in the CLI).
+        err = expect_raises(APIError, lambda: c.images.build(
+            fileobj=io.BytesIO(b"FROM busybox\nNOPE x\n")), "build with an unknown instruction")
+        expect(err.status_code == 400 and "unknown instruction: NOPE" in str(err), str(err))
+
+        # The low-level API streams decoded JSON objects.
+        items = list(c.api.build(fileobj=io.BytesIO(b"FROM busybox\nENV LOW=level\n"),
+                                 tag="py-lowlevel", decode=True, rm=True))
+        tags.append("py-lowlevel")
+        expect(all(isinstance(item, dict) for item in items), f"decoded items {items}")
+        expect(any("Step 2/2 : ENV LOW=level" in item.get("stream", "") for item in items),
+               f"decoded items {items}")
+        ids = [item["aux"]["ID"] for item in items if "aux" in item]
+        expect(ids == [c.images.get("py-lowlevel").id], f"aux {ids}")
+
+        # Rebuilding a tag leaves the old image dangling; prune(dangling) removes it.
+        first, _ = c.images.build(fileobj=io.BytesIO(b"FROM busybox\nRUN echo 1 > /v\n"),
+                                  tag="py-dangle", rm=True)
+        tags.append("py-dangle")
+        second, _ = c.images.build(fileobj=io.BytesIO(b"FROM busybox\nRUN echo 2 > /v\n"),
+                                   tag="py-dangle", rm=True)
+        expect(first.id != second.id, "two different builds gave one image")
+        expect(c.images.get(first.id).tags == [], "the rebuilt tag's old image is still tagged")
+        pruned = c.images.prune(filters={"dangling": True})
+        deleted = [entry.get("Deleted") for entry in pruned["ImagesDeleted"] or []]
+        expect(first.id in deleted, f"prune gave {pruned}")
+        expect(pruned["SpaceReclaimed"] >= 0, f"SpaceReclaimed {pruned}")
+        expect_raises(ImageNotFound, lambda: c.images.get(first.id), "get of a pruned image")
+        expect(c.images.get("py-dangle").id == second.id, "prune removed the tagged image")
+        expect(c.images.get("busybox") is not None, "prune removed busybox")
+    finally:
+        for tag in tags:
+            try:
+                c.images.remove(tag, force=True)
+            except NotFound:
+                pass
+        # Intermediate images of the builds go with their tagged children; anything dangling
+        # left (the failed build's layers) goes now, so the next interpreter starts clean.
+        c.images.prune(filters={"dangling": True})
 
 
 SCENARIOS = {
