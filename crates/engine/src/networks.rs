@@ -88,11 +88,13 @@ impl NetworkService {
         })
         .await
         .map_err(NetworkOpError::from)?;
-        if self.cfg.iptables && !internal {
-            self.firewall
-                .add_network(bridge, gw.trunc())
-                .await
-                .map_err(NetworkOpError::from)?;
+        if self.cfg.iptables {
+            let rules = if internal {
+                self.firewall.add_internal_network(bridge).await
+            } else {
+                self.firewall.add_network(bridge, gw.trunc()).await
+            };
+            rules.map_err(NetworkOpError::from)?;
         }
         Ok(())
     }
@@ -327,7 +329,7 @@ impl Engine {
     async fn destroy_network(&self, record: &NetworkRecord) -> Result<()> {
         let svc = self.networks();
         if svc.cfg.manage_host {
-            if svc.cfg.iptables && !record.internal {
+            if svc.cfg.iptables {
                 if let Err(e) = svc.firewall.remove_network(&record.bridge).await {
                     tracing::warn!("firewall rules of {}: {e}", record.name);
                 }

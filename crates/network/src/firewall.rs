@@ -67,6 +67,9 @@ const PREROUTING: &str = "prerouting";
 const OUTPUT: &str = "output";
 const POSTROUTING: &str = "postrouting";
 const FORWARD: &str = "forward";
+/// The named set of every bridge the daemon manages (type ifname): the isolation rules drop forwarding from one
+/// managed bridge into another, as dockerd's DOCKER-ISOLATION-STAGE-1/2 chains do.
+const BRIDGES_SET: &str = "bridges";
 
 /// nft runs one at a time: a listing followed by a delete must not interleave with another change.
 static NFT_LOCK: Mutex<()> = Mutex::new(());
@@ -98,20 +101,37 @@ impl Firewall {
     }
 
     /// Masquerades traffic from `subnet` leaving through anything but `bridge` (and hairpin traffic that was
-    /// DNATed back into the bridge); accepts forwarding to/from the bridge. Replaces earlier rules of `bridge`.
+    /// DNATed back into the bridge); accepts forwarding to/from the bridge, except into another managed bridge
+    /// (isolation between networks, as dockerd). Replaces earlier rules of `bridge`.
     pub async fn add_network(&self, bridge: &str, subnet: Ipv4Net) -> Result<(), NetworkError> {
         check_name("bridge", bridge)?;
         let table = self.table.clone();
         let tag = network_tag(bridge);
-        let rules = network_rules(&table, bridge, subnet.trunc(), &tag);
-        run_nft(move || replace_tagged(&table, &tag, rules)).await
+        let mut rules = network_rules(&table, bridge, subnet.trunc(), &tag);
+        rules.extend(isolation_rules(&table, bridge, &tag));
+        rules.push(bridge_element("add", &table, bridge));
+        run_nft(move || replace_tagged(&table, &tag, rules, None)).await
     }
 
-    /// Removes exactly the rules `add_network(bridge, ..)` added. Ok if there are none.
+    /// An `--internal` network: no masquerade, and nothing is forwarded between `bridge` and any other
+    /// interface (dockerd drops it both ways); traffic inside the bridge stays allowed. Replaces earlier rules of
+    /// `bridge` (also those of [`Firewall::add_network`]).
+    pub async fn add_internal_network(&self, bridge: &str) -> Result<(), NetworkError> {
+        check_name("bridge", bridge)?;
+        let table = self.table.clone();
+        let tag = network_tag(bridge);
+        let mut rules = internal_rules(&table, bridge, &tag);
+        rules.push(bridge_element("add", &table, bridge));
+        run_nft(move || replace_tagged(&table, &tag, rules, None)).await
+    }
+
+    /// Removes exactly the rules `add_network(bridge, ..)` or `add_internal_network(bridge)` added, and the
+    /// bridge from the set of managed bridges. Ok if there are none.
     pub async fn remove_network(&self, bridge: &str) -> Result<(), NetworkError> {
         let table = self.table.clone();
         let tag = network_tag(bridge);
-        run_nft(move || replace_tagged(&table, &tag, Vec::new())).await
+        let bridge = bridge.to_string();
+        run_nft(move || replace_tagged(&table, &tag, Vec::new(), Some(&bridge))).await
     }
 
     /// DNAT for traffic to a local address (`fib daddr type local`): from other hosts (prerouting) and from this
@@ -120,14 +140,14 @@ impl Firewall {
         let table = self.table.clone();
         let tag = port_tag(m);
         let rules = port_rules(&table, m, &tag);
-        run_nft(move || replace_tagged(&table, &tag, rules)).await
+        run_nft(move || replace_tagged(&table, &tag, rules, None)).await
     }
 
     /// Removes exactly the rules `publish(m)` added. Ok if there are none.
     pub async fn unpublish(&self, m: &PortMapping) -> Result<(), NetworkError> {
         let table = self.table.clone();
         let tag = port_tag(m);
-        run_nft(move || replace_tagged(&table, &tag, Vec::new())).await
+        run_nft(move || replace_tagged(&table, &tag, Vec::new(), None)).await
     }
 
     /// Deletes the whole table (tests' cleanup; `berthd` never calls it on a normal stop). Ok if it is absent.
@@ -237,8 +257,14 @@ fn list_table(table: &str) -> Result<Option<Value>, NetworkError> {
     }
 }
 
-/// In one transaction: deletes the rules tagged `tag` and adds `rules`.
-fn replace_tagged(table: &str, tag: &str, rules: Vec<Value>) -> Result<(), NetworkError> {
+/// In one transaction: deletes the rules tagged `tag`, removes `leave_bridge` from the set of managed bridges
+/// when it is there, and adds `rules`.
+fn replace_tagged(
+    table: &str,
+    tag: &str,
+    rules: Vec<Value>,
+    leave_bridge: Option<&str>,
+) -> Result<(), NetworkError> {
     let Some(listing) = list_table(table)? else {
         if rules.is_empty() {
             return Ok(());
@@ -253,11 +279,38 @@ fn replace_tagged(table: &str, tag: &str, rules: Vec<Value>) -> Result<(), Netwo
             json!({ "delete": { "rule": { "family": FAMILY, "table": table, "chain": chain, "handle": handle } } })
         })
         .collect();
+    // Deleting an element that is not there fails the whole batch: only delete what the listing shows.
+    if let Some(bridge) = leave_bridge.filter(|b| set_elements(&listing, BRIDGES_SET).contains(b)) {
+        commands.push(bridge_element("delete", table, bridge));
+    }
     if commands.is_empty() && rules.is_empty() {
         return Ok(());
     }
     commands.extend(rules);
     apply(&json!({ "nftables": commands }))
+}
+
+/// The elements of the named set in an `nft -j list table` output (nft prints them as strings).
+pub(crate) fn set_elements<'a>(listing: &'a Value, set: &str) -> Vec<&'a str> {
+    let Some(items) = listing.get("nftables").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| item.get("set"))
+        .filter(|s| s.get("name").and_then(Value::as_str) == Some(set))
+        .filter_map(|s| s.get("elem"))
+        .flat_map(|elem| match elem {
+            Value::Array(all) => all.iter().filter_map(Value::as_str).collect(),
+            Value::String(one) => vec![one.as_str()],
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// Adds `bridge` to (`op` "add") or removes it from (`op` "delete") the set of managed bridges.
+fn bridge_element(op: &str, table: &str, bridge: &str) -> Value {
+    json!({ op: { "element": { "family": FAMILY, "table": table, "name": BRIDGES_SET, "elem": [bridge] } } })
 }
 
 /// (chain, handle) of every rule in an `nft -j list table` output whose comment is `tag`.
@@ -292,6 +345,7 @@ pub(crate) fn ensure_batch(table: &str) -> Value {
         chain(OUTPUT, "nat", "output", -100),
         chain(POSTROUTING, "nat", "postrouting", 100),
         chain(FORWARD, "filter", "forward", 0),
+        { "add": { "set": { "family": FAMILY, "table": table, "name": BRIDGES_SET, "type": "ifname" } } },
     ] })
 }
 
@@ -368,6 +422,44 @@ pub(crate) fn network_rules(table: &str, bridge: &str, subnet: Ipv4Net, tag: &st
     ]
 }
 
+/// dockerd's DOCKER-ISOLATION-STAGE-1/2 in one rule: forwarding from `bridge` into another managed bridge is
+/// dropped. Inserted at the head of the forward chain, before every accept. A container attached to both
+/// networks still reaches both: it has an interface on each bridge, so nothing is forwarded.
+pub(crate) fn isolation_rules(table: &str, bridge: &str, tag: &str) -> Vec<Value> {
+    vec![insert(rule(
+        table,
+        FORWARD,
+        tag,
+        vec![
+            matches("==", meta("iifname"), json!(bridge)),
+            matches("!=", meta("oifname"), json!(bridge)),
+            matches("==", meta("oifname"), json!(format!("@{BRIDGES_SET}"))),
+            json!({ "drop": null }),
+        ],
+    ))]
+}
+
+/// An internal network's bridge forwards nothing to or from other interfaces (dockerd's internal network
+/// rules); traffic between its own ports is bridged and stays allowed.
+pub(crate) fn internal_rules(table: &str, bridge: &str, tag: &str) -> Vec<Value> {
+    let drop_between = |inside: &str, outside: &str| {
+        insert(rule(
+            table,
+            FORWARD,
+            tag,
+            vec![
+                matches("==", meta(inside), json!(bridge)),
+                matches("!=", meta(outside), json!(bridge)),
+                json!({ "drop": null }),
+            ],
+        ))
+    };
+    vec![
+        drop_between("iifname", "oifname"),
+        drop_between("oifname", "iifname"),
+    ]
+}
+
 pub(crate) fn port_rules(table: &str, m: &PortMapping, tag: &str) -> Vec<Value> {
     let proto = m.protocol.to_string();
     let mut common = vec![matches(
@@ -422,6 +514,7 @@ mod tests {
     fn ensure_batch_creates_table_and_four_base_chains() {
         let batch = ensure_batch("berth_t");
         let items = batch["nftables"].as_array().unwrap();
+        let items = &items[..items.len() - 1];
         assert_eq!(
             items[0],
             json!({ "add": { "table": { "family": "ip", "name": "berth_t" } } })
@@ -528,6 +621,84 @@ mod tests {
             vec![("postrouting".to_string(), 7), ("forward".to_string(), 11)]
         );
         assert!(tagged_rules(&json!({}), "x").is_empty());
+    }
+
+    #[test]
+    fn ensure_batch_creates_the_set_of_bridges() {
+        let batch = ensure_batch("berth_t");
+        let items = batch["nftables"].as_array().unwrap();
+        assert_eq!(
+            items.last().unwrap(),
+            &json!({ "add": { "set": { "family": "ip", "table": "berth_t", "name": "bridges", "type": "ifname" } } })
+        );
+    }
+
+    #[test]
+    fn isolation_drops_forwarding_into_other_managed_bridges() {
+        let rules = isolation_rules("t", "br-a", "berth-net:br-a");
+        assert_eq!(
+            rules,
+            vec![json!({ "insert": { "rule": {
+                "family": "ip", "table": "t", "chain": "forward", "comment": "berth-net:br-a",
+                "expr": [
+                    { "match": { "op": "==", "left": { "meta": { "key": "iifname" } }, "right": "br-a" } },
+                    { "match": { "op": "!=", "left": { "meta": { "key": "oifname" } }, "right": "br-a" } },
+                    { "match": { "op": "==", "left": { "meta": { "key": "oifname" } }, "right": "@bridges" } },
+                    { "drop": null }
+                ]
+            } } })]
+        );
+        assert_eq!(
+            bridge_element("add", "t", "br-a"),
+            json!({ "add": { "element": { "family": "ip", "table": "t", "name": "bridges", "elem": ["br-a"] } } })
+        );
+    }
+
+    #[test]
+    fn internal_rules_drop_both_directions_but_not_within_the_bridge() {
+        let rules = internal_rules("t", "br-i", "berth-net:br-i");
+        let exprs: Vec<Value> = rules
+            .iter()
+            .map(|r| {
+                assert_eq!(r["insert"]["rule"]["chain"], "forward");
+                assert_eq!(r["insert"]["rule"]["comment"], "berth-net:br-i");
+                r["insert"]["rule"]["expr"].clone()
+            })
+            .collect();
+        assert_eq!(
+            exprs,
+            vec![
+                json!([
+                    { "match": { "op": "==", "left": { "meta": { "key": "iifname" } }, "right": "br-i" } },
+                    { "match": { "op": "!=", "left": { "meta": { "key": "oifname" } }, "right": "br-i" } },
+                    { "drop": null }
+                ]),
+                json!([
+                    { "match": { "op": "==", "left": { "meta": { "key": "oifname" } }, "right": "br-i" } },
+                    { "match": { "op": "!=", "left": { "meta": { "key": "iifname" } }, "right": "br-i" } },
+                    { "drop": null }
+                ]),
+            ]
+        );
+        // No masquerade, no accept: nothing leaves an internal network.
+        let text = serde_json::to_string(&rules).unwrap();
+        assert!(
+            !text.contains("masquerade") && !text.contains("accept"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn set_elements_reads_nft_listings() {
+        let listing = json!({ "nftables": [
+            { "set": { "family": "ip", "name": "bridges", "table": "t", "type": "ifname", "handle": 1, "elem": ["br-a", "br-b"] } },
+            { "set": { "family": "ip", "name": "other", "table": "t", "type": "ifname", "handle": 2, "elem": ["x"] } }
+        ] });
+        assert_eq!(set_elements(&listing, "bridges"), vec!["br-a", "br-b"]);
+        let empty = json!({ "nftables": [ { "set": { "family": "ip", "name": "bridges", "table": "t", "type": "ifname" } } ] });
+        assert!(set_elements(&empty, "bridges").is_empty());
+        let single = json!({ "nftables": [ { "set": { "name": "bridges", "elem": "br-a" } } ] });
+        assert_eq!(set_elements(&single, "bridges"), vec!["br-a"]);
     }
 
     #[test]

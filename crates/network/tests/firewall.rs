@@ -67,8 +67,8 @@ async fn rules_are_added_and_removed_exactly() {
     let text = listing(&table);
     let tag_a = format!("berth-net:{bridge_a}");
     let tag_b = format!("berth-net:{bridge_b}");
-    assert_eq!(count(&text, &format!("\"{tag_a}\"")), 4, "{text}");
-    assert_eq!(count(&text, &format!("\"{tag_b}\"")), 4, "{text}");
+    assert_eq!(count(&text, &format!("\"{tag_a}\"")), 5, "{text}");
+    assert_eq!(count(&text, &format!("\"{tag_b}\"")), 5, "{text}");
     assert!(text.contains("\"masquerade\""), "{text}");
     assert!(
         text.contains(&format!("\"addr\": \"{}\"", host(&net_a, 2))),
@@ -101,7 +101,7 @@ async fn rules_are_added_and_removed_exactly() {
         .expect("remove_network a");
     let text = listing(&table);
     assert_eq!(count(&text, &format!("\"{tag_a}\"")), 0, "{text}");
-    assert_eq!(count(&text, &format!("\"{tag_b}\"")), 4, "{text}");
+    assert_eq!(count(&text, &format!("\"{tag_b}\"")), 5, "{text}");
 
     fw.delete().await.expect("delete");
     assert!(!run("nft", &["list", "table", "ip", &table])
