@@ -305,13 +305,16 @@ impl Engine {
         // Addresses first (under the store lock), then the kernel work without it.
         let attached = activate_endpoints(&mut svc.store(), &id)?;
         let manage = svc.cfg.manage_host;
+        // The default route and the published ports go through the first network that is not
+        // `--internal` (dockerd's gateway endpoint); with internal networks only, there is neither.
+        let gateway_index = attached.iter().position(|a| !a.internal);
         let connects = attached.iter().enumerate().map(|(i, a)| {
             let spec = EndpointSpec {
                 bridge: a.bridge.clone(),
                 host_ifname: network::veth_name(&id, &a.network_id),
                 container_ifname: format!("eth{i}"),
                 address: a.address,
-                gateway: if i == 0 { Some(a.gateway) } else { None },
+                gateway: (Some(i) == gateway_index).then_some(a.gateway),
                 mac: network::random_mac(a.address.addr()),
                 mtu: None,
             };
@@ -336,52 +339,38 @@ impl Engine {
         }
         files?;
         let mut runtime = ContainerNetRuntime::default();
-        // Ports go on the first network.
-        let first = &attached[0];
-        let requests = crate::port_spec::requested_ports(&record.config, &record.host_config)?;
         let mut published = Vec::new();
-        for req in requests {
-            let host_port = match req.host_port {
-                Some(p) => p,
-                None => network::allocate_host_port(&req.protocol, req.host_ip)
-                    .map_err(NetworkOpError::from)?,
-            };
-            let m = PortMapping {
-                protocol: req.protocol.clone(),
-                host_ip: req.host_ip,
-                host_port,
-                container_ip: first.address.addr(),
-                container_port: req.container_port,
-            };
-            let proxy = network::PortProxy::start(&m).await.map_err(|e| {
-                NetworkOpError::Conflict(format!(
-                    "driver failed programming external connectivity on endpoint {} ({}): {e}",
-                    record.bare_name(),
-                    first.endpoint_id
-                ))
-            });
-            let proxy = match proxy {
-                Ok(p) => p,
-                Err(e) => {
-                    self.unpublish_all(&published).await;
-                    return Err(EngineError::StartFailed(e.to_string()));
+        if let Some(gw) = gateway_index.and_then(|i| attached.get(i)) {
+            let requests = crate::port_spec::requested_ports(&record.config, &record.host_config)?;
+            for req in requests {
+                let (m, proxy) = match publish_port(&req, gw.address.addr()).await {
+                    Ok(bound) => bound,
+                    Err(e) => {
+                        self.unpublish_all(&published).await;
+                        return Err(EngineError::StartFailed(
+                            NetworkOpError::Conflict(format!(
+                                "driver failed programming external connectivity on endpoint {} ({}): {e}",
+                                record.bare_name(),
+                                gw.endpoint_id
+                            ))
+                            .to_string(),
+                        ));
+                    }
+                };
+                runtime.proxies.push(proxy);
+                if manage && svc.cfg.iptables {
+                    if let Err(e) = svc.firewall.publish(&m).await {
+                        tracing::warn!("firewall publish {m:?}: {e}");
+                    }
                 }
-            };
-            runtime.proxies.push(proxy);
-            if manage && svc.cfg.iptables {
-                if let Err(e) = svc.firewall.publish(&m).await {
-                    tracing::warn!("firewall publish {m:?}: {e}");
-                }
+                published.push(m);
             }
-            published.push(m);
-        }
-        {
             let mut store = svc.store();
-            if let Some(r) = store.get_mut(&first.network_id) {
+            if let Some(r) = store.get_mut(&gw.network_id) {
                 if let Some(e) = r.endpoints.get_mut(&id) {
                     e.ports = published;
                 }
-                let _ = store.save(&first.network_id);
+                let _ = store.save(&gw.network_id);
             }
         }
         if attached.iter().any(|a| a.user_network) {
@@ -793,8 +782,9 @@ fn endpoint_settings(
         } else {
             String::new()
         },
+        // An internal network gives the container no gateway (dockerd's bridge driver).
         gateway: match (&r.pool, show) {
-            (Some(p), true) => p.gateway.to_string(),
+            (Some(p), true) if !r.internal => p.gateway.to_string(),
             _ => String::new(),
         },
         ip_address: match (e.ip, show) {
@@ -838,7 +828,41 @@ pub(crate) struct ActiveEndpoint {
     gateway: Ipv4Addr,
     endpoint_id: String,
     user_network: bool,
+    /// `--internal`: no default route and no published ports through it.
+    internal: bool,
     hostname_aliases: Vec<String>,
+}
+
+/// Binds one requested port: the given host port, the first free one of a host port range (the
+/// docker CLI sends `HostPort: "9000-9005"` for `-p 9000-9005:80`; dockerd's allocator takes the
+/// first free port of the range in order), or any free port.
+async fn publish_port(
+    req: &crate::port_spec::PortRequest,
+    container_ip: Ipv4Addr,
+) -> std::result::Result<(PortMapping, network::PortProxy), network::NetworkError> {
+    let mapping = |host_port| PortMapping {
+        protocol: req.protocol.clone(),
+        host_ip: req.host_ip,
+        host_port,
+        container_ip,
+        container_port: req.container_port,
+    };
+    let Some(range) = req.host_port.clone() else {
+        let m = mapping(network::allocate_host_port(&req.protocol, req.host_ip)?);
+        let proxy = network::PortProxy::start(&m).await?;
+        return Ok((m, proxy));
+    };
+    let mut last_error = None;
+    for host_port in range {
+        let m = mapping(host_port);
+        match network::PortProxy::start(&m).await {
+            Ok(proxy) => return Ok((m, proxy)),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        network::NetworkError::PortInUse("no port in the host port range".into())
+    }))
 }
 
 /// Gives every membership of `container_id` an address (kept from an earlier start when it has
@@ -858,6 +882,7 @@ fn activate_endpoints(
             continue;
         };
         let user_network = r.is_user_bridge();
+        let internal = r.internal;
         let bridge = r.bridge.clone();
         let Some(pool) = r.pool.as_mut() else {
             continue;
@@ -894,6 +919,7 @@ fn activate_endpoints(
             gateway: pool.gateway,
             endpoint_id: e.endpoint_id.clone(),
             user_network,
+            internal,
             hostname_aliases: e.aliases.clone(),
         });
         store.save(&nid)?;

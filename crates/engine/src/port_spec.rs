@@ -3,19 +3,41 @@
 
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
+use std::ops::RangeInclusive;
 
 use api::{Config, HostConfig, PortBinding, PortMap};
 use network::{PortMapping, Protocol};
 
 use crate::network_error::NetworkOpError;
 
-/// One host binding the container asked for; `host_port` `None` means "any free port".
+/// One host binding the container asked for; `host_port` `None` means "any free port", a range
+/// (`HostPort: "9000-9005"`, what the docker CLI sends for `-p 9000-9005:80`) means "the first
+/// free port of the range", as dockerd's port allocator does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortRequest {
     pub protocol: Protocol,
     pub container_port: u16,
     pub host_ip: Option<Ipv4Addr>,
-    pub host_port: Option<u16>,
+    pub host_port: Option<RangeInclusive<u16>>,
+}
+
+/// `""`/`"0"` (any port), `"8080"` or `"9000-9005"`.
+fn parse_host_ports(text: &str) -> Result<Option<RangeInclusive<u16>>, NetworkOpError> {
+    let invalid = || NetworkOpError::InvalidArgument(format!("invalid host port {text:?}"));
+    let port = |p: &str| p.trim().parse::<u16>().map_err(|_| invalid());
+    match text.trim() {
+        "" | "0" => Ok(None),
+        t => {
+            let (start, end) = match t.split_once('-') {
+                Some((a, b)) => (port(a)?, port(b)?),
+                None => (port(t)?, port(t)?),
+            };
+            if start == 0 || end < start {
+                return Err(invalid());
+            }
+            Ok(Some(start..=end))
+        }
+    }
 }
 
 /// `"80/tcp"`, `"53/udp"` or `"80"` (tcp).
@@ -76,14 +98,7 @@ pub fn requested_ports(
                     NetworkOpError::InvalidArgument(format!("invalid host IP {ip:?}"))
                 })?),
             };
-            // A range ("8080-8090") binds its first port.
-            let first = b.host_port.split('-').next().unwrap_or("");
-            let host_port = match first {
-                "" | "0" => None,
-                p => Some(p.parse::<u16>().map_err(|_| {
-                    NetworkOpError::InvalidArgument(format!("invalid host port {:?}", b.host_port))
-                })?),
-            };
+            let host_port = parse_host_ports(&b.host_port)?;
             bound.insert(key_of(container_port, &protocol));
             out.push(PortRequest {
                 protocol: protocol.clone(),
@@ -203,13 +218,26 @@ mod tests {
                     protocol: Protocol::Tcp,
                     container_port: 80,
                     host_ip: None,
-                    host_port: Some(8080)
+                    host_port: Some(8080..=8080)
                 },
             ]
         );
         assert!(requested_ports(&Config::default(), &hc(&[("x/tcp", "", "1")])).is_err());
         assert!(requested_ports(&Config::default(), &hc(&[("80/sctpx", "", "1")])).is_err());
         assert!(requested_ports(&Config::default(), &hc(&[("80/tcp", "nope", "1")])).is_err());
+    }
+
+    #[test]
+    fn host_port_ranges() {
+        let h = hc(&[("80/tcp", "127.0.0.1", "9000-9005")]);
+        let r = requested_ports(&Config::default(), &h).unwrap();
+        assert_eq!(r[0].host_port, Some(9000..=9005));
+        assert_eq!(parse_host_ports("0").unwrap(), None);
+        assert_eq!(parse_host_ports("8080").unwrap(), Some(8080..=8080));
+        assert!(parse_host_ports("9005-9000").is_err());
+        assert!(parse_host_ports("0-10").is_err());
+        assert!(parse_host_ports("1-x").is_err());
+        assert!(parse_host_ports("70000").is_err());
     }
 
     #[test]
