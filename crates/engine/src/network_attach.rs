@@ -46,6 +46,7 @@ pub(crate) struct PlannedEndpoint {
     network_id: String,
     static_ip: Option<Ipv4Addr>,
     aliases: Vec<String>,
+    links: Vec<String>,
 }
 
 fn endpoint_ipv4(settings: &EndpointSettings) -> Option<String> {
@@ -88,10 +89,12 @@ fn plan_endpoint(
             "network-scoped alias is supported only for containers in user defined networks".into(),
         ));
     }
+    let links = settings.and_then(|s| s.links.clone()).unwrap_or_default();
     Ok(PlannedEndpoint {
         network_id: r.id.clone(),
         static_ip,
         aliases,
+        links,
     })
 }
 
@@ -137,7 +140,13 @@ impl Engine {
                             || store.resolve_id(k).ok().as_deref() == Some(primary_id.as_str())
                     })
                     .map(|(_, v)| v);
-                let mut plan = vec![plan_endpoint(primary_rec, settings)?];
+                let mut first = plan_endpoint(primary_rec, settings)?;
+                // On a user network dockerd turns legacy links into endpoint links of the
+                // container's network (docker-compose's `links:` arrive this way).
+                if primary_rec.is_user_bridge() {
+                    first.links.extend(hc.links.iter().flatten().cloned());
+                }
+                let mut plan = vec![first];
                 for (k, v) in &endpoints {
                     if k == "default" || k == &hc.network_mode || k == &primary {
                         continue;
@@ -181,6 +190,7 @@ impl Engine {
                         ip: None,
                         static_ip: p.static_ip,
                         aliases: p.aliases,
+                        links: p.links,
                         active: false,
                         ports: Vec::new(),
                     },
@@ -770,7 +780,11 @@ fn endpoint_settings(
         ipam_config: e
             .static_ip
             .map(|ip| serde_json::json!({ "IPv4Address": ip.to_string() })),
-        links: None,
+        links: if e.links.is_empty() {
+            None
+        } else {
+            Some(e.links.clone())
+        },
         aliases: if aliases.is_empty() {
             None
         } else {
@@ -1116,14 +1130,51 @@ impl network::NameLookup for StoreLookup {
                     out.insert(ip);
                 }
             }
+            // The requester's own links: a private alias for another member of this network.
+            let Some(mine) = r.endpoints.get(requester_id) else {
+                continue;
+            };
+            for target in mine.links.iter().filter_map(|l| link_target(l, &name)) {
+                let Some(target_id) = inner.registry.resolve(target).ok().map(|h| h.id.clone())
+                else {
+                    continue;
+                };
+                if let Some(ip) = r
+                    .endpoints
+                    .get(&target_id)
+                    .filter(|e| e.active)
+                    .and_then(|e| e.ip)
+                {
+                    out.insert(ip);
+                }
+            }
         }
         out.into_iter().collect()
     }
 }
 
+/// The container a link (`<container>[:<alias>]`, or dockerd's stored `/<container>:/<me>/<alias>`)
+/// names when `asked` (lowercase) is its alias; the alias defaults to the container's name.
+fn link_target<'a>(link: &'a str, asked: &str) -> Option<&'a str> {
+    let (target, alias) = link.split_once(':').unwrap_or((link, link));
+    let target = target.trim_start_matches('/');
+    let alias = alias.rsplit('/').next().unwrap_or(alias);
+    (!target.is_empty() && alias.eq_ignore_ascii_case(asked)).then_some(target)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_targets() {
+        assert_eq!(link_target("p_web_1:webalias", "webalias"), Some("p_web_1"));
+        assert_eq!(link_target("p_web_1:WebAlias", "webalias"), Some("p_web_1"));
+        assert_eq!(link_target("p_web_1:webalias", "web"), None);
+        assert_eq!(link_target("web", "web"), Some("web"));
+        assert_eq!(link_target("/web:/client/db", "db"), Some("web"));
+        assert_eq!(link_target(":db", "db"), None);
+    }
 
     #[test]
     fn modes() {
@@ -1199,6 +1250,7 @@ mod tests {
             ip: None,
             static_ip,
             aliases: Vec::new(),
+            links: Vec::new(),
             active: false,
             ports: Vec::new(),
         }

@@ -34,6 +34,10 @@ pub struct EndpointRecord {
     pub static_ip: Option<Ipv4Addr>,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Links as `<container>:<alias>` (`EndpointSettings.Links`, and `HostConfig.Links` on the
+    /// first network): the alias resolves to that container for this endpoint's container only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
     #[serde(default)]
     pub active: bool,
     /// Published ports (on the container's first network only).

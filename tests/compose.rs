@@ -1,0 +1,427 @@
+//! docker-compose 1.29 (docker-py, the legacy build API) end to end against berthd: a service
+//! built from a Dockerfile next to the compose file, service names resolved on the project's
+//! default network, a published port reached from the host, `ps`/`logs`/`restart`, `down -v`
+//! leaving nothing behind (containers, networks, their bridges, named volumes), a custom network
+//! with an alias, a service on two networks, a volume shared by two services, and a second
+//! `up -d --build` that uses the build cache and recreates nothing; `links:` as private aliases.
+//! Every image is built FROM the busybox fixture; nothing is ever pulled.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use test_support::{
+    eventually, expect_success, output_within, require_root, stderr, stdout, Daemon,
+};
+
+const WAIT: Duration = Duration::from_secs(40);
+const COMPOSE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A compose project in its own directory of the daemon's scratch space; `down -v` on drop.
+struct Project<'a> {
+    daemon: &'a Daemon,
+    dir: PathBuf,
+    name: String,
+}
+
+impl<'a> Project<'a> {
+    /// `name` must be unique per test (it names containers, networks and volumes).
+    fn new(daemon: &'a Daemon, name: &str, compose_file: &str) -> Project<'a> {
+        let dir = daemon.scratch().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("docker-compose.yml"), compose_file).unwrap();
+        Project {
+            daemon,
+            dir,
+            name: name.to_string(),
+        }
+    }
+
+    fn write(&self, relative: &str, content: &str) {
+        let path = self.dir.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    fn compose(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new("docker-compose");
+        cmd.arg("-f")
+            .arg(self.dir.join("docker-compose.yml"))
+            .args(args)
+            .current_dir(&self.dir)
+            .env("DOCKER_HOST", self.daemon.host())
+            .env("DOCKER_CONFIG", self.daemon.scratch().join("docker-config"))
+            .env("COMPOSE_PROJECT_NAME", &self.name)
+            // The legacy builder through docker-py, as our users run it.
+            .env("COMPOSE_DOCKER_CLI_BUILD", "0")
+            .env("DOCKER_BUILDKIT", "0")
+            .env("COMPOSE_INTERACTIVE_NO_CLI", "1")
+            .stdin(Stdio::null());
+        output_within(cmd, COMPOSE_TIMEOUT)
+    }
+
+    #[track_caller]
+    fn compose_ok(&self, args: &[&str]) -> String {
+        let out = self.compose(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "docker-compose {args:?}\nstdout: {}\nstderr: {}\ndaemon log tail:\n{}",
+            stdout(&out),
+            stderr(&out),
+            log_tail(self.daemon)
+        );
+        format!("{}{}", stdout(&out), stderr(&out))
+    }
+
+    /// `docker-compose exec -T <service> sh -c <script>`; stdout when it exits 0.
+    fn exec(&self, service: &str, script: &str) -> Option<String> {
+        let out = self.compose(&["exec", "-T", service, "sh", "-c", script]);
+        (out.status.code() == Some(0)).then(|| stdout(&out))
+    }
+
+    fn container(&self, service: &str) -> String {
+        format!("{}_{}_1", self.name, service)
+    }
+}
+
+impl Drop for Project<'_> {
+    fn drop(&mut self) {
+        let _ = self.compose(&["down", "-v", "--timeout", "1"]);
+    }
+}
+
+fn log_tail(d: &Daemon) -> String {
+    let log = d.log();
+    let lines: Vec<&str> = log.lines().collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+fn free_loopback_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// `GET /index.html` over plain TCP; the body when the answer is a 200.
+fn http_get(addr: SocketAddr) -> Option<String> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(3)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(b"GET /index.html HTTP/1.0\r\nHost: x\r\n\r\n")
+        .ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    if !buf.starts_with("HTTP/1.") || !buf.contains(" 200 ") {
+        return None;
+    }
+    buf.split("\r\n\r\n").nth(1).map(str::to_string)
+}
+
+fn inspect(d: &Daemon, format: &str, name: &str) -> String {
+    expect_success(d.docker(&["inspect", "-f", format, name]))
+        .trim()
+        .to_string()
+}
+
+fn lines_of(out: Output) -> Vec<String> {
+    expect_success(out)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn link_exists(name: &str) -> bool {
+    Path::new("/sys/class/net").join(name).exists()
+}
+
+/// A busybox httpd image: the page is made by a RUN step, the server logs a line when it starts.
+const WEB_DOCKERFILE: &str = "FROM busybox
+RUN mkdir -p /www && echo built-page > /www/index.html
+EXPOSE 80
+CMD [\"sh\", \"-c\", \"echo web-starting; exec httpd -f -p 80 -h /www\"]
+";
+
+#[test]
+fn build_default_network_ports_ps_logs_restart_down() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    let port = free_loopback_port();
+    let p = Project::new(
+        &d,
+        "cpweb",
+        &format!(
+            r#"version: "2.4"
+services:
+  web:
+    build: ./web
+    image: cpweb-web:local
+    ports:
+      - "127.0.0.1:{port}:80"
+  client:
+    image: busybox
+    command: sh -c "sleep 1000"
+    links:
+      - web:webalias
+    volumes:
+      - data:/data
+volumes:
+  data: {{}}
+"#
+        ),
+    );
+    p.write("web/Dockerfile", WEB_DOCKERFILE);
+    p.compose_ok(&["build"]);
+    p.compose_ok(&["up", "-d"]);
+
+    // The default network is compose's, with its labels.
+    let net = format!("{}_default", p.name);
+    assert_eq!(
+        inspect(&d, "{{index .Labels \"com.docker.compose.network\"}}", &net),
+        "default"
+    );
+    assert_eq!(
+        inspect(&d, "{{index .Labels \"com.docker.compose.project\"}}", &net),
+        p.name
+    );
+    let net_id = inspect(&d, "{{.Id}}", &net);
+    let bridge = format!("br-{}", &net_id[..12]);
+    assert!(link_exists(&bridge), "{bridge} missing");
+
+    // client reaches web by its service name; the answer goes through the named volume.
+    let fetch = "wget -q -O /data/page http://web/index.html && cat /data/page";
+    let mut got = None;
+    assert!(
+        eventually(WAIT, || {
+            got = p.exec("client", fetch);
+            got.is_some()
+        }),
+        "client never reached web\n{}",
+        log_tail(&d)
+    );
+    assert_eq!(got.unwrap().trim(), "built-page");
+    assert_eq!(
+        p.exec("client", "cat /data/page")
+            .unwrap_or_default()
+            .trim(),
+        "built-page"
+    );
+    // `links:` give client a private alias of web (HostConfig.Links on a user network).
+    assert_eq!(
+        p.exec("client", "wget -q -O - http://webalias/index.html")
+            .unwrap_or_default()
+            .trim(),
+        "built-page"
+    );
+
+    // The host reaches the published port.
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut body = None;
+    assert!(eventually(WAIT, || {
+        body = http_get(addr);
+        body.is_some()
+    }));
+    assert_eq!(body.unwrap().trim(), "built-page");
+
+    // ps: both Up, web with its port.
+    let ps = p.compose_ok(&["ps"]);
+    let web_line = ps
+        .lines()
+        .find(|l| l.starts_with(&p.container("web")))
+        .unwrap_or_else(|| panic!("no web in ps:\n{ps}"));
+    assert!(web_line.contains("Up"), "{ps}");
+    assert!(
+        web_line.contains(&format!("127.0.0.1:{port}->80/tcp")),
+        "{ps}"
+    );
+    let client_line = ps
+        .lines()
+        .find(|l| l.starts_with(&p.container("client")))
+        .unwrap_or_else(|| panic!("no client in ps:\n{ps}"));
+    assert!(client_line.contains("Up"), "{ps}");
+
+    let logs = p.compose_ok(&["logs", "--no-color", "web"]);
+    assert!(logs.contains("web-starting"), "{logs}");
+
+    // restart keeps both paths working.
+    let web_id = inspect(&d, "{{.Id}}", &p.container("web"));
+    p.compose_ok(&["restart", "-t", "1", "web"]);
+    assert_eq!(inspect(&d, "{{.Id}}", &p.container("web")), web_id);
+    assert_eq!(
+        inspect(&d, "{{.State.Running}}", &p.container("web")),
+        "true"
+    );
+    assert!(
+        eventually(WAIT, || http_get(addr)
+            .is_some_and(|b| b.trim() == "built-page")),
+        "published port dead after restart\n{}",
+        log_tail(&d)
+    );
+    assert!(
+        eventually(WAIT, || p
+            .exec("client", "wget -q -O - http://web/index.html")
+            .is_some_and(|b| b.trim() == "built-page")),
+        "web not reachable by name after restart\n{}",
+        log_tail(&d)
+    );
+
+    // down -v leaves nothing of the project.
+    p.compose_ok(&["down", "-v", "--timeout", "1"]);
+    let label = format!("label=com.docker.compose.project={}", p.name);
+    assert!(lines_of(d.docker(&["ps", "-aq", "--filter", &label])).is_empty());
+    assert!(lines_of(d.docker(&["network", "ls", "-q", "--filter", &label])).is_empty());
+    assert!(lines_of(d.docker(&["volume", "ls", "-q", "--filter", &label])).is_empty());
+    let volumes = lines_of(d.docker(&["volume", "ls", "-q"]));
+    assert!(
+        !volumes.contains(&format!("{}_data", p.name)),
+        "{volumes:?}"
+    );
+    let networks = lines_of(d.docker(&["network", "ls", "--format", "{{.Name}}"]));
+    assert!(!networks.contains(&net), "{networks:?}");
+    let ip_link = stdout(
+        &Command::new("ip")
+            .args(["-o", "link", "show"])
+            .output()
+            .unwrap(),
+    );
+    assert!(!ip_link.contains(&bridge), "{bridge} left:\n{ip_link}");
+    // No published port is left behind either.
+    assert!(http_get(addr).is_none());
+}
+
+#[test]
+fn custom_network_alias_two_networks_shared_volume() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    let p = Project::new(
+        &d,
+        "cpnets",
+        r#"version: "2.4"
+services:
+  store:
+    image: busybox
+    command: sh -c "mkdir -p /www && echo from-store > /www/index.html && echo shared-by-store > /shared/note && exec httpd -f -p 80 -h /www"
+    networks:
+      backend:
+        aliases:
+          - db
+    volumes:
+      - shared:/shared
+  app:
+    image: busybox
+    command: sh -c "sleep 1000"
+    networks:
+      - frontend
+      - backend
+    volumes:
+      - shared:/shared
+  edge:
+    image: busybox
+    command: sh -c "sleep 1000"
+    networks:
+      - frontend
+networks:
+  frontend: {}
+  backend: {}
+volumes:
+  shared: {}
+"#,
+    );
+    p.compose_ok(&["up", "-d"]);
+
+    // app is on both networks (and edge reaches it on frontend).
+    let app = p.container("app");
+    let nets = inspect(
+        &d,
+        "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
+        &app,
+    );
+    let mut nets: Vec<&str> = nets.split_whitespace().collect();
+    nets.sort();
+    assert_eq!(nets, ["cpnets_backend", "cpnets_frontend"]);
+    let aliases = inspect(
+        &d,
+        "{{json (index .NetworkSettings.Networks \"cpnets_backend\").Aliases}}",
+        &p.container("store"),
+    );
+    assert!(aliases.contains("\"db\""), "{aliases}");
+
+    // The alias resolves on backend, for the container on two networks.
+    let mut got = None;
+    assert!(
+        eventually(WAIT, || {
+            got = p.exec("app", "wget -q -O - http://db/index.html");
+            got.is_some()
+        }),
+        "app never reached db\n{}",
+        log_tail(&d)
+    );
+    assert_eq!(got.unwrap().trim(), "from-store");
+    assert!(
+        eventually(WAIT, || p.exec("edge", "ping -c 1 -W 2 app").is_some()),
+        "edge cannot reach app on frontend"
+    );
+
+    // The named volume is shared.
+    let mut note = None;
+    assert!(eventually(WAIT, || {
+        note = p.exec("app", "cat /shared/note");
+        note.is_some()
+    }));
+    assert_eq!(note.unwrap().trim(), "shared-by-store");
+    assert_eq!(
+        inspect(
+            &d,
+            "{{index .Labels \"com.docker.compose.volume\"}}",
+            "cpnets_shared"
+        ),
+        "shared"
+    );
+
+    p.compose_ok(&["down", "-v", "--timeout", "1"]);
+    let networks = lines_of(d.docker(&["network", "ls", "--format", "{{.Name}}"]));
+    assert!(
+        !networks.iter().any(|n| n.starts_with("cpnets_")),
+        "{networks:?}"
+    );
+    let volumes = lines_of(d.docker(&["volume", "ls", "-q"]));
+    assert!(
+        !volumes.contains(&"cpnets_shared".to_string()),
+        "{volumes:?}"
+    );
+}
+
+#[test]
+fn up_build_twice_uses_cache_and_recreates_nothing() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    let p = Project::new(
+        &d,
+        "cpcache",
+        r#"version: "2.4"
+services:
+  web:
+    build: ./web
+    image: cpcache-web:local
+"#,
+    );
+    p.write("web/Dockerfile", WEB_DOCKERFILE);
+    p.compose_ok(&["up", "-d", "--build"]);
+    let id = inspect(&d, "{{.Id}}", &p.container("web"));
+    let image = inspect(&d, "{{.Image}}", &p.container("web"));
+
+    let second = p.compose_ok(&["up", "-d", "--build"]);
+    assert!(second.contains("Using cache"), "{second}");
+    assert!(
+        second.contains(&format!("{} is up-to-date", p.container("web"))),
+        "{second}"
+    );
+    assert_eq!(inspect(&d, "{{.Id}}", &p.container("web")), id);
+    assert_eq!(inspect(&d, "{{.Image}}", &p.container("web")), image);
+    assert_eq!(
+        inspect(&d, "{{.State.Running}}", &p.container("web")),
+        "true"
+    );
+}
