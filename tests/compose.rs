@@ -425,3 +425,34 @@ services:
         "true"
     );
 }
+
+#[test]
+fn init_true_runs_docker_init_which_forwards_sigterm() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    let p = Project::new(
+        &d,
+        "cpinit",
+        r#"version: "2.4"
+services:
+  srv:
+    image: busybox
+    command: httpd -f -p 8080
+    network_mode: none
+    init: true
+"#,
+    );
+    p.compose_ok(&["up", "-d"]);
+    let top = p.compose_ok(&["top", "srv"]);
+    assert!(
+        top.contains("/sbin/docker-init -- httpd -f -p 8080"),
+        "{top}"
+    );
+    // httpd as pid 1 ignores SIGTERM and would be killed (137) at the timeout; docker-init
+    // forwards it and exits with httpd's status.
+    p.compose_ok(&["stop", "-t", "60", "srv"]);
+    assert_eq!(
+        inspect(&d, "{{.State.ExitCode}}", &p.container("srv")),
+        "143"
+    );
+}

@@ -265,7 +265,7 @@ fn prepare_bundle(
     dir: &Path,
     record: &ContainerRecord,
     layers: &[PathBuf],
-    mounts: Vec<serde_json::Value>,
+    mut mounts: Vec<serde_json::Value>,
     copy_up: &[(String, PathBuf)],
 ) -> Result<()> {
     std::fs::create_dir_all(dir)
@@ -286,6 +286,7 @@ fn prepare_bundle(
     let env = process_env(record, &user.home);
     let mut argv = vec![record.path.clone()];
     argv.extend(record.args.iter().cloned());
+    crate::spec::apply_init(&record.host_config, &mut argv, &mut mounts)?;
     let cwd = if record.config.working_dir.is_empty() {
         "/".to_string()
     } else {

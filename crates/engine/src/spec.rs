@@ -54,6 +54,40 @@ pub struct SpecInput<'a> {
     pub mounts: Vec<Value>,
 }
 
+/// Where `HostConfig.Init` puts the init binary inside the container (dockerd's path).
+pub const DOCKER_INIT_IN_CONTAINER: &str = "/sbin/docker-init";
+
+/// The host's `docker-init` (tini) from berthd's PATH, as dockerd's default `--init-path`.
+fn docker_init_binary() -> Option<std::path::PathBuf> {
+    docker_init_in(&std::env::var_os("PATH")?)
+}
+
+fn docker_init_in(path: &std::ffi::OsStr) -> Option<std::path::PathBuf> {
+    std::env::split_paths(path)
+        .map(|dir| dir.join("docker-init"))
+        .find(|p| p.is_file())
+}
+
+/// `HostConfig.Init`: the process runs under docker-init (`/sbin/docker-init -- <argv>`, the
+/// binary bind-mounted read-only), which reaps zombies and forwards signals to a process that
+/// would ignore SIGTERM as pid 1 (docker-compose's `init: true`).
+pub fn apply_init(hc: &HostConfig, argv: &mut Vec<String>, mounts: &mut Vec<Value>) -> Result<()> {
+    if hc.init != Some(true) {
+        return Ok(());
+    }
+    let binary = docker_init_binary().ok_or_else(|| {
+        EngineError::InvalidArgument(
+            "--init: docker-init binary not found in berthd's PATH".to_string(),
+        )
+    })?;
+    argv.splice(
+        0..0,
+        [DOCKER_INIT_IN_CONTAINER.to_string(), "--".to_string()],
+    );
+    mounts.push(json!({"destination": DOCKER_INIT_IN_CONTAINER, "type": "bind", "source": binary, "options": ["bind", "ro"]}));
+    Ok(())
+}
+
 /// Whether the container shares the host's network namespace.
 pub fn is_host_network(hc: &HostConfig) -> bool {
     hc.network_mode == "host"
@@ -303,6 +337,36 @@ pub fn resources(hc: &HostConfig) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn init_runs_the_process_under_docker_init() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(docker_init_in(dir.path().as_os_str()), None);
+        std::fs::write(dir.path().join("docker-init"), b"").unwrap();
+        let path = std::env::join_paths(["/nonexistent".as_ref(), dir.path()]).unwrap();
+        assert_eq!(docker_init_in(&path), Some(dir.path().join("docker-init")));
+
+        let mut argv = vec!["httpd".to_string(), "-f".to_string()];
+        let mut mounts = Vec::new();
+        apply_init(&HostConfig::default(), &mut argv, &mut mounts).unwrap();
+        assert_eq!(argv, ["httpd", "-f"]);
+        assert!(mounts.is_empty());
+        let hc = HostConfig {
+            init: Some(true),
+            ..Default::default()
+        };
+        match apply_init(&hc, &mut argv, &mut mounts) {
+            Ok(()) => {
+                assert_eq!(argv, ["/sbin/docker-init", "--", "httpd", "-f"]);
+                assert_eq!(mounts[0]["destination"], "/sbin/docker-init");
+                assert_eq!(mounts[0]["options"], json!(["bind", "ro"]));
+            }
+            Err(e) => {
+                assert!(docker_init_binary().is_none(), "{e}");
+                assert_eq!(argv, ["httpd", "-f"]);
+            }
+        }
+    }
 
     #[test]
     fn ulimits_override_the_default_nofile_and_add_others() {
