@@ -15,8 +15,15 @@ pub fn host_hostname() -> String {
         .unwrap_or_else(|_| "localhost".into())
 }
 
-/// Writes the three files into `dir`.
-pub fn write_network_files(dir: &Path, hostname: &str, host_network: bool) -> Result<()> {
+/// Writes the three files into `dir`. `extra_hosts` (`--add-host name:ip`) go into a
+/// container's own hosts file (`--network none` included, as dockerd; a bridge container's file
+/// is rewritten with its addresses at start); host networking shows the host's file.
+pub fn write_network_files(
+    dir: &Path,
+    hostname: &str,
+    host_network: bool,
+    extra_hosts: &[String],
+) -> Result<()> {
     let files = ContainerFiles(dir);
     let write = |path: std::path::PathBuf, content: &str| {
         std::fs::write(&path, content)
@@ -26,7 +33,8 @@ pub fn write_network_files(dir: &Path, hostname: &str, host_network: bool) -> Re
     let hosts = if host_network {
         std::fs::read_to_string("/etc/hosts").unwrap_or_else(|_| DEFAULT_HOSTS.to_string())
     } else {
-        DEFAULT_HOSTS.to_string()
+        // No network yet, so no gateway: `host-gateway` entries wait for a bridge network.
+        crate::network_attach::hosts_content(hostname, extra_hosts, None, &[])
     };
     write(files.hosts(), &hosts)?;
     let resolv = std::fs::read_to_string("/etc/resolv.conf")
@@ -41,7 +49,7 @@ mod tests {
     #[test]
     fn writes_docker_like_files() {
         let d = tempfile::tempdir().unwrap();
-        write_network_files(d.path(), "abcdef012345", false).unwrap();
+        write_network_files(d.path(), "abcdef012345", false, &[]).unwrap();
         assert_eq!(
             std::fs::read_to_string(d.path().join("hostname")).unwrap(),
             "abcdef012345\n"
@@ -50,5 +58,16 @@ mod tests {
             .unwrap()
             .starts_with("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"));
         assert!(d.path().join("resolv.conf").is_file());
+    }
+
+    #[test]
+    fn extra_hosts_reach_a_container_without_network() {
+        let d = tempfile::tempdir().unwrap();
+        let extra = ["myhost:10.1.2.3".to_string(), "gw:host-gateway".to_string()];
+        write_network_files(d.path(), "abcdef012345", false, &extra).unwrap();
+        let hosts = std::fs::read_to_string(d.path().join("hosts")).unwrap();
+        assert!(hosts.starts_with(DEFAULT_HOSTS), "{hosts}");
+        assert!(hosts.ends_with("10.1.2.3\tmyhost\n"), "{hosts}");
+        assert!(!hosts.contains("gw"), "{hosts}");
     }
 }
