@@ -281,7 +281,11 @@ fn prepare_bundle(
         }
     }
     let host_network = is_host_network(&record.host_config);
-    let extra_hosts = record.host_config.extra_hosts.as_deref().unwrap_or_default();
+    let extra_hosts = record
+        .host_config
+        .extra_hosts
+        .as_deref()
+        .unwrap_or_default();
     write_network_files(dir, &record.config.hostname, host_network, extra_hosts)?;
     let user = resolve_user(&record.config.user, layers)?;
     let env = process_env(record, &user.home);
