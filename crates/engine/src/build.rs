@@ -42,6 +42,8 @@ pub struct BuildRequest {
     pub force_rm: bool,
     /// `networkmode`: the network of RUN steps (empty: the default network).
     pub network_mode: String,
+    /// `extrahosts`, `shmsize` and the resource limits of RUN containers.
+    pub run_resources: crate::build_run_resources::BuildRunResources,
 }
 
 impl Default for BuildRequest {
@@ -58,6 +60,7 @@ impl Default for BuildRequest {
             rm: true,
             force_rm: false,
             network_mode: String::new(),
+            run_resources: Default::default(),
         }
     }
 }
@@ -182,6 +185,7 @@ impl Engine {
             remove_on_failure: request.rm || request.force_rm,
             client: ClientWatch(tx.clone()),
             network_mode: request.network_mode.clone(),
+            run_resources: request.run_resources.clone(),
         };
         let options = BuildOptions {
             dockerfile,

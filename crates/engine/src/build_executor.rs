@@ -30,6 +30,8 @@ pub(crate) struct EngineExecutor {
     pub(crate) client: ClientWatch,
     /// `HostConfig.NetworkMode` of RUN containers (`--network`; empty: the default network).
     pub(crate) network_mode: String,
+    /// `extrahosts`, `shmsize` and resource limits of RUN containers.
+    pub(crate) run_resources: crate::build_run_resources::BuildRunResources,
 }
 
 fn canceled() -> BuildError {
@@ -147,6 +149,20 @@ fn same_step(candidate: &ImageConfig, parent: &ImageState, wanted: &ImageConfig)
 }
 
 impl EngineExecutor {
+    /// The host config of a RUN step's container: the build's network and resources, no logs.
+    fn run_host_config(&self) -> api::HostConfig {
+        let mut host_config = api::HostConfig {
+            network_mode: self.network_mode.clone(),
+            log_config: api::LogConfig {
+                kind: "none".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        self.run_resources.apply(&mut host_config);
+        host_config
+    }
+
     async fn store_step(
         &self,
         parent: &ImageState,
@@ -306,14 +322,7 @@ impl Executor for EngineExecutor {
                 healthcheck: Some(serde_json::json!({ "Test": ["NONE"] })),
                 ..Default::default()
             },
-            host_config: api::HostConfig {
-                network_mode: self.network_mode.clone(),
-                log_config: api::LogConfig {
-                    kind: "none".into(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
+            host_config: self.run_host_config(),
             ..Default::default()
         };
         let created = self

@@ -79,6 +79,7 @@ pub mod build;
 mod build_context;
 mod build_executor;
 mod build_mount;
+pub mod build_run_resources;
 
 // Restart policies and healthchecks.
 pub mod health;

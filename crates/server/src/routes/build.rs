@@ -15,6 +15,7 @@ use crate::backend::{BuildRequest, ImageBackend};
 use crate::error::{ApiError, ApiResult};
 use crate::query::QueryParams;
 use crate::response::json_ok;
+use engine::build_run_resources::BuildRunResources;
 
 pub fn routes<B: ImageBackend>() -> Router<Arc<B>> {
     Router::new()
@@ -84,11 +85,27 @@ fn build_request(q: &QueryParams) -> ApiResult<BuildRequest> {
             .filter(|m| *m != "default")
             .unwrap_or("")
             .to_string(),
+        run_resources: BuildRunResources {
+            extra_hosts: q
+                .get_all("extrahosts")
+                .into_iter()
+                .filter(|h| !h.is_empty())
+                .collect(),
+            shm_size: q.int("shmsize")?.unwrap_or(0),
+            memory: q.int("memory")?.unwrap_or(0),
+            memory_swap: q.int("memswap")?.unwrap_or(0),
+            cpu_shares: q.int("cpushares")?.unwrap_or(0),
+            cpu_period: q.int("cpuperiod")?.unwrap_or(0),
+            cpu_quota: q.int("cpuquota")?.unwrap_or(0),
+            cpuset_cpus: q.get("cpusetcpus").unwrap_or("").to_string(),
+            cpuset_mems: q.get("cpusetmems").unwrap_or("").to_string(),
+        },
     })
 }
 
 /// `POST /build?t=…&dockerfile=…&buildargs=…&labels=…&target=…&nocache=…&rm=…&forcerm=…&q=…
-/// &networkmode=…`.
+/// &networkmode=…&extrahosts=…&shmsize=…&memory=…&memswap=…&cpushares=…&cpuperiod=…&cpuquota=…
+/// &cpusetcpus=…&cpusetmems=…`.
 async fn build<B: ImageBackend>(
     State(b): State<Arc<B>>,
     q: QueryParams,
@@ -127,6 +144,27 @@ mod tests {
         assert!(r.quiet && r.rm && !r.force_rm && !r.no_cache);
         assert!(!parse("rm=0").unwrap().rm);
         assert_eq!(parse("").unwrap().dockerfile, "Dockerfile");
+    }
+
+    #[test]
+    fn docker_py_run_resources() {
+        let r = parse("extrahosts=myhost%3A10.1.2.3&extrahosts=other%3A10.1.2.4&shmsize=33554432&memory=134217728&memswap=-1&cpushares=512&cpuperiod=100000&cpuquota=50000&cpusetcpus=0-1&cpusetmems=0").unwrap();
+        let run = &r.run_resources;
+        assert_eq!(run.extra_hosts, ["myhost:10.1.2.3", "other:10.1.2.4"]);
+        assert_eq!(run.shm_size, 33_554_432);
+        assert_eq!(run.memory, 134_217_728);
+        assert_eq!(run.memory_swap, -1);
+        assert_eq!(run.cpu_shares, 512);
+        assert_eq!((run.cpu_period, run.cpu_quota), (100_000, 50_000));
+        assert_eq!(
+            (run.cpuset_cpus.as_str(), run.cpuset_mems.as_str()),
+            ("0-1", "0")
+        );
+        assert_eq!(
+            parse("").unwrap().run_resources,
+            BuildRunResources::default()
+        );
+        assert!(parse("shmsize=lots").is_err());
     }
 
     #[test]
