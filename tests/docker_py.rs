@@ -138,3 +138,13 @@ fn networks_create_connect_ports_dns_prune() {
 fn build_path_fileobj_custom_context_errors_prune() {
     run_scenario("build");
 }
+
+#[test]
+fn network_low_level_api_modes_and_errors() {
+    run_scenario("network_api");
+}
+
+#[test]
+fn build_dockerfile_path_ignore_cache_quiet_args_limits() {
+    run_scenario("build_options");
+}

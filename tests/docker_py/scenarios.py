@@ -722,6 +722,190 @@ def scenario_build(c):
         c.images.prune(filters={"dangling": True})
 
 
+def scenario_network_api(c):
+    """The low-level API and the less common options docker-py users pass."""
+    subnet = os.environ["BERTH_TEST_SUBNET"]
+    prefix = subnet.rsplit(".", 1)[0]
+    ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=subnet, gateway=f"{prefix}.254")])
+    created = c.api.create_network("py-low", driver="bridge", ipam=ipam,
+                                   options={"com.docker.network.bridge.enable_icc": "true"})
+    net_id = created["Id"]
+    containers = []
+    try:
+        # A second network of that name is a conflict (409).
+        err = expect_raises(APIError, lambda: c.api.create_network("py-low", driver="bridge",
+                                                                    check_duplicate=True),
+                            "create of a duplicate network name")
+        expect(err.status_code == 409, f"duplicate create: {err.status_code} {err}")
+        inspected = c.api.inspect_network(net_id)
+        expect(inspected["IPAM"]["Config"][0].get("Gateway") == f"{prefix}.254",
+               f"IPAM {inspected['IPAM']}")
+        expect(c.networks.get(net_id[:12]).id == net_id, "get by short id")
+        expect([n["Id"] for n in c.api.networks(ids=[net_id])] == [net_id], "networks(ids=)")
+        greedy = c.networks.list(names=["py-low"], greedy=True)
+        expect([n.id for n in greedy] == [net_id] and "Containers" in greedy[0].attrs,
+               f"greedy list {greedy}")
+
+        # create_container with a networking config: aliases and a fixed address up front.
+        config = c.api.create_networking_config({
+            "py-low": c.api.create_endpoint_config(aliases=["low-alias"],
+                                                   ipv4_address=f"{prefix}.77"),
+        })
+        host_config = c.api.create_host_config(network_mode="py-low",
+                                               port_bindings={8080: None})
+        ct = c.api.create_container("busybox", ["sh", "-c", "echo low | nc -l -p 8080; exec sleep 60"],
+                                    name="py-low-ct", networking_config=config,
+                                    host_config=host_config, ports=[8080])
+        containers.append(ct["Id"])
+        c.api.start(ct["Id"])
+        attrs = c.api.inspect_container(ct["Id"])
+        endpoint = attrs["NetworkSettings"]["Networks"]["py-low"]
+        expect(endpoint["IPAddress"] == f"{prefix}.77", f"endpoint {endpoint}")
+        expect(endpoint["Gateway"] == f"{prefix}.254", f"endpoint {endpoint}")
+        expect("low-alias" in endpoint["Aliases"], f"Aliases {endpoint['Aliases']}")
+        expect(endpoint["IPAMConfig"] == {"IPv4Address": f"{prefix}.77"} or
+               endpoint["IPAMConfig"].get("IPv4Address") == f"{prefix}.77",
+               f"IPAMConfig {endpoint['IPAMConfig']}")
+        # A port published to a random host port: inspect and api.port agree.
+        bindings = attrs["NetworkSettings"]["Ports"]["8080/tcp"]
+        expect(len(bindings) >= 1 and int(bindings[0]["HostPort"]) > 0, f"Ports {bindings}")
+        host_port = int(bindings[0]["HostPort"])
+        ports = c.api.port(ct["Id"], 8080)
+        expect(any(int(p["HostPort"]) == host_port for p in ports), f"api.port gave {ports}")
+
+        def talk():
+            with socket.create_connection(("127.0.0.1", host_port), timeout=5) as conn:
+                data = conn.recv(100)
+                if not data:
+                    raise RuntimeError("connection closed without data")
+                return data
+        expect(poll("nc through a random published port", talk) == b"low\n", "nc answer")
+
+        # containers.list(filters=network), connect twice, disconnect(force).
+        listed = c.containers.list(all=True, filters={"network": "py-low"})
+        expect([x.id for x in listed] == [ct["Id"]], f"list(network=) {listed}")
+        idle = c.containers.run("busybox", "sleep 60", detach=True, network_mode="none")
+        containers.append(idle.id)
+        idle.reload()
+        expect(list(idle.attrs["NetworkSettings"]["Networks"]) == ["none"],
+               f"none networks {idle.attrs['NetworkSettings']['Networks']}")
+        c.api.connect_container_to_network(ct["Id"], "bridge")
+        err = expect_raises(APIError, lambda: c.api.connect_container_to_network(
+            ct["Id"], "py-low"), "connect twice")
+        expect(err.status_code in (403, 409), f"connect twice: {err.status_code} {err}")
+        c.api.disconnect_container_from_network(ct["Id"], "bridge", force=True)
+        attrs = c.api.inspect_container(ct["Id"])
+        expect(list(attrs["NetworkSettings"]["Networks"]) == ["py-low"],
+               f"after disconnect {list(attrs['NetworkSettings']['Networks'])}")
+        expect_raises(NotFound, lambda: c.api.connect_container_to_network("no-such", "py-low"),
+                      "connect of a missing container")
+        expect_raises(NotFound, lambda: c.api.connect_container_to_network(ct["Id"], "no-such"),
+                      "connect to a missing network")
+
+        # host networking: the container sees the host's loopback.
+        out = c.containers.run("busybox", ["cat", "/proc/net/dev"], network_mode="host",
+                               remove=True)
+        expect(b"lo:" in out, f"host network devices {out!r}")
+        # sharing another container's namespace.
+        out = c.containers.run("busybox", ["sh", "-c", "ip -4 -o addr show"],
+                               network_mode=f"container:{ct['Id']}", remove=True)
+        expect(f"{prefix}.77".encode() in out, f"container: network gave {out!r}")
+    finally:
+        for cid in containers:
+            c.api.remove_container(cid, force=True)
+    c.api.remove_network(net_id)
+    expect_raises(NotFound, lambda: c.api.inspect_network(net_id), "inspect of a removed network")
+    expect_raises(NotFound, lambda: c.api.remove_network(net_id), "remove of a removed network")
+
+
+def scenario_build_options(c):
+    tags = []
+    try:
+        with tempfile.TemporaryDirectory() as context:
+            def write(name, text):
+                path = os.path.join(context, name)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "w") as f:
+                    f.write(text)
+            write("docker/Dockerfile.alt",
+                  "FROM busybox\n"
+                  "COPY . /ctx/\n"
+                  "RUN ls -A /ctx | sort > /listing\n"
+                  "EXPOSE 8080\n"
+                  "ENV MODE=alt\n"
+                  "WORKDIR /ctx\n"
+                  "USER nobody\n"
+                  "ENTRYPOINT [\"cat\"]\n"
+                  "CMD [\"/listing\"]\n")
+            write("keep.txt", "keep\n")
+            write("skip.log", "skip\n")
+            write(".dockerignore", "*.log\n")
+            image, logs = c.images.build(path=context, dockerfile="docker/Dockerfile.alt",
+                                         tag="py-opts:alt", rm=True, forcerm=True)
+            tags.append("py-opts:alt")
+            out = c.containers.run("py-opts:alt", remove=True)
+            expect(out == b".dockerignore\ndocker\nkeep.txt\n", f"context listing {out!r}")
+            config = image.attrs["Config"]
+            expect(config["Env"][-1] == "MODE=alt" and config["WorkingDir"] == "/ctx"
+                   and config["User"] == "nobody" and config["Entrypoint"] == ["cat"]
+                   and "8080/tcp" in config["ExposedPorts"], f"Config {config}")
+
+            # The same build again comes from the cache and gives the same image.
+            again, logs = c.images.build(path=context, dockerfile="docker/Dockerfile.alt",
+                                         tag="py-opts:again", rm=True)
+            tags.append("py-opts:again")
+            text = "".join(item.get("stream", "") for item in logs)
+            expect(again.id == image.id, f"cached rebuild gave {again.id} != {image.id}")
+            expect("Using cache" in text, f"cached build stream {text!r}")
+            expect(sorted(c.images.get(image.id).tags) == ["py-opts:again", "py-opts:alt"],
+                   f"tags {c.images.get(image.id).tags}")
+
+            # quiet: the stream holds the id only.
+            items = list(c.api.build(path=context, dockerfile="docker/Dockerfile.alt",
+                                     quiet=True, decode=True))
+            streams = "".join(item.get("stream", "") for item in items)
+            expect(streams.strip() == image.id, f"quiet build stream {items}")
+
+        # Build args: an unused one is a warning, not an error; a used one reaches RUN.
+        image, logs = c.images.build(
+            fileobj=io.BytesIO(b"FROM busybox\nARG USED\nRUN echo \"$USED\" > /used\n"),
+            buildargs={"USED": "yes", "UNUSED": "no"}, tag="py-args", rm=True)
+        tags.append("py-args")
+        text = "".join(item.get("stream", "") for item in logs)
+        expect("[Warning] One or more build-args [UNUSED] were not consumed" in text,
+               f"stream {text!r}")
+        out = c.containers.run("py-args", "cat /used", remove=True)
+        expect(out == b"yes\n", f"build arg gave {out!r}")
+
+        # container_limits, shmsize, extra_hosts and network_mode reach the RUN containers.
+        image, _ = c.images.build(
+            fileobj=io.BytesIO(b"FROM busybox\n"
+                               b"RUN grep -q 'myhost' /etc/hosts && df -k /dev/shm | "
+                               b"tail -1 | awk '{print $2}' > /shm\n"),
+            tag="py-limits", rm=True, shmsize=32 * 1024 * 1024,
+            container_limits={"memory": 128 * 1024 * 1024},
+            extra_hosts={"myhost": "10.1.2.3"}, network_mode="none")
+        tags.append("py-limits")
+        out = c.containers.run("py-limits", "cat /shm", remove=True)
+        expect(out == b"32768\n", f"shm size in RUN {out!r}")
+
+        # history of a built image and the image list filters.
+        history = c.images.get("py-args").history()
+        expect(any("ARG USED" in (h.get("CreatedBy") or "") for h in history)
+               or any("USED" in (h.get("CreatedBy") or "") for h in history),
+               f"history {history}")
+        names = [t for i in c.images.list(filters={"reference": "py-*"}) for t in i.tags]
+        wanted = sorted(t if ":" in t else t + ":latest" for t in tags)
+        expect(sorted(names) == wanted, f"images.list(reference) {names} != {wanted}")
+    finally:
+        for tag in tags:
+            try:
+                c.images.remove(tag, force=True)
+            except NotFound:
+                pass
+        c.images.prune(filters={"dangling": True})
+
+
 SCENARIOS = {
     name[len("scenario_"):]: function
     for name, function in globals().items()
