@@ -427,7 +427,7 @@ services:
 }
 
 #[test]
-fn init_true_runs_docker_init_which_forwards_sigterm() {
+fn init_and_sysctls() {
     require_root!();
     let d = Daemon::with_busybox();
     let p = Project::new(
@@ -440,6 +440,9 @@ services:
     command: httpd -f -p 8080
     network_mode: none
     init: true
+    sysctls:
+      net.ipv4.ip_unprivileged_port_start: "0"
+      kernel.shmmni: "1234"
 "#,
     );
     p.compose_ok(&["up", "-d"]);
@@ -447,6 +450,17 @@ services:
     assert!(
         top.contains("/sbin/docker-init -- httpd -f -p 8080"),
         "{top}"
+    );
+    // sysctls: of the container's own network and IPC namespaces.
+    assert_eq!(
+        p.exec(
+            "srv",
+            "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shmmni"
+        )
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>(),
+        ["0", "1234"]
     );
     // httpd as pid 1 ignores SIGTERM and would be killed (137) at the timeout; docker-init
     // forwards it and exits with httpd's status.

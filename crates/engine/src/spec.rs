@@ -241,6 +241,9 @@ fn spec_value(input: &SpecInput<'_>) -> Value {
     if wants_default_seccomp(hc) {
         spec["linux"]["seccomp"] = seccomp_value(&caps);
     }
+    if let Some(sysctls) = hc.sysctls.as_ref().filter(|s| !s.is_empty()) {
+        spec["linux"]["sysctl"] = json!(sysctls);
+    }
     spec
 }
 
@@ -442,6 +445,29 @@ mod tests {
             .collect();
         assert!(ns.contains(&"network"));
         assert_eq!(v["root"]["path"], "/tmp/c/rootfs");
+    }
+
+    #[test]
+    fn sysctls_go_to_linux_sysctl() {
+        let hc = HostConfig {
+            sysctls: Some(
+                [(
+                    "net.ipv4.ip_unprivileged_port_start".to_string(),
+                    "0".to_string(),
+                )]
+                .into(),
+            ),
+            ..Default::default()
+        };
+        let bytes = build_spec(&input(Path::new("/tmp/c"), &hc)).unwrap();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(
+            v["linux"]["sysctl"],
+            json!({"net.ipv4.ip_unprivileged_port_start": "0"})
+        );
+        let bytes = build_spec(&input(Path::new("/tmp/c"), &HostConfig::default())).unwrap();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert!(v["linux"].get("sysctl").is_none());
     }
 
     #[test]

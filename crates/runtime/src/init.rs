@@ -212,6 +212,8 @@ fn enter_new_container(cfg: &InitConfig) -> Result<(), String> {
     }
     mounts::prepare_rootfs(cfg)?;
     mounts::pivot_to(&cfg.root)?;
+    // Through the container's /proc, before finish_rootfs makes /proc/sys read-only.
+    crate::sysctl::apply(&cfg.sysctls)?;
     mounts::finish_rootfs(cfg)?;
     if let Some(hostname) = &cfg.hostname {
         nix::unistd::sethostname(hostname).map_err(|e| format!("sethostname: {e}"))?;

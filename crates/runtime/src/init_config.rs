@@ -66,6 +66,8 @@ pub struct InitConfig {
     pub devices: Vec<DeviceSpec>,
     pub masked_paths: Vec<String>,
     pub readonly_paths: Vec<String>,
+    /// `linux.sysctl`, checked to be namespaced (sorted by name).
+    pub sysctls: Vec<(String, String)>,
     pub rlimits: Vec<(Resource, u64, u64)>,
     pub uid: u32,
     pub gid: u32,
@@ -252,6 +254,19 @@ impl InitConfig {
             // sethostname would rename the host.
             return Err(invalid("a hostname needs a private UTS namespace"));
         }
+        let owned_namespaces = join_namespaces
+            .iter()
+            .fold(unshare_flags, |acc, (f, _)| acc | *f);
+        let mut sysctls: Vec<(String, String)> = linux
+            .sysctl()
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        sysctls.sort();
+        for (key, _) in &sysctls {
+            crate::sysctl::check(key, owned_namespaces).map_err(|e| invalid(&e))?;
+        }
 
         let spec_mounts: Vec<MountSpec> = spec
             .mounts()
@@ -333,6 +348,7 @@ impl InitConfig {
             devices,
             masked_paths: linux.masked_paths().clone().unwrap_or_default(),
             readonly_paths: linux.readonly_paths().clone().unwrap_or_default(),
+            sysctls,
             rlimits,
             uid: user.uid(),
             gid: user.gid(),

@@ -16,6 +16,7 @@ mod mounts;
 mod path_in_root;
 mod report_pipe;
 pub mod seccomp;
+mod sysctl;
 
 pub use create::{create, receive_pty_master, CreatedContainer, InitStdio};
 pub use error::{RuntimeError, StartError};
