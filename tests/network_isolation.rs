@@ -193,6 +193,14 @@ fn internal_network_has_no_way_out_and_publishes_nothing() {
         "{port} is bound"
     );
 
+    // Connected to a normal network while running, it gets its default route from that one.
+    expect_success(d.docker(&["network", "connect", "outside", "in1"]));
+    let route = expect_success(d.docker(&["exec", "in1", "ip", "route"]));
+    assert!(
+        route.contains(&format!("default via {}", network_gateway(&d, "outside"))),
+        "{route}"
+    );
+
     // Connected to a normal network as well, the container routes through that one.
     expect_success(d.docker(&[
         "create",

@@ -559,7 +559,13 @@ impl Engine {
             host_ifname: network::veth_name(&record.id, &net_id),
             container_ifname: free_eth_name(record.state.pid),
             address: a.address,
-            gateway: None,
+            // The default route stays where it is, unless the container had none yet (it was on
+            // `--internal` networks only) and this network can give one.
+            gateway: (!a.internal
+                && attached
+                    .iter()
+                    .all(|o| o.network_id == net_id || o.internal))
+            .then_some(a.gateway),
             mac: network::random_mac(a.address.addr()),
             mtu: None,
         };
