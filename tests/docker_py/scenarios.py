@@ -462,6 +462,22 @@ def free_loopback_port():
         return probe.getsockname()[1]
 
 
+def run_with_free_port(c, name, container_port, run_args):
+    """containers.run with `container_port` published on a free loopback port; another test may
+    take the port between the probe and the start, so a taken port is tried again (dockerd
+    keeps the container created: it goes first)."""
+    for _ in range(5):
+        port = free_loopback_port()
+        try:
+            ct = c.containers.run(ports={container_port: ("127.0.0.1", port)}, **run_args)
+            return ct, port
+        except APIError as error:
+            if "already allocated" not in str(error):
+                raise
+            c.containers.get(name).remove(force=True)
+    raise AssertionError("no free loopback port in 5 tries")
+
+
 def poll(what, attempt, seconds=30):
     """Calls `attempt` until it returns without raising, for up to `seconds`; returns its result.
     A server in a container answers some time after `start` returns."""
@@ -500,13 +516,11 @@ def scenario_networks(c):
         expect(net.containers == [], f"a new network has containers {net.containers}")
 
         # A web server on the network with a port published on loopback.
-        port = free_loopback_port()
-        web = c.containers.run(
-            "busybox",
-            ["sh", "-c", "mkdir /www && echo hello-web > /www/index.html && "
-                         "exec httpd -f -p 80 -h /www"],
-            detach=True, name="py-web", network="py-net",
-            ports={"80/tcp": ("127.0.0.1", port)})
+        web, port = run_with_free_port(c, "py-web", "80/tcp", dict(
+            image="busybox",
+            command=["sh", "-c", "mkdir /www && echo hello-web > /www/index.html && "
+                                 "exec httpd -f -p 80 -h /www"],
+            detach=True, name="py-web", network="py-net"))
         containers.append(web)
         web.reload()
         settings = web.attrs["NetworkSettings"]
@@ -537,7 +551,9 @@ def scenario_networks(c):
 
         # connect a created container with an alias and a fixed address, then start it.
         other = c.containers.create(
-            "busybox", ["sh", "-c", "echo pong | nc -l -p 7000"], name="py-other")
+            # nc serves one connection: a loop, so a retried client finds a server again.
+            "busybox", ["sh", "-c", "while true; do echo pong | nc -l -p 7000; done"],
+            name="py-other")
         containers.append(other)
         net.connect(other, aliases=["other-alias"], ipv4_address=f"{prefix}.50")
         other.start()
@@ -753,7 +769,8 @@ def scenario_network_api(c):
         })
         host_config = c.api.create_host_config(network_mode="py-low",
                                                port_bindings={8080: None})
-        ct = c.api.create_container("busybox", ["sh", "-c", "echo low | nc -l -p 8080; exec sleep 60"],
+        ct = c.api.create_container("busybox",
+                                    ["sh", "-c", "while true; do echo low | nc -l -p 8080; done"],
                                     name="py-low-ct", networking_config=config,
                                     host_config=host_config, ports=[8080])
         containers.append(ct["Id"])
