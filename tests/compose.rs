@@ -322,6 +322,10 @@ services:
     command: sh -c "sleep 1000"
     networks:
       - frontend
+  sidecar:
+    image: busybox
+    command: sh -c "sleep 1000"
+    network_mode: "service:app"
 networks:
   frontend: {}
   backend: {}
@@ -362,6 +366,18 @@ volumes:
     assert!(
         eventually(WAIT, || p.exec("edge", "ping -c 1 -W 2 app").is_some()),
         "edge cannot reach app on frontend"
+    );
+
+    // network_mode service:app shares app's network: its names, hosts and hostname.
+    assert_eq!(
+        p.exec("sidecar", "wget -q -O - http://db/index.html")
+            .unwrap_or_default()
+            .trim(),
+        "from-store"
+    );
+    assert_eq!(
+        p.exec("sidecar", "hostname").unwrap_or_default().trim(),
+        p.exec("app", "hostname").unwrap_or_default().trim()
     );
 
     // The named volume is shared.

@@ -213,7 +213,7 @@ impl Engine {
             return Ok(());
         };
         let h = self.inner.registry.resolve(&other)?;
-        let pid = {
+        let (pid, other_hostname) = {
             let entry = h.entry.lock().await;
             if !entry.record.state.running || entry.record.state.pid <= 0 {
                 return Err(EngineError::Conflict(format!(
@@ -221,8 +221,9 @@ impl Engine {
                     h.id
                 )));
             }
-            entry.record.state.pid
+            (entry.record.state.pid, entry.record.config.hostname.clone())
         };
+        let other_dir = self.paths().container_dir(&h.id);
         let path = ContainerFiles(dir).spec();
         let bytes = std::fs::read(&path)
             .map_err(|e| EngineError::io(format!("read {}", path.display()), e))?;
@@ -237,6 +238,12 @@ impl Engine {
                 serde_json::json!({"type": "network", "path": format!("/proc/{pid}/ns/net")}),
             );
         }
+        share_network_files(
+            &mut spec,
+            &ContainerFiles(dir),
+            &ContainerFiles(&other_dir),
+            &other_hostname,
+        );
         let bytes = serde_json::to_vec(&spec)
             .map_err(|e| EngineError::Internal(format!("encode spec: {e}")))?;
         crate::atomic::write_renamed(&path, &bytes)
@@ -1159,6 +1166,34 @@ impl network::NameLookup for StoreLookup {
     }
 }
 
+/// `--network container:<x>` (compose's `network_mode: service:x`): as dockerd, the container
+/// uses x's hostname and x's /etc/hosts, /etc/resolv.conf and /etc/hostname (so the embedded DNS
+/// of x's networks answers it too). A user's own mount at one of those paths stays.
+fn share_network_files(
+    spec: &mut serde_json::Value,
+    own: &ContainerFiles<'_>,
+    other: &ContainerFiles<'_>,
+    hostname: &str,
+) {
+    if !hostname.is_empty() {
+        spec["hostname"] = serde_json::Value::from(hostname);
+    }
+    let Some(mounts) = spec.get_mut("mounts").and_then(|m| m.as_array_mut()) else {
+        return;
+    };
+    for m in mounts {
+        let (mine, theirs) = match m.get("destination").and_then(|d| d.as_str()) {
+            Some("/etc/hosts") => (own.hosts(), other.hosts()),
+            Some("/etc/resolv.conf") => (own.resolv_conf(), other.resolv_conf()),
+            Some("/etc/hostname") => (own.hostname(), other.hostname()),
+            _ => continue,
+        };
+        if m.get("source").and_then(|s| s.as_str()) == Some(&*mine.to_string_lossy()) {
+            m["source"] = serde_json::Value::from(theirs.to_string_lossy().into_owned());
+        }
+    }
+}
+
 /// The container a link (`<container>[:<alias>]`, or dockerd's stored `/<container>:/<me>/<alias>`)
 /// names when `asked` (lowercase) is its alias; the alias defaults to the container's name.
 fn link_target<'a>(link: &'a str, asked: &str) -> Option<&'a str> {
@@ -1171,6 +1206,43 @@ fn link_target<'a>(link: &'a str, asked: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn container_mode_uses_the_other_containers_files() {
+        let mut spec = serde_json::json!({
+            "hostname": "mine",
+            "mounts": [
+                {"destination": "/etc/hosts", "type": "bind", "source": "/c/me/hosts"},
+                {"destination": "/etc/resolv.conf", "type": "bind", "source": "/c/me/resolv.conf"},
+                {"destination": "/etc/hostname", "type": "bind", "source": "/my/hostname"},
+                {"destination": "/data", "type": "bind", "source": "/v/data"}
+            ]
+        });
+        let other = std::path::Path::new("/c/web");
+        let own = std::path::Path::new("/c/me");
+        share_network_files(
+            &mut spec,
+            &ContainerFiles(own),
+            &ContainerFiles(other),
+            "webhost",
+        );
+        assert_eq!(spec["hostname"], "webhost");
+        let sources: Vec<&str> = spec["mounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["source"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                "/c/web/hosts",
+                "/c/web/resolv.conf",
+                "/my/hostname",
+                "/v/data"
+            ]
+        );
+    }
 
     #[test]
     fn link_targets() {
