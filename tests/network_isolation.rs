@@ -6,6 +6,7 @@
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::Command;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
 
 use test_support::{eventually, expect_success, require_root, Daemon};
@@ -221,19 +222,23 @@ fn internal_network_has_no_way_out_and_publishes_nothing() {
     );
 }
 
+/// The next candidate port of this test process; each block is handed out once, so tests of this
+/// file running in parallel never pick the same ports.
+static NEXT_PORT: AtomicU16 = AtomicU16::new(0);
+
 /// `n` consecutive free loopback TCP ports below the kernel's ephemeral range, so the ports other
 /// tests get from `bind(0)` never collide with them.
 fn free_port_block(n: u16) -> u16 {
-    let mut start = 20000 + (std::process::id() % 5000) as u16 * 2;
+    let base = 20000 + (std::process::id() % 4000) as u16 * 2;
     loop {
+        let start = base + NEXT_PORT.fetch_add(n, Ordering::SeqCst);
+        assert!(start < 32000 - n, "no free port block");
         let held: Vec<_> = (start..start + n)
             .filter_map(|p| TcpListener::bind(("127.0.0.1", p)).ok())
             .collect();
         if held.len() == usize::from(n) {
             return start;
         }
-        start += n;
-        assert!(start < 32000, "no free port block");
     }
 }
 
@@ -281,6 +286,17 @@ fn host_port_ranges_publish_every_port() {
         eventually(WAIT, || http_body(a + 2).as_deref() == Some("eighty-two\n")),
         "no answer on 127.0.0.1:{}",
         a + 2
+    );
+
+    // berth's own CLI parses the ranges as the docker CLI does.
+    let b = free_port_block(2);
+    let spec = format!("127.0.0.1:{b}-{}:90-91/udp", b + 1);
+    expect_success(d.berth(&[
+        "run", "-d", "--name", "bweb", "-p", &spec, "busybox", "sleep", "300",
+    ]));
+    assert_eq!(
+        expect_success(d.docker(&["port", "bweb"])),
+        format!("90/udp -> 127.0.0.1:{b}\n91/udp -> 127.0.0.1:{}\n", b + 1)
     );
 
     // A host range for one container port takes the first free port of the range (the first
