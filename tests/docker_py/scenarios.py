@@ -687,14 +687,14 @@ def scenario_build(c):
 
         # A failing RUN: BuildError with dockerd's message, the log up to the failure.
         err = expect_raises(BuildError, lambda: c.images.build(
-            fileobj=io.BytesIO(b"FROM busybox\nRUN echo about-to-fail && exit 3\n"), rm=True),
-            "build with a failing RUN")
+            fileobj=io.BytesIO(b"FROM busybox\nRUN echo about-to-fail && exit 3\n"),
+            forcerm=True), "build with a failing RUN")
         expect(err.msg == "The command '/bin/sh -c echo about-to-fail && exit 3' "
                           "returned a non-zero code: 3", f"BuildError {err.msg!r}")
         log_text = "".join(item.get("stream", "") for item in err.build_log)
         expect("about-to-fail" in log_text, f"failed build log {err.build_log}")
         left = c.containers.list(all=True)
-        expect(left == [], "a failed build with rm=True left containers")
+        expect(left == [], "a failed build with forcerm=True left containers")
 
         # A Dockerfile that does not parse fails before the stream starts: an HTTP 400, which
         # docker-py raises as APIError (dockerd's "Error response from daemon" in the CLI).
@@ -877,6 +877,22 @@ def scenario_build_options(c):
             expect(sorted(c.images.get(image.id).tags) == ["py-opts:again", "py-opts:alt"],
                    f"tags {c.images.get(image.id).tags}")
 
+            # An exposed port that is not published shows as null in inspect.
+            ct = c.containers.run("py-opts:alt", detach=True, entrypoint=["sleep", "60"],
+                                  command=[])
+            try:
+                ct.reload()
+                expect(ct.attrs["NetworkSettings"]["Ports"] == {"8080/tcp": None},
+                       f"Ports {ct.attrs['NetworkSettings']['Ports']}")
+                expect(ct.attrs["Config"]["ExposedPorts"] == {"8080/tcp": {}},
+                       f"ExposedPorts {ct.attrs['Config']['ExposedPorts']}")
+            finally:
+                ct.remove(force=True)
+
+            # quiet, high level: docker-py finds the id in the lone `sha256:` stream item.
+            quiet, _ = c.images.build(path=context, dockerfile="docker/Dockerfile.alt",
+                                      quiet=True)
+            expect(quiet.id == image.id, f"quiet build gave {quiet.id}")
             # quiet: the stream holds the id only.
             items = list(c.api.build(path=context, dockerfile="docker/Dockerfile.alt",
                                      quiet=True, decode=True))
