@@ -61,7 +61,19 @@ pub fn event_matches(filters: &Filters, event: &Event) -> bool {
                     .unwrap_or(false)
                 || (event.kind == "image" && (event.actor.id == i || name == Some(i)))
         })
+        && fuzzy_name_matches(filters, "network", event)
+        && fuzzy_name_matches(filters, "volume", event)
         && filters.match_labels("label", attrs)
+}
+
+/// dockerd's `fuzzyMatchName` for the `network` and `volume` filters: a value is a prefix of the
+/// actor's id or of its `name` attribute. Like dockerd, events of other types never match such a
+/// filter (a network's `connect` carries the network as its actor, the container as an attribute).
+fn fuzzy_name_matches(filters: &Filters, key: &str, event: &Event) -> bool {
+    let name = event.actor.attributes.get("name").map(String::as_str);
+    filters.any_matches(key, |v| {
+        event.actor.id.starts_with(v) || name.is_some_and(|n| n.starts_with(v))
+    })
 }
 
 fn event_time(event: &Event) -> f64 {
@@ -192,6 +204,43 @@ mod tests {
         assert!(event_matches(
             &filters(r#"{"event":["exec_start"]}"#),
             &exec
+        ));
+    }
+
+    #[test]
+    fn network_and_volume_filters_match_id_or_name_prefixes() {
+        let bus = EventBus::default();
+        let network_id = "cd".repeat(32);
+        let attrs = BTreeMap::from([
+            ("name".to_string(), "py-net".to_string()),
+            ("container".to_string(), "ab".repeat(32)),
+        ]);
+        bus.publish("network", "connect", &network_id, attrs);
+        let volume_attrs = BTreeMap::from([("driver".to_string(), "local".to_string())]);
+        bus.publish("volume", "create", "data", volume_attrs);
+        let history = bus.subscribe_with_history().0;
+        let (connect, volume) = (&history[0], &history[1]);
+        assert!(event_matches(
+            &filters(r#"{"network":["py-net"]}"#),
+            connect
+        ));
+        assert!(event_matches(&filters(r#"{"network":["cdcd"]}"#), connect));
+        assert!(event_matches(&filters(r#"{"network":["py"]}"#), connect));
+        assert!(!event_matches(
+            &filters(r#"{"network":["other"]}"#),
+            connect
+        ));
+        assert!(!event_matches(
+            &filters(r#"{"network":["py-net"]}"#),
+            volume
+        ));
+        assert!(event_matches(&filters(r#"{"volume":["data"]}"#), volume));
+        assert!(!event_matches(&filters(r#"{"volume":["logs"]}"#), volume));
+        assert!(!event_matches(&filters(r#"{"volume":["data"]}"#), connect));
+        let container = container_event("start", "web");
+        assert!(!event_matches(
+            &filters(r#"{"network":["py-net"]}"#),
+            &container
         ));
     }
 
