@@ -496,6 +496,7 @@ def scenario_networks(c):
     subnet = os.environ["BERTH_TEST_SUBNET"]
     prefix = subnet.rsplit(".", 1)[0]
     ipam = IPAMConfig(pool_configs=[IPAMPool(subnet=subnet)])
+    since = int(time.time()) - 1
     net = c.networks.create("py-net", driver="bridge", ipam=ipam, labels={"py": "net"})
     containers = []
     try:
@@ -536,6 +537,11 @@ def scenario_networks(c):
         expect(settings["Ports"] == {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]},
                f"Ports {settings['Ports']}")
         expect(web.ports == settings["Ports"], f"container.ports {web.ports}")
+        host_config = web.attrs["HostConfig"]
+        expect(host_config["NetworkMode"] == "py-net", f"NetworkMode {host_config['NetworkMode']}")
+        expect(host_config["PortBindings"] ==
+               {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": str(port)}]},
+               f"PortBindings {host_config['PortBindings']}")
 
         def fetch():
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=5) as r:
@@ -592,6 +598,14 @@ def scenario_networks(c):
             ct.remove(force=True)
     net.remove()
     expect_raises(NotFound, lambda: c.networks.get("py-net"), "get of a removed network")
+
+    # The network events of all that, as tools watching the daemon read them.
+    events = c.events(since=since, until=int(time.time()) + 1, decode=True,
+                      filters={"type": "network", "network": net.id})
+    actions = [e["Action"] for e in events]
+    for action in ("create", "connect", "disconnect", "destroy"):
+        expect(action in actions, f"no network {action} event in {actions}")
+    expect(actions[0] == "create" and actions[-1] == "destroy", f"network events {actions}")
 
     # prune removes unused user networks only (never bridge/host/none).
     c.networks.create("py-unused", driver="bridge", labels={"py": "prune"})
