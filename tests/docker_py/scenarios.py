@@ -519,7 +519,7 @@ def scenario_networks(c):
         # A web server on the network with a port published on loopback.
         web, port = run_with_free_port(c, "py-web", "80/tcp", dict(
             image="busybox",
-            command=["sh", "-c", "mkdir /www && echo hello-web > /www/index.html && "
+            command=["sh", "-c", "mkdir -p /www && echo hello-web > /www/index.html && "
                                  "exec httpd -f -p 80 -h /www"],
             detach=True, name="py-web", network="py-net"))
         containers.append(web)
@@ -548,6 +548,15 @@ def scenario_networks(c):
                 return r.read()
         body = poll("GET the published port", fetch)
         expect(body == b"hello-web\n", f"published port answered {body!r}")
+
+        # A restart keeps the address and the published port.
+        address = endpoint["IPAddress"]
+        web.restart(timeout=1)
+        web.reload()
+        restarted = web.attrs["NetworkSettings"]["Networks"]["py-net"]["IPAddress"]
+        expect(restarted == address, f"address {address} became {restarted} on restart")
+        body = poll("GET the published port after a restart", fetch)
+        expect(body == b"hello-web\n", f"published port answered {body!r} after a restart")
 
         # Another container on the network reaches the server by its name.
         out = poll("wget py-web by name", lambda: c.containers.run(
