@@ -154,6 +154,19 @@ pub fn wants_default_seccomp(hc: &HostConfig) -> bool {
     !hc.privileged && !unconfined
 }
 
+/// `--security-opt no-new-privileges[:true|=true]` (docker-compose's `security_opt`); the last
+/// one given wins, as dockerd parses them in order.
+fn no_new_privileges(hc: &HostConfig) -> bool {
+    let mut on = false;
+    for opt in hc.security_opt.iter().flatten() {
+        let (key, value) = opt.split_once([':', '=']).unwrap_or((opt.as_str(), "true"));
+        if key == "no-new-privileges" {
+            on = value.eq_ignore_ascii_case("true");
+        }
+    }
+    on
+}
+
 /// Docker's default seccomp profile as OCI JSON for this capability set; the profile for Docker's
 /// default capabilities is built once.
 fn seccomp_value(caps: &[String]) -> Value {
@@ -224,7 +237,7 @@ fn spec_value(input: &SpecInput<'_>) -> Value {
             "cwd": input.cwd,
             "capabilities": {"bounding": caps, "effective": caps, "permitted": caps},
             "rlimits": rlimits(hc),
-            "noNewPrivileges": false
+            "noNewPrivileges": no_new_privileges(hc)
         },
         "root": {"path": files.rootfs(), "readonly": hc.readonly_rootfs},
         "hostname": input.hostname,
@@ -445,6 +458,27 @@ mod tests {
             .collect();
         assert!(ns.contains(&"network"));
         assert_eq!(v["root"]["path"], "/tmp/c/rootfs");
+    }
+
+    #[test]
+    fn no_new_privileges_security_opt() {
+        let with = |opts: &[&str]| HostConfig {
+            security_opt: Some(opts.iter().map(|o| o.to_string()).collect()),
+            ..Default::default()
+        };
+        assert!(!no_new_privileges(&HostConfig::default()));
+        assert!(no_new_privileges(&with(&["no-new-privileges"])));
+        assert!(no_new_privileges(&with(&["no-new-privileges:true"])));
+        assert!(no_new_privileges(&with(&["no-new-privileges=true"])));
+        assert!(!no_new_privileges(&with(&["no-new-privileges:false"])));
+        assert!(!no_new_privileges(&with(&["seccomp=unconfined"])));
+        let bytes = build_spec(&input(
+            Path::new("/tmp/c"),
+            &with(&["no-new-privileges:true"]),
+        ))
+        .unwrap();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(v["process"]["noNewPrivileges"], true);
     }
 
     #[test]
