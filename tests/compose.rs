@@ -322,6 +322,11 @@ services:
     command: sh -c "sleep 1000"
     networks:
       - frontend
+    dns_search: example.internal
+    dns_opt:
+      - ndots:3
+    security_opt:
+      - no-new-privileges:true
   sidecar:
     image: busybox
     command: sh -c "sleep 1000"
@@ -367,6 +372,14 @@ volumes:
         eventually(WAIT, || p.exec("edge", "ping -c 1 -W 2 app").is_some()),
         "edge cannot reach app on frontend"
     );
+
+    // dns_search / dns_opt replace the host's lines; security_opt no-new-privileges.
+    let resolv = p.exec("edge", "cat /etc/resolv.conf").unwrap_or_default();
+    assert!(resolv.contains("search example.internal\n"), "{resolv}");
+    assert!(resolv.contains("options ndots:3\n"), "{resolv}");
+    assert!(resolv.contains("nameserver 127.0.0.11\n"), "{resolv}");
+    let status = p.exec("edge", "cat /proc/self/status").unwrap_or_default();
+    assert!(status.contains("NoNewPrivs:\t1"), "{status}");
 
     // network_mode service:app shares app's network: its names, hosts and hostname.
     assert_eq!(

@@ -1011,34 +1011,48 @@ fn host_upstreams() -> Vec<SocketAddr> {
 
 /// `/etc/resolv.conf`: on user networks the embedded DNS; on the default bridge the host's
 /// servers without loopback ones (Google's when none is left, as dockerd).
-pub(crate) fn resolv_content(host: &str, user_network: bool, dns: &[String]) -> String {
+pub(crate) fn resolv_content(host: &str, user_network: bool, dns: &DnsSettings<'_>) -> String {
     let mut out = String::new();
-    for l in host.lines() {
-        let t = l.trim_start();
-        if t.starts_with("search") || t.starts_with("domain") {
-            out.push_str(l);
-            out.push('\n');
+    // `--dns-search` and `--dns-option` replace the host's lines, as dockerd does.
+    if dns.search.is_empty() {
+        for l in host.lines() {
+            let t = l.trim_start();
+            if t.starts_with("search") || t.starts_with("domain") {
+                out.push_str(l);
+                out.push('\n');
+            }
         }
+    } else {
+        out.push_str(&format!("search {}\n", dns.search.join(" ")));
     }
+    let options = |out: &mut String| {
+        if dns.options.is_empty() {
+            for l in host
+                .lines()
+                .filter(|l| l.trim_start().starts_with("options"))
+            {
+                out.push_str(l);
+                out.push('\n');
+            }
+        } else {
+            out.push_str(&format!("options {}\n", dns.options.join(" ")));
+        }
+    };
     if user_network {
         out.push_str("nameserver 127.0.0.11\n");
-        for l in host
-            .lines()
-            .filter(|l| l.trim_start().starts_with("options"))
-        {
-            out.push_str(l);
-            out.push('\n');
+        options(&mut out);
+        if !dns.options.iter().any(|o| o.starts_with("ndots:")) {
+            out.push_str("options ndots:0\n");
         }
-        out.push_str("options ndots:0\n");
         return out;
     }
-    let servers: Vec<String> = if dns.is_empty() {
+    let servers: Vec<String> = if dns.servers.is_empty() {
         host_nameservers(host)
             .iter()
             .map(|ip| ip.to_string())
             .collect()
     } else {
-        dns.to_vec()
+        dns.servers.to_vec()
     };
     if servers.is_empty() {
         out.push_str("nameserver 8.8.8.8\nnameserver 8.8.4.4\n");
@@ -1046,14 +1060,16 @@ pub(crate) fn resolv_content(host: &str, user_network: bool, dns: &[String]) -> 
     for s in servers {
         out.push_str(&format!("nameserver {s}\n"));
     }
-    for l in host
-        .lines()
-        .filter(|l| l.trim_start().starts_with("options"))
-    {
-        out.push_str(l);
-        out.push('\n');
-    }
+    options(&mut out);
     out
+}
+
+/// `HostConfig.Dns`, `DnsSearch` and `DnsOptions`.
+#[derive(Default)]
+pub(crate) struct DnsSettings<'a> {
+    pub servers: &'a [String],
+    pub search: &'a [String],
+    pub options: &'a [String],
 }
 
 /// Rewrites hosts and resolv.conf in place: they are bind-mounted into the container already.
@@ -1076,6 +1092,8 @@ async fn write_container_net_files(
         .collect();
     let user_network = attached.first().is_some_and(|a| a.user_network);
     let dns = record.host_config.dns.clone().unwrap_or_default();
+    let dns_search = record.host_config.dns_search.clone().unwrap_or_default();
+    let dns_options = record.host_config.dns_options.clone().unwrap_or_default();
     let extra_hosts = record.host_config.extra_hosts.clone().unwrap_or_default();
     let gateway = attached.first().map(|a| a.gateway);
     let dir = dir.to_path_buf();
@@ -1092,7 +1110,15 @@ async fn write_container_net_files(
         )?;
         write(
             files.resolv_conf(),
-            resolv_content(&host, user_network, &dns),
+            resolv_content(
+                &host,
+                user_network,
+                &DnsSettings {
+                    servers: &dns,
+                    search: &dns_search,
+                    options: &dns_options,
+                },
+            ),
         )
     })
     .await
@@ -1276,16 +1302,36 @@ mod tests {
         let host =
             "search example.org\nnameserver 127.0.0.53\nnameserver 10.0.0.2\noptions edns0\n";
         assert_eq!(
-            resolv_content(host, false, &[]),
+            resolv_content(host, false, &DnsSettings::default()),
             "search example.org\nnameserver 10.0.0.2\noptions edns0\n"
         );
         assert_eq!(
-            resolv_content("nameserver 127.0.0.1\n", false, &[]),
+            resolv_content("nameserver 127.0.0.1\n", false, &DnsSettings::default()),
             "nameserver 8.8.8.8\nnameserver 8.8.4.4\n"
         );
         assert_eq!(
-            resolv_content(host, true, &[]),
+            resolv_content(host, true, &DnsSettings::default()),
             "search example.org\nnameserver 127.0.0.11\noptions edns0\noptions ndots:0\n"
+        );
+    }
+
+    #[test]
+    fn resolv_conf_dns_search_and_options_replace_the_hosts() {
+        let host = "search example.org\nnameserver 10.0.0.2\noptions edns0\n";
+        let search = ["a.internal".to_string(), "b.internal".to_string()];
+        let options = ["ndots:2".to_string()];
+        let dns = DnsSettings {
+            servers: &[],
+            search: &search,
+            options: &options,
+        };
+        assert_eq!(
+            resolv_content(host, true, &dns),
+            "search a.internal b.internal\nnameserver 127.0.0.11\noptions ndots:2\n"
+        );
+        assert_eq!(
+            resolv_content(host, false, &dns),
+            "search a.internal b.internal\nnameserver 10.0.0.2\noptions ndots:2\n"
         );
     }
 
