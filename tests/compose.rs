@@ -456,7 +456,7 @@ services:
 }
 
 #[test]
-fn init_and_sysctls() {
+fn init_sysctls_devices() {
     require_root!();
     let d = Daemon::with_busybox();
     let p = Project::new(
@@ -472,6 +472,8 @@ services:
     sysctls:
       net.ipv4.ip_unprivileged_port_start: "0"
       kernel.shmmni: "1234"
+    devices:
+      - /dev/null:/dev/mynull
 "#,
     );
     p.compose_ok(&["up", "-d"]);
@@ -490,6 +492,12 @@ services:
         .split_whitespace()
         .collect::<Vec<_>>(),
         ["0", "1234"]
+    );
+    // devices: the host's node at another path, usable (device cgroup).
+    assert!(
+        p.exec("srv", "test -c /dev/mynull && echo x > /dev/mynull")
+            .is_some(),
+        "/dev/mynull missing or not writable"
     );
     // httpd as pid 1 ignores SIGTERM and would be killed (137) at the timeout; docker-init
     // forwards it and exits with httpd's status.

@@ -95,11 +95,57 @@ pub fn is_host_network(hc: &HostConfig) -> bool {
 
 /// The spec as JSON, validated by parsing it as an `oci_spec::runtime::Spec`.
 pub fn build_spec(input: &SpecInput<'_>) -> Result<Vec<u8>> {
-    let value = spec_value(input);
+    let mut value = spec_value(input);
+    let devices = host_devices(input.host_config)?;
+    if !devices.is_empty() {
+        value["linux"]["devices"] = Value::Array(devices);
+    }
     let spec: Spec = serde_json::from_value(value)
         .map_err(|e| EngineError::Internal(format!("invalid runtime spec: {e}")))?;
     serde_json::to_vec_pretty(&spec)
         .map_err(|e| EngineError::Internal(format!("encode runtime spec: {e}")))
+}
+
+/// `HostConfig.Devices` (`--device`, docker-compose's `devices:`) as `linux.devices`: the host
+/// node's type, numbers, mode and owner at `PathInContainer` (default: the same path); the
+/// runtime creates the node and allows it in the device cgroup.
+fn host_devices(hc: &HostConfig) -> Result<Vec<Value>> {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let mut out = Vec::new();
+    for d in hc.devices.iter().flatten() {
+        let host = d
+            .get("PathOnHost")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let inside = d
+            .get("PathInContainer")
+            .and_then(Value::as_str)
+            .filter(|p| !p.is_empty())
+            .unwrap_or(host);
+        let md = std::fs::metadata(host).map_err(|e| {
+            EngineError::InvalidArgument(format!(
+                "error gathering device information while adding custom device {host:?}: {e}"
+            ))
+        })?;
+        let typ = if md.file_type().is_char_device() {
+            "c"
+        } else if md.file_type().is_block_device() {
+            "b"
+        } else {
+            return Err(EngineError::InvalidArgument(format!(
+                "error gathering device information while adding custom device {host:?}: not a device node"
+            )));
+        };
+        let rdev = md.rdev();
+        // glibc's major()/minor() encoding of dev_t.
+        let major = ((rdev >> 8) & 0xfff) | ((rdev >> 32) & !0xfff);
+        let minor = (rdev & 0xff) | ((rdev >> 12) & !0xff);
+        out.push(json!({
+            "path": inside, "type": typ, "major": major, "minor": minor,
+            "fileMode": md.mode() & 0o7777, "uid": md.uid(), "gid": md.gid()
+        }));
+    }
+    Ok(out)
 }
 
 /// The capability set: all with `--privileged`, else Docker's defaults with `--cap-add`/`--cap-drop`
@@ -479,6 +525,40 @@ mod tests {
         .unwrap();
         let v: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["process"]["noNewPrivileges"], true);
+    }
+
+    #[test]
+    fn devices_come_from_the_host_node() {
+        let hc = HostConfig {
+            devices: Some(vec![json!({
+                "PathOnHost": "/dev/null",
+                "PathInContainer": "/dev/mynull",
+                "CgroupPermissions": "rwm"
+            })]),
+            ..Default::default()
+        };
+        let bytes = build_spec(&input(Path::new("/tmp/c"), &hc)).unwrap();
+        let v: Value = serde_json::from_slice(&bytes).unwrap();
+        let d = &v["linux"]["devices"][0];
+        assert_eq!(d["path"], "/dev/mynull");
+        assert_eq!(d["type"], "c");
+        assert_eq!(
+            (d["major"].as_i64(), d["minor"].as_i64()),
+            (Some(1), Some(3))
+        );
+        let missing = HostConfig {
+            devices: Some(vec![json!({"PathOnHost": "/dev/berth-no-such-device"})]),
+            ..Default::default()
+        };
+        assert!(matches!(
+            build_spec(&input(Path::new("/tmp/c"), &missing)),
+            Err(EngineError::InvalidArgument(_))
+        ));
+        let not_a_device = HostConfig {
+            devices: Some(vec![json!({"PathOnHost": "/etc/passwd"})]),
+            ..Default::default()
+        };
+        assert!(build_spec(&input(Path::new("/tmp/c"), &not_a_device)).is_err());
     }
 
     #[test]
