@@ -507,3 +507,84 @@ services:
         "143"
     );
 }
+
+/// A one-record DNS server on `addr` (UDP): every A question gets `answer`, others no record.
+fn fake_dns(addr: SocketAddr, answer: [u8; 4]) -> std::thread::JoinHandle<()> {
+    let socket = std::net::UdpSocket::bind(addr).expect("bind fake dns");
+    socket
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while std::time::Instant::now() < deadline {
+            let Ok((n, from)) = socket.recv_from(&mut buf) else {
+                continue;
+            };
+            let q = &buf[..n];
+            // Header (12 bytes), then the question: labels up to a zero byte, type, class.
+            let mut end = 12;
+            while end < q.len() && q[end] != 0 {
+                end += 1 + q[end] as usize;
+            }
+            if end + 5 > q.len() {
+                continue;
+            }
+            let qtype = u16::from_be_bytes([q[end + 1], q[end + 2]]);
+            let question = &q[12..end + 5];
+            let is_a = qtype == 1;
+            let mut r = Vec::new();
+            r.extend_from_slice(&q[..2]);
+            r.extend_from_slice(&[0x81, 0x80, 0, 1, 0, u8::from(is_a), 0, 0, 0, 0]);
+            r.extend_from_slice(question);
+            if is_a {
+                r.extend_from_slice(&[0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+                r.extend_from_slice(&answer);
+            }
+            let _ = socket.send_to(&r, from);
+        }
+    })
+}
+
+#[test]
+fn dns_servers_answer_names_outside_the_project() {
+    require_root!();
+    let d = Daemon::with_busybox();
+    // A loopback address of its own (the embedded DNS forwards from the host).
+    let upstream: SocketAddr = format!(
+        "127.0.{}.{}:53",
+        100 + d.net.index % 100,
+        2 + d.net.index % 250
+    )
+    .parse()
+    .unwrap();
+    let _server = fake_dns(upstream, [10, 9, 8, 7]);
+    let p = Project::new(
+        &d,
+        "cpdns",
+        &format!(
+            r#"version: "2.4"
+services:
+  q:
+    image: busybox
+    command: sh -c "sleep 1000"
+    dns: {}
+"#,
+            upstream.ip()
+        ),
+    );
+    p.compose_ok(&["up", "-d"]);
+    let resolv = p.exec("q", "cat /etc/resolv.conf").unwrap_or_default();
+    assert!(resolv.contains("nameserver 127.0.0.11"), "{resolv}");
+    let mut answer = String::new();
+    assert!(
+        eventually(WAIT, || {
+            answer = p
+                .exec("q", "nslookup -type=a outside.example")
+                .unwrap_or_default();
+            answer.contains("10.9.8.7")
+        }),
+        "{answer}\n{}",
+        log_tail(&d)
+    );
+}

@@ -393,10 +393,14 @@ impl Engine {
         if attached.iter().any(|a| a.user_network) {
             let lookup: Arc<dyn network::NameLookup> = Arc::new(self.name_lookup());
             if manage {
-                let dns =
-                    network::DnsServer::start(pid as i32, id.clone(), lookup, host_upstreams())
-                        .await
-                        .map_err(NetworkOpError::from)?;
+                let dns = network::DnsServer::start(
+                    pid as i32,
+                    id.clone(),
+                    lookup,
+                    dns_upstreams(&record.host_config),
+                )
+                .await
+                .map_err(NetworkOpError::from)?;
                 runtime.dns = Some(dns);
             }
         }
@@ -493,7 +497,7 @@ impl Engine {
                 record.state.pid as i32,
                 record.id.clone(),
                 lookup,
-                host_upstreams(),
+                dns_upstreams(&record.host_config),
             )
             .await
             {
@@ -595,7 +599,7 @@ impl Engine {
                     record.state.pid as i32,
                     record.id.clone(),
                     lookup,
-                    host_upstreams(),
+                    dns_upstreams(&record.host_config),
                 )
                 .await
                 .map_err(NetworkOpError::from)?;
@@ -1001,6 +1005,23 @@ fn host_nameservers(resolv: &str) -> Vec<Ipv4Addr> {
         .collect()
 }
 
+/// Where the embedded DNS forwards other names: the container's `--dns` servers (docker-compose's
+/// `dns:`) when given, as dockerd's external servers, else the host's.
+fn dns_upstreams(hc: &HostConfig) -> Vec<SocketAddr> {
+    let given: Vec<SocketAddr> = hc
+        .dns
+        .iter()
+        .flatten()
+        .filter_map(|s| s.parse::<std::net::IpAddr>().ok())
+        .map(|ip| SocketAddr::new(ip, 53))
+        .collect();
+    if given.is_empty() {
+        host_upstreams()
+    } else {
+        given
+    }
+}
+
 fn host_upstreams() -> Vec<SocketAddr> {
     let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     host_nameservers(&resolv)
@@ -1268,6 +1289,16 @@ mod tests {
                 "/v/data"
             ]
         );
+    }
+
+    #[test]
+    fn dns_servers_replace_the_hosts_upstreams() {
+        let hc = HostConfig {
+            dns: Some(vec!["10.1.1.1".into(), "not-an-ip".into()]),
+            ..Default::default()
+        };
+        assert_eq!(dns_upstreams(&hc), [SocketAddr::from(([10, 1, 1, 1], 53))]);
+        assert_eq!(dns_upstreams(&HostConfig::default()), host_upstreams());
     }
 
     #[test]
