@@ -288,7 +288,10 @@ volumes:
     );
     assert!(!ip_link.contains(&bridge), "{bridge} left:\n{ip_link}");
     // No published port is left behind either.
-    assert!(http_get(addr).is_none());
+    assert!(
+        eventually(WAIT, || http_get(addr).is_none()),
+        "port {port} still served"
+    );
 }
 
 #[test]
