@@ -62,10 +62,14 @@ fn docker_init_binary() -> Option<std::path::PathBuf> {
     docker_init_in(&std::env::var_os("PATH")?)
 }
 
+/// `docker-init`, else Debian's `tini-static` (the binary docker-init is a link to there): the
+/// init runs inside any image, so only a static tini will do.
 fn docker_init_in(path: &std::ffi::OsStr) -> Option<std::path::PathBuf> {
-    std::env::split_paths(path)
-        .map(|dir| dir.join("docker-init"))
-        .find(|p| p.is_file())
+    ["docker-init", "tini-static"].iter().find_map(|name| {
+        std::env::split_paths(path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
 }
 
 /// `HostConfig.Init`: the process runs under docker-init (`/sbin/docker-init -- <argv>`, the
@@ -404,6 +408,11 @@ mod tests {
     fn init_runs_the_process_under_docker_init() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(docker_init_in(dir.path().as_os_str()), None);
+        std::fs::write(dir.path().join("tini-static"), b"").unwrap();
+        assert_eq!(
+            docker_init_in(dir.path().as_os_str()),
+            Some(dir.path().join("tini-static"))
+        );
         std::fs::write(dir.path().join("docker-init"), b"").unwrap();
         let path = std::env::join_paths(["/nonexistent".as_ref(), dir.path()]).unwrap();
         assert_eq!(docker_init_in(&path), Some(dir.path().join("docker-init")));
