@@ -17,7 +17,8 @@ pub fn host_hostname() -> String {
 
 /// Writes the three files into `dir`. `extra_hosts` (`--add-host name:ip`) go into a
 /// container's own hosts file (`--network none` included, as dockerd; a bridge container's file
-/// is rewritten with its addresses at start); host networking shows the host's file.
+/// is rewritten with its addresses at start); host networking shows a copy of the host's file
+/// with the extra entries appended, as dockerd does.
 pub fn write_network_files(
     dir: &Path,
     hostname: &str,
@@ -31,7 +32,9 @@ pub fn write_network_files(
     };
     write(files.hostname(), &format!("{hostname}\n"))?;
     let hosts = if host_network {
-        std::fs::read_to_string("/etc/hosts").unwrap_or_else(|_| DEFAULT_HOSTS.to_string())
+        let host =
+            std::fs::read_to_string("/etc/hosts").unwrap_or_else(|_| DEFAULT_HOSTS.to_string());
+        host_mode_hosts(host, extra_hosts)
     } else {
         // No network yet, so no gateway: `host-gateway` entries wait for a bridge network.
         crate::network_attach::hosts_content(hostname, extra_hosts, None, &[])
@@ -40,6 +43,20 @@ pub fn write_network_files(
     let resolv = std::fs::read_to_string("/etc/resolv.conf")
         .unwrap_or_else(|_| DEFAULT_RESOLV_CONF.to_string());
     write(files.resolv_conf(), &resolv)
+}
+
+/// The host's hosts file plus the `--add-host` entries (`host-gateway` has no bridge gateway to
+/// resolve to here, so such entries are left out).
+fn host_mode_hosts(mut host: String, extra_hosts: &[String]) -> String {
+    let extra = crate::network_attach::hosts_content("", extra_hosts, None, &[]);
+    let entries = extra
+        .strip_prefix(crate::network_attach::HOSTS_HEADER)
+        .unwrap_or(&extra);
+    if !entries.is_empty() && !host.is_empty() && !host.ends_with('\n') {
+        host.push('\n');
+    }
+    host.push_str(entries);
+    host
 }
 
 #[cfg(test)]
@@ -69,5 +86,16 @@ mod tests {
         assert!(hosts.starts_with(DEFAULT_HOSTS), "{hosts}");
         assert!(hosts.ends_with("10.1.2.3\tmyhost\n"), "{hosts}");
         assert!(!hosts.contains("gw"), "{hosts}");
+    }
+
+    #[test]
+    fn host_network_appends_extra_hosts_to_the_host_file() {
+        let host = "127.0.0.1\tlocalhost\n10.0.0.1\tmachine".to_string();
+        let extra = ["a:1.2.3.4".to_string(), "gw:host-gateway".to_string()];
+        assert_eq!(
+            host_mode_hosts(host.clone(), &extra),
+            "127.0.0.1\tlocalhost\n10.0.0.1\tmachine\n1.2.3.4\ta\n"
+        );
+        assert_eq!(host_mode_hosts(host.clone(), &[]), host);
     }
 }

@@ -958,7 +958,7 @@ fn activate_endpoints(
     Ok(out)
 }
 
-const HOSTS_HEADER: &str = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
+pub(crate) const HOSTS_HEADER: &str = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n";
 
 /// `/etc/hosts`: Docker's header, the `--add-host` entries (`name:ip`; `host-gateway` is the
 /// gateway of the first network), then one line per address with the hostname (and, on user
