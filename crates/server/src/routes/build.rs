@@ -56,6 +56,12 @@ fn build_request(q: &QueryParams) -> ApiResult<BuildRequest> {
             )));
         }
     }
+    // dockerd refuses squashing unless started with experimental features, which berthd has not.
+    if q.bool("squash") {
+        return Err(ApiError::invalid(
+            "squash is only supported with experimental mode",
+        ));
+    }
     let dockerfile = q
         .get("dockerfile")
         .filter(|d| !d.is_empty())
@@ -178,5 +184,12 @@ mod tests {
         assert!(parse("platform=linux%2Famd64").is_ok());
         assert!(parse("buildargs=notjson").is_err());
         assert!(parse("version=2").is_err());
+        let squash = parse("squash=1").unwrap_err();
+        assert_eq!(squash.kind, errdefs::ErrorKind::InvalidArgument);
+        assert_eq!(
+            squash.message,
+            "squash is only supported with experimental mode"
+        );
+        assert!(parse("squash=0").is_ok());
     }
 }
