@@ -709,12 +709,7 @@ impl Engine {
                 .insert(r.name.clone(), endpoint_settings(r, e, &out.id, running));
         }
         if ns.networks.is_empty() {
-            let name = match mode {
-                "host" | "none" => mode.to_string(),
-                m if m.starts_with("container:") => String::new(),
-                _ => "bridge".to_string(),
-            };
-            if !name.is_empty() {
+            if let Some(name) = unattached_network_name(mode, &store) {
                 let net = store.by_name(&name);
                 ns.networks.insert(
                     name.clone(),
@@ -766,7 +761,12 @@ impl Engine {
         let store = self.networks().store();
         let running = record.state.running;
         let members = store.memberships(&record.id);
-        if !members.is_empty() {
+        if members.is_empty() {
+            // Disconnected from every network: nothing, as for inspect.
+            if unattached_network_name(&record.host_config.network_mode, &store).is_none() {
+                s.network_settings.networks.clear();
+            }
+        } else {
             s.network_settings.networks = members
                 .iter()
                 .map(|(r, e)| (r.name.clone(), endpoint_settings(r, e, &record.id, running)))
@@ -778,6 +778,25 @@ impl Engine {
             let exposed = crate::port_spec::exposed_keys(&record.config, &record.host_config);
             s.ports = crate::port_spec::summary_ports(&exposed, &published);
         }
+    }
+}
+
+/// The network shown for a container that is on no network's endpoint list: `host` and `none`
+/// (which keep no endpoints), `bridge` when its network never existed (an unknown one fails at
+/// start); nothing for `container:` modes and for a container disconnected from its networks
+/// (its network still exists), as dockerd shows `{}` after the last disconnect.
+fn unattached_network_name(mode: &str, store: &NetworkStore) -> Option<String> {
+    match mode {
+        "host" | "none" => Some(mode.to_string()),
+        m if m.starts_with("container:") => None,
+        "" | "default" | "bridge" => store
+            .resolve_id("bridge")
+            .is_err()
+            .then(|| "bridge".to_string()),
+        name => store
+            .resolve_id(name)
+            .is_err()
+            .then(|| "bridge".to_string()),
     }
 }
 
@@ -1464,5 +1483,38 @@ mod tests {
             .insert(b.clone(), endpoint(0, Some(fixed)));
         let err = activate_endpoints(&mut store, &b).unwrap_err();
         assert_eq!(err.to_string(), "Address already in use");
+    }
+
+    #[test]
+    fn a_disconnected_container_shows_no_network() {
+        let d = tempfile::tempdir().unwrap();
+        let cfg = crate::network_config::NetworkConfig {
+            bridge: "bt0".into(),
+            bip: "10.99.3.1/24".parse().unwrap(),
+            ..Default::default()
+        };
+        let mut store = NetworkStore::open(d.path(), &cfg).unwrap();
+        let mut custom = store.by_name("bridge").unwrap().clone();
+        custom.id = "c".repeat(64);
+        custom.name = "mynet".into();
+        store.insert(custom).unwrap();
+        // Existing networks without the container's endpoint: it was disconnected.
+        assert_eq!(unattached_network_name("mynet", &store), None);
+        assert_eq!(unattached_network_name("bridge", &store), None);
+        assert_eq!(unattached_network_name("", &store), None);
+        assert_eq!(unattached_network_name("container:web", &store), None);
+        assert_eq!(
+            unattached_network_name("host", &store).as_deref(),
+            Some("host")
+        );
+        assert_eq!(
+            unattached_network_name("none", &store).as_deref(),
+            Some("none")
+        );
+        // A network that never existed (the start fails) keeps the legacy `bridge` entry.
+        assert_eq!(
+            unattached_network_name("nosuch", &store).as_deref(),
+            Some("bridge")
+        );
     }
 }
