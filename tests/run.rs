@@ -105,6 +105,17 @@ fn hostname_is_the_short_id() {
     assert_eq!(stdout(&out).trim(), &id[..12]);
     let uts = stdout(&d.docker(&["run", "--rm", "busybox", "hostname"]));
     assert_eq!(uts.trim().len(), 12, "hostname {uts:?}");
+    // `--domainname` is the UTS namespace's domain name, as runc sets it.
+    let out = d.docker(&[
+        "run",
+        "--rm",
+        "--domainname",
+        "example.org",
+        "busybox",
+        "cat",
+        "/proc/sys/kernel/domainname",
+    ]);
+    assert_eq!(stdout(&out).trim(), "example.org", "{}", stderr(&out));
 }
 
 #[test]
@@ -257,6 +268,24 @@ fn network_none_has_only_loopback_and_host_shares_the_host() {
     assert!(
         links.contains(&"lo".to_string()) && links.contains(&bridge),
         "{links:?} lacks lo or {bridge}: {}",
+        stderr(&out)
+    );
+    // dockerd appends `--add-host` entries to its copy of the host's /etc/hosts.
+    let out = d.docker(&[
+        "run",
+        "--rm",
+        "--network",
+        "host",
+        "--add-host",
+        "extra.test:10.1.2.3",
+        "busybox",
+        "cat",
+        "/etc/hosts",
+    ]);
+    assert!(
+        stdout(&out).ends_with("10.1.2.3\textra.test\n"),
+        "{}{}",
+        stdout(&out),
         stderr(&out)
     );
 }

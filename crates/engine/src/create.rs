@@ -304,6 +304,7 @@ fn prepare_bundle(
         cwd,
         user,
         hostname: record.config.hostname.clone(),
+        domainname: record.config.domainname.clone(),
         host_config: &record.host_config,
         cgroups_path: record.cgroups_path.clone(),
         overlay_mount_data: plan.mount_data,

@@ -45,6 +45,8 @@ pub struct SpecInput<'a> {
     pub cwd: String,
     pub user: ResolvedUser,
     pub hostname: String,
+    /// `Config.Domainname`; empty leaves the kernel's default (`(none)`).
+    pub domainname: String,
     pub host_config: &'a HostConfig,
     pub cgroups_path: String,
     pub overlay_mount_data: String,
@@ -307,6 +309,9 @@ fn spec_value(input: &SpecInput<'_>) -> Value {
     if let Some(sysctls) = hc.sysctls.as_ref().filter(|s| !s.is_empty()) {
         spec["linux"]["sysctl"] = json!(sysctls);
     }
+    if !input.domainname.is_empty() {
+        spec["domainname"] = json!(input.domainname);
+    }
     spec
 }
 
@@ -475,6 +480,7 @@ mod tests {
                 home: "/root".into(),
             },
             hostname: "abcdef012345".into(),
+            domainname: String::new(),
             host_config: hc,
             cgroups_path: "/berth/x".into(),
             overlay_mount_data: "lowerdir=/l,upperdir=/u,workdir=/w".into(),
@@ -513,6 +519,18 @@ mod tests {
             .collect();
         assert!(ns.contains(&"network"));
         assert_eq!(v["root"]["path"], "/tmp/c/rootfs");
+        assert!(v.get("domainname").is_none());
+    }
+
+    #[test]
+    fn domainname_reaches_the_spec() {
+        let hc = HostConfig::default();
+        let dir = Path::new("/tmp/c");
+        let mut with = input(dir, &hc);
+        with.domainname = "example.org".into();
+        let bytes = build_spec(&with).unwrap();
+        let spec: oci_spec::runtime::Spec = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(spec.domainname().as_deref(), Some("example.org"));
     }
 
     #[test]

@@ -218,6 +218,9 @@ fn enter_new_container(cfg: &InitConfig) -> Result<(), String> {
     if let Some(hostname) = &cfg.hostname {
         nix::unistd::sethostname(hostname).map_err(|e| format!("sethostname: {e}"))?;
     }
+    if let Some(domainname) = &cfg.domainname {
+        sys::set_domainname(domainname).map_err(|e| format!("setdomainname: {e}"))?;
+    }
     Ok(())
 }
 

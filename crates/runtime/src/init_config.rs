@@ -62,6 +62,8 @@ pub struct InitConfig {
     /// Existing namespaces to join (setns), e.g. `--net container:x`.
     pub join_namespaces: Vec<(CloneFlags, PathBuf)>,
     pub hostname: Option<String>,
+    /// `domainname` (setdomainname, what `hostname -d` prints), like runc.
+    pub domainname: Option<String>,
     pub mounts: Vec<MountSpec>,
     pub devices: Vec<DeviceSpec>,
     pub masked_paths: Vec<String>,
@@ -254,6 +256,11 @@ impl InitConfig {
             // sethostname would rename the host.
             return Err(invalid("a hostname needs a private UTS namespace"));
         }
+        let domainname = spec.domainname().clone().filter(|d| !d.is_empty());
+        if domainname.is_some() && !own_uts {
+            // setdomainname would change the host's domain name.
+            return Err(invalid("a domainname needs a private UTS namespace"));
+        }
         let owned_namespaces = join_namespaces
             .iter()
             .fold(unshare_flags, |acc, (f, _)| acc | *f);
@@ -344,6 +351,7 @@ impl InitConfig {
             new_net_ns,
             join_namespaces,
             hostname,
+            domainname,
             mounts,
             devices,
             masked_paths: linux.masked_paths().clone().unwrap_or_default(),
@@ -495,6 +503,19 @@ mod tests {
         v["hostname"] = "x".into();
         v["linux"]["namespaces"] = serde_json::json!([{"type": "pid"}, {"type": "mount"}]);
         assert!(InitConfig::from_spec(&spec(v), Path::new("/b")).is_err());
+    }
+
+    #[test]
+    fn domainname_is_read_and_needs_a_uts_namespace() {
+        let mut v = base();
+        v["domainname"] = "example.org".into();
+        v["linux"]["namespaces"] = serde_json::json!([{"type": "pid"}, {"type": "mount"}]);
+        assert!(InitConfig::from_spec(&spec(v.clone()), Path::new("/b")).is_err());
+        v["linux"]["namespaces"] = serde_json::json!([{"type": "mount"}, {"type": "uts"}]);
+        let cfg = InitConfig::from_spec(&spec(v), Path::new("/b")).unwrap();
+        assert_eq!(cfg.domainname.as_deref(), Some("example.org"));
+        let cfg = InitConfig::from_spec(&spec(base()), Path::new("/b")).unwrap();
+        assert_eq!(cfg.domainname, None);
     }
 
     #[test]

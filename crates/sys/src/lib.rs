@@ -1,6 +1,7 @@
 //! Every `unsafe` block of berth lives here, each wrapped in a safe function whose contract is
 //! checked (or documented) at the boundary.
 
+mod domainname;
 mod fd_passing;
 mod fork;
 mod loopback;
@@ -8,6 +9,7 @@ mod seccomp;
 mod signals;
 mod terminal;
 
+pub use domainname::set_domainname;
 pub use fd_passing::{recv_fd, send_fd};
 pub use fork::{fork_single_threaded, thread_count, ForkError, Forked};
 pub use loopback::set_loopback_up;
