@@ -6,12 +6,12 @@
 //! `up -d --build` that uses the build cache and recreates nothing; `links:` as private aliases.
 //! Every image is built FROM the busybox fixture; nothing is ever pulled.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use test_support::net_probe::{free_loopback_port, http_get, link_exists};
 use test_support::{
     eventually, expect_success, output_within, require_root, stderr, stdout, Daemon,
 };
@@ -99,31 +99,6 @@ fn log_tail(d: &Daemon) -> String {
     lines[lines.len().saturating_sub(40)..].join("\n")
 }
 
-fn free_loopback_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
-/// `GET /index.html` over plain TCP; the body when the answer is a 200.
-fn http_get(addr: SocketAddr) -> Option<String> {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(3)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    s.write_all(b"GET /index.html HTTP/1.0\r\nHost: x\r\n\r\n")
-        .ok()?;
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).ok()?;
-    if !buf.starts_with("HTTP/1.") || !buf.contains(" 200 ") {
-        return None;
-    }
-    buf.split("\r\n\r\n").nth(1).map(str::to_string)
-}
-
-fn inspect(d: &Daemon, format: &str, name: &str) -> String {
-    expect_success(d.docker(&["inspect", "-f", format, name]))
-        .trim()
-        .to_string()
-}
-
 fn lines_of(out: Output) -> Vec<String> {
     expect_success(out)
         .lines()
@@ -131,10 +106,6 @@ fn lines_of(out: Output) -> Vec<String> {
         .filter(|l| !l.is_empty())
         .map(str::to_string)
         .collect()
-}
-
-fn link_exists(name: &str) -> bool {
-    Path::new("/sys/class/net").join(name).exists()
 }
 
 /// A busybox httpd image: the page is made by a RUN step, the server logs a line when it starts.
@@ -179,14 +150,14 @@ volumes:
     // The default network is compose's, with its labels.
     let net = format!("{}_default", p.name);
     assert_eq!(
-        inspect(&d, "{{index .Labels \"com.docker.compose.network\"}}", &net),
+        d.inspect_format("{{index .Labels \"com.docker.compose.network\"}}", &net),
         "default"
     );
     assert_eq!(
-        inspect(&d, "{{index .Labels \"com.docker.compose.project\"}}", &net),
+        d.inspect_format("{{index .Labels \"com.docker.compose.project\"}}", &net),
         p.name
     );
-    let net_id = inspect(&d, "{{.Id}}", &net);
+    let net_id = d.inspect_format("{{.Id}}", &net);
     let bridge = format!("br-{}", &net_id[..12]);
     assert!(link_exists(&bridge), "{bridge} missing");
 
@@ -246,11 +217,11 @@ volumes:
     assert!(logs.contains("web-starting"), "{logs}");
 
     // restart keeps both paths working.
-    let web_id = inspect(&d, "{{.Id}}", &p.container("web"));
+    let web_id = d.inspect_format("{{.Id}}", &p.container("web"));
     p.compose_ok(&["restart", "-t", "1", "web"]);
-    assert_eq!(inspect(&d, "{{.Id}}", &p.container("web")), web_id);
+    assert_eq!(d.inspect_format("{{.Id}}", &p.container("web")), web_id);
     assert_eq!(
-        inspect(&d, "{{.State.Running}}", &p.container("web")),
+        d.inspect_format("{{.State.Running}}", &p.container("web")),
         "true"
     );
     assert!(
@@ -345,16 +316,14 @@ volumes:
 
     // app is on both networks (and edge reaches it on frontend).
     let app = p.container("app");
-    let nets = inspect(
-        &d,
+    let nets = d.inspect_format(
         "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
         &app,
     );
     let mut nets: Vec<&str> = nets.split_whitespace().collect();
     nets.sort();
     assert_eq!(nets, ["cpnets_backend", "cpnets_frontend"]);
-    let aliases = inspect(
-        &d,
+    let aliases = d.inspect_format(
         "{{json (index .NetworkSettings.Networks \"cpnets_backend\").Aliases}}",
         &p.container("store"),
     );
@@ -404,8 +373,7 @@ volumes:
     }));
     assert_eq!(note.unwrap().trim(), "shared-by-store");
     assert_eq!(
-        inspect(
-            &d,
+        d.inspect_format(
             "{{index .Labels \"com.docker.compose.volume\"}}",
             "cpnets_shared"
         ),
@@ -441,8 +409,8 @@ services:
     );
     p.write("web/Dockerfile", WEB_DOCKERFILE);
     p.compose_ok(&["up", "-d", "--build"]);
-    let id = inspect(&d, "{{.Id}}", &p.container("web"));
-    let image = inspect(&d, "{{.Image}}", &p.container("web"));
+    let id = d.inspect_format("{{.Id}}", &p.container("web"));
+    let image = d.inspect_format("{{.Image}}", &p.container("web"));
 
     let second = p.compose_ok(&["up", "-d", "--build"]);
     assert!(second.contains("Using cache"), "{second}");
@@ -450,10 +418,10 @@ services:
         second.contains(&format!("{} is up-to-date", p.container("web"))),
         "{second}"
     );
-    assert_eq!(inspect(&d, "{{.Id}}", &p.container("web")), id);
-    assert_eq!(inspect(&d, "{{.Image}}", &p.container("web")), image);
+    assert_eq!(d.inspect_format("{{.Id}}", &p.container("web")), id);
+    assert_eq!(d.inspect_format("{{.Image}}", &p.container("web")), image);
     assert_eq!(
-        inspect(&d, "{{.State.Running}}", &p.container("web")),
+        d.inspect_format("{{.State.Running}}", &p.container("web")),
         "true"
     );
 }
@@ -506,7 +474,7 @@ services:
     // forwards it and exits with httpd's status.
     p.compose_ok(&["stop", "-t", "60", "srv"]);
     assert_eq!(
-        inspect(&d, "{{.State.ExitCode}}", &p.container("srv")),
+        d.inspect_format("{{.State.ExitCode}}", &p.container("srv")),
         "143"
     );
 }

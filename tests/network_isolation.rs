@@ -13,15 +13,8 @@ use test_support::{eventually, expect_success, require_root, Daemon};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn inspect(d: &Daemon, format: &str, name: &str) -> String {
-    expect_success(d.docker(&["inspect", "-f", format, name]))
-        .trim()
-        .to_string()
-}
-
 fn ip_on(d: &Daemon, container: &str, network: &str) -> String {
-    inspect(
-        d,
+    d.inspect_format(
         &format!("{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}"),
         container,
     )
@@ -152,8 +145,7 @@ fn internal_network_has_no_way_out_and_publishes_nothing() {
     let route = expect_success(d.docker(&["exec", "in1", "ip", "route"]));
     assert!(!route.contains("default"), "{route}");
     assert_eq!(
-        inspect(
-            &d,
+        d.inspect_format(
             "[{{(index .NetworkSettings.Networks \"inside\").Gateway}}]",
             "in1"
         ),

@@ -6,49 +6,14 @@
 //! the daemon goes. Each daemon has its own bridge, subnets and nft table (test_support::NetSlot);
 //! only loopback and those bridges are ever contacted.
 
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
+use test_support::net_probe::{free_loopback_port, http_get, httpd_serving, link_exists};
 use test_support::net_slot::bridge_ports;
 use test_support::{eventually, expect_failure, expect_success, require_root, Daemon};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-/// A shell command serving `body` as /index.html on `port` with busybox httpd (foreground).
-fn httpd(port: u16, body: &str) -> String {
-    format!("mkdir -p /www && echo {body} > /www/index.html && exec httpd -f -p {port} -h /www")
-}
-
-/// `GET /` over plain TCP; the body when the answer is a 200.
-fn http_get(addr: SocketAddr) -> Option<String> {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(3)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    s.write_all(b"GET /index.html HTTP/1.0\r\nHost: x\r\n\r\n")
-        .ok()?;
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).ok()?;
-    if !buf.starts_with("HTTP/1.") || !buf.contains(" 200 ") {
-        return None;
-    }
-    buf.split("\r\n\r\n").nth(1).map(str::to_string)
-}
-
-fn free_loopback_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
-
-fn inspect(d: &Daemon, format: &str, name: &str) -> String {
-    expect_success(d.docker(&["inspect", "-f", format, name]))
-        .trim()
-        .to_string()
-}
-
-fn link_exists(name: &str) -> bool {
-    Path::new("/sys/class/net").join(name).exists()
-}
 
 #[test]
 fn network_create_ls_inspect_rm_prune() {
@@ -100,12 +65,11 @@ fn network_create_ls_inspect_rm_prune() {
         2
     );
     assert_eq!(
-        inspect(&d, "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "mynet2"),
+        d.inspect_format("{{range .IPAM.Config}}{{.Subnet}}{{end}}", "mynet2"),
         subnet
     );
     // The auto subnet comes from the daemon's --default-address-pool.
-    let auto = inspect(
-        &d,
+    let auto = d.inspect_format(
         "{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}",
         "mynet",
     );
@@ -123,7 +87,7 @@ fn network_create_ls_inspect_rm_prune() {
     let bridge = format!("br-{}", &id[..12]);
     assert!(link_exists(&bridge));
     // Lookup by id prefix.
-    assert_eq!(inspect(&d, "{{.Name}}", &id[..8]), "mynet");
+    assert_eq!(d.inspect_format("{{.Name}}", &id[..8]), "mynet");
 
     let err = expect_failure(d.docker(&["network", "rm", "bridge"]));
     assert!(
@@ -167,7 +131,7 @@ fn network_create_ls_inspect_rm_prune() {
     ]));
     let err = expect_failure(d.docker(&["start", "c2"]));
     assert!(err.contains("network nosuchnet not found"), "{err}");
-    assert_eq!(inspect(&d, "{{.State.Status}}", "c2"), "created");
+    assert_eq!(d.inspect_format("{{.State.Status}}", "c2"), "created");
     expect_success(d.docker(&["rm", "c2"]));
     expect_success(d.docker(&["rm", "c1"]));
 
@@ -206,23 +170,22 @@ fn default_bridge_address_is_in_bip_and_reachable_from_the_host() {
         "busybox",
         "sh",
         "-c",
-        &httpd(80, "fromweb"),
+        &httpd_serving(80, "fromweb"),
     ]));
-    let ip = inspect(&d, "{{.NetworkSettings.IPAddress}}", "web");
+    let ip = d.inspect_format("{{.NetworkSettings.IPAddress}}", "web");
     let prefix = d.net.bip_prefix();
     assert!(
         ip.starts_with(&format!("{prefix}.")),
         "{ip} not in {prefix}.0/24"
     );
     assert_eq!(
-        inspect(
-            &d,
+        d.inspect_format(
             "{{.NetworkSettings.Gateway}} {{.NetworkSettings.IPPrefixLen}} {{(index .NetworkSettings.Networks \"bridge\").IPAddress}}",
             "web"
         ),
         format!("{prefix}.1 24 {ip}")
     );
-    let mac = inspect(&d, "{{.NetworkSettings.MacAddress}}", "web");
+    let mac = d.inspect_format("{{.NetworkSettings.MacAddress}}", "web");
     assert!(mac.starts_with("02:42:"), "{mac}");
     // /etc/hosts names the container; eth0 has the address; the default route goes via the bridge.
     let hosts = expect_success(d.docker(&["exec", "web", "cat", "/etc/hosts"]));
@@ -281,7 +244,7 @@ fn containers_on_a_user_network_resolve_each_other() {
         "busybox",
         "sh",
         "-c",
-        &httpd(8080, "hello"),
+        &httpd_serving(8080, "hello"),
     ]));
     expect_success(d.docker(&[
         "run",
@@ -317,7 +280,7 @@ fn containers_on_a_user_network_resolve_each_other() {
     }
     expect_success(d.docker(&["exec", "client", "ping", "-c1", "-W3", "web"]));
     // The short id resolves too.
-    let short = inspect(&d, "{{.Id}}", "web")[..12].to_string();
+    let short = d.inspect_format("{{.Id}}", "web")[..12].to_string();
     expect_success(d.docker(&["exec", "client", "ping", "-c1", "-W3", &short]));
 
     // A renamed container answers to its new name.
@@ -329,8 +292,7 @@ fn containers_on_a_user_network_resolve_each_other() {
     expect_success(d.docker(&["network", "connect", "--alias", "box", "side", "client"]));
     let links = expect_success(d.docker(&["exec", "client", "ip", "-o", "link"]));
     assert!(links.contains("eth1"), "{links}");
-    let nets = inspect(
-        &d,
+    let nets = d.inspect_format(
         "{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}",
         "client",
     );
@@ -357,7 +319,7 @@ fn published_port_on_loopback_serves_and_conflicts_like_docker() {
         "busybox",
         "sh",
         "-c",
-        &httpd(80, "published"),
+        &httpd_serving(80, "published"),
     ]));
     let target: SocketAddr = ([127, 0, 0, 1], port).into();
     let mut body = None;
@@ -378,7 +340,7 @@ fn published_port_on_loopback_serves_and_conflicts_like_docker() {
         format!("127.0.0.1:{port}->80/tcp\n")
     );
     assert_eq!(
-        inspect(&d, "{{json .NetworkSettings.Ports}}", "web"),
+        d.inspect_format("{{json .NetworkSettings.Ports}}", "web"),
         format!("{{\"80/tcp\":[{{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"{port}\"}}]}}")
     );
 
@@ -392,7 +354,7 @@ fn published_port_on_loopback_serves_and_conflicts_like_docker() {
             )),
         "{err}"
     );
-    assert_eq!(inspect(&d, "{{.State.Status}}", "second"), "created");
+    assert_eq!(d.inspect_format("{{.State.Status}}", "second"), "created");
 
     // `-p 80`: a random host port on every address, reachable through loopback.
     expect_success(d.docker(&[
@@ -405,7 +367,7 @@ fn published_port_on_loopback_serves_and_conflicts_like_docker() {
         "busybox",
         "sh",
         "-c",
-        &httpd(80, "random"),
+        &httpd_serving(80, "random"),
     ]));
     let mapped = expect_success(d.docker(&["port", "rnd", "80"]));
     let first = mapped.lines().next().unwrap_or("").to_string();
@@ -435,11 +397,11 @@ fn published_port_survives_kill9_of_the_daemon() {
         "busybox",
         "sh",
         "-c",
-        &httpd(80, "kept"),
+        &httpd_serving(80, "kept"),
     ]));
     let target: SocketAddr = ([127, 0, 0, 1], port).into();
     assert!(eventually(WAIT, || http_get(target).as_deref() == Some("kept\n")));
-    let ip = inspect(&d, "{{.NetworkSettings.IPAddress}}", "web");
+    let ip = d.inspect_format("{{.NetworkSettings.IPAddress}}", "web");
     // And the embedded DNS of a user network.
     expect_success(d.docker(&["network", "create", "app"]));
     for name in ["peer", "client"] {
@@ -462,7 +424,10 @@ fn published_port_survives_kill9_of_the_daemon() {
         "published port gone after the restart; log:\n{}",
         d.log()
     );
-    assert_eq!(inspect(&d, "{{.NetworkSettings.IPAddress}}", "web"), ip);
+    assert_eq!(
+        d.inspect_format("{{.NetworkSettings.IPAddress}}", "web"),
+        ip
+    );
     assert!(
         eventually(WAIT, || d
             .docker(&["exec", "client", "ping", "-c1", "-W3", "peer"])
@@ -473,7 +438,10 @@ fn published_port_survives_kill9_of_the_daemon() {
     );
     // A container started after the restart gets a new address, not a kept one.
     expect_success(d.docker(&["run", "-d", "--name", "late", "busybox", "sleep", "300"]));
-    assert_ne!(inspect(&d, "{{.NetworkSettings.IPAddress}}", "late"), ip);
+    assert_ne!(
+        d.inspect_format("{{.NetworkSettings.IPAddress}}", "late"),
+        ip
+    );
 }
 
 #[test]
@@ -524,7 +492,7 @@ fn none_host_and_rm_leave_nothing_behind() {
     );
 
     expect_success(d.docker(&["network", "create", "gone"]));
-    let user_bridge = format!("br-{}", &inspect(&d, "{{.Id}}", "gone")[..12]);
+    let user_bridge = format!("br-{}", &d.inspect_format("{{.Id}}", "gone")[..12]);
     expect_success(d.docker(&["run", "-d", "--network", "gone", "busybox", "sleep", "300"]));
     let table = d.net.nft_table();
     drop(d);
@@ -555,9 +523,9 @@ fn container_mode_shares_the_netns_and_iptables_false_makes_no_rules() {
         "busybox",
         "sh",
         "-c",
-        &httpd(80, "noipt"),
+        &httpd_serving(80, "noipt"),
     ]));
-    let ip = inspect(&d, "{{.NetworkSettings.IPAddress}}", "web");
+    let ip = d.inspect_format("{{.NetworkSettings.IPAddress}}", "web");
     let addr = expect_success(d.docker(&[
         "run",
         "--rm",

@@ -2,28 +2,13 @@
 //! disconnect/rm/prune`, `run --network --network-alias --ip -p -P`, `port`, name resolution
 //! on a user network, and the conflict of a second container on a taken host port.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::time::Duration;
 
+use test_support::net_probe::{http_get, httpd_serving};
 use test_support::{eventually, expect_failure, expect_success, require_root, Daemon};
 
 const WAIT: Duration = Duration::from_secs(30);
-
-fn http_get(addr: SocketAddr) -> Option<String> {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(3)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    s.write_all(b"GET /index.html HTTP/1.0\r\n\r\n").ok()?;
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).ok()?;
-    buf.contains(" 200 ")
-        .then(|| buf.split("\r\n\r\n").nth(1).map(str::to_string))
-        .flatten()
-}
-
-fn httpd(port: u16, body: &str) -> String {
-    format!("mkdir -p /www && echo {body} > /www/index.html && exec httpd -f -p {port} -h /www")
-}
 
 #[test]
 fn berth_network_commands_and_name_resolution() {
@@ -74,7 +59,7 @@ fn berth_network_commands_and_name_resolution() {
         "busybox",
         "sh",
         "-c",
-        &httpd(8080, "berth"),
+        &httpd_serving(8080, "berth"),
     ]));
     assert_eq!(
         expect_success(d.berth(&[
@@ -162,7 +147,7 @@ fn berth_run_publishes_ports() {
         "busybox",
         "sh",
         "-c",
-        &httpd(80, "pub"),
+        &httpd_serving(80, "pub"),
     ]));
     assert!(
         eventually(WAIT, || http_get(([127, 0, 0, 1], port).into()).as_deref()
@@ -198,7 +183,7 @@ fn berth_run_publishes_ports() {
         "busybox",
         "sh",
         "-c",
-        &httpd(80, "all"),
+        &httpd_serving(80, "all"),
     ]));
     let mapped = expect_success(d.berth(&["port", "all", "80/tcp"]));
     let host_port: u16 = mapped

@@ -239,6 +239,14 @@ impl Daemon {
         self.spawn().expect("restart berthd");
     }
 
+    /// `docker inspect -f FORMAT NAME`, trimmed; the test fails if inspect fails.
+    #[track_caller]
+    pub fn inspect_format(&self, format: &str, name: &str) -> String {
+        crate::expect_success(self.docker(&["inspect", "-f", format, name]))
+            .trim()
+            .to_string()
+    }
+
     /// Runs the real docker CLI against this daemon (failing the test if it hangs).
     pub fn docker(&self, args: &[&str]) -> Output {
         output_within(self.docker_cmd(args), COMMAND_TIMEOUT)

@@ -5,6 +5,7 @@ pub mod bins;
 pub mod busybox;
 pub mod daemon;
 pub mod http;
+pub mod net_probe;
 pub mod net_slot;
 pub mod registry;
 
