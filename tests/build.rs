@@ -191,6 +191,23 @@ fn full_dockerfile_builds_and_the_image_runs_with_its_config() {
         "{history}"
     );
 
+    // Each step's image names the previous one as `Parent`, carries the daemon's version and no
+    // comment (busybox's `Imported from -` is not inherited); RUN steps name their container.
+    let ids = expect_success(d.docker(&["history", "-q", "--no-trunc", "full:1"]));
+    let ids: Vec<&str> = ids.lines().filter(|l| l.starts_with("sha256:")).collect();
+    assert!(ids.len() >= 2, "{ids:?}");
+    assert_eq!(inspect_json(&d, "full:1", ".Parent"), ids[1]);
+    assert_eq!(inspect_json(&d, "full:1", ".Comment"), "");
+    let version = expect_success(d.docker(&["version", "-f", "{{.Server.Version}}"]));
+    assert_eq!(inspect_json(&d, "full:1", ".DockerVersion"), version.trim());
+    let mut args = vec!["image", "inspect", "-f", "{{.Container}}"];
+    args.extend(ids.iter().copied());
+    let containers = expect_success(d.docker(&args));
+    assert!(
+        containers.lines().any(|c| c.trim().len() == 64),
+        "{containers}"
+    );
+
     assert_no_containers(&d);
     d.assert_no_host_mounts();
 }
@@ -439,6 +456,20 @@ fn remote_contexts_are_refused_and_build_prune_answers() {
             .contains("remote build contexts are not supported"),
         "{}",
         resp.text()
+    );
+
+    // As dockerd without experimental features.
+    let resp = d
+        .request(
+            "POST",
+            "/v1.41/build?squash=1",
+            Some(("application/x-tar", b"")),
+        )
+        .unwrap();
+    assert_eq!(resp.status, 400, "{}", resp.text());
+    assert_eq!(
+        resp.json()["message"],
+        "squash is only supported with experimental mode"
     );
 
     let resp = d.request("POST", "/v1.41/build/prune", None).unwrap();

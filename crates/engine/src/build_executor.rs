@@ -123,6 +123,10 @@ fn step_config(
         };
     }
     config.container = container.map(str::to_string);
+    // dockerd stamps each step with its own version and leaves no comment (the base image's,
+    // e.g. `Imported from -`, is not inherited).
+    config.docker_version = Some(api::version::ENGINE_VERSION.to_string());
+    config.comment = String::new();
     config
 }
 
@@ -452,10 +456,16 @@ mod tests {
             created_by: "from builder".into(),
             ..Default::default()
         });
+        config.comment = "Imported from -".into();
         let made = step_config(&parent(), config, "ignored", Some("c1"));
         assert_eq!(made.history.len(), 2);
         assert_eq!(made.history[1].created_by, "from builder");
         assert_eq!(made.container.as_deref(), Some("c1"));
+        assert_eq!(made.comment, "");
+        assert_eq!(
+            made.docker_version.as_deref(),
+            Some(api::version::ENGINE_VERSION)
+        );
     }
 
     #[test]

@@ -80,7 +80,12 @@ fn inspect_of(img: Image) -> ImageInspect {
         id: img.id.as_str().to_string(),
         repo_tags: img.repo_tags.clone(),
         repo_digests: img.repo_digests.clone(),
-        parent: String::new(),
+        // The image a build step or `commit` was made on, as dockerd's `Parent`.
+        parent: img
+            .parent
+            .as_ref()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
         comment: cfg.comment.clone(),
         created: cfg.created.clone().unwrap_or_else(|| ZERO_TIME.to_string()),
         container: cfg.container.clone().unwrap_or_default(),
@@ -463,6 +468,25 @@ mod tests {
             messages.last().unwrap().progress_detail,
             Some(serde_json::json!({"current": 7, "total": -1}))
         );
+    }
+
+    #[test]
+    fn inspect_shows_the_parent_of_a_local_image() {
+        let child = ImageId::of_config(b"{\"child\":1}");
+        let parent = ImageId::of_config(b"{\"parent\":1}");
+        let mut img = Image {
+            id: child,
+            repo_tags: Vec::new(),
+            repo_digests: Vec::new(),
+            config: Default::default(),
+            parent: Some(parent.clone()),
+            chain_ids: Vec::new(),
+            size: 0,
+        };
+        assert_eq!(inspect_of(img.clone()).parent, parent.as_str());
+        assert!(parent.as_str().starts_with("sha256:"));
+        img.parent = None;
+        assert_eq!(inspect_of(img).parent, "");
     }
 
     #[test]
