@@ -301,6 +301,22 @@ fn containers_on_a_user_network_resolve_each_other() {
     let links = expect_success(d.docker(&["exec", "client", "ip", "-o", "link"]));
     assert!(!links.contains("eth1"), "{links}");
     expect_success(d.docker(&["network", "rm", "side"]));
+
+    // A stopped container disconnected from its only network shows none, as dockerd.
+    expect_success(d.docker(&[
+        "create",
+        "--name",
+        "idle",
+        "--network",
+        "app",
+        "busybox",
+        "true",
+    ]));
+    expect_success(d.docker(&["network", "disconnect", "app", "idle"]));
+    assert_eq!(
+        d.inspect_format("{{json .NetworkSettings.Networks}}", "idle"),
+        "{}"
+    );
 }
 
 #[test]
