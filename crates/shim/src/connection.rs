@@ -63,8 +63,9 @@ fn handle(shared: &Shared, stream: UnixStream) -> std::io::Result<()> {
             stdout,
             stderr,
         } => {
-            answer(&mut writer, &protocol::ok())?;
-            shared.attach.add(writer, stdout, stderr);
+            shared
+                .attach
+                .add_answered(writer, stdout, stderr, |w| answer(w, &protocol::ok()))?;
             if stdin {
                 forward_stdin(shared, reader);
             }

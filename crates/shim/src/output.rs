@@ -38,19 +38,29 @@ impl AttachRegistry {
         }
     }
 
-    /// Adds a client; returns false (and closes it) when the output has already ended.
-    pub fn add(&self, stream: UnixStream, stdout: bool, stderr: bool) -> bool {
+    /// Answers the attach request with `answer` and adds the client, under the registry lock:
+    /// output produced after the answer reaches the client (a start that follows the answer
+    /// cannot outrun the registration), and no output frame can come before the answer line.
+    /// Once the output has ended the client is answered and closed at once.
+    pub fn add_answered(
+        &self,
+        mut stream: UnixStream,
+        stdout: bool,
+        stderr: bool,
+        answer: impl FnOnce(&mut UnixStream) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         let mut r = lock(&self.inner);
+        answer(&mut stream)?;
         if r.closed {
             let _ = stream.shutdown(Shutdown::Both);
-            return false;
+            return Ok(());
         }
         r.clients.push(Client {
             stream,
             stdout,
             stderr,
         });
-        true
+        Ok(())
     }
 
     fn broadcast(&self, stream_id: u8, data: &[u8]) {
