@@ -55,6 +55,7 @@ fuzz_target!(|data: &[u8]| {
             home: "/".to_string(),
         },
         hostname: "fuzz".to_string(),
+        domainname: config.domainname.clone(),
         host_config: hc,
         cgroups_path: "/berth/fuzz".to_string(),
         overlay_mount_data: "lowerdir=/l,upperdir=/u,workdir=/w".to_string(),
