@@ -26,13 +26,22 @@ fn follow_ends_at_stop_and_tail_since_timestamps() {
         "busybox",
         "sh",
         "-c",
-        "echo first; echo err >&2; sleep 1.5; echo second; while true; do sleep 0.2; done",
+        // Each step waits for the test: stdout and stderr are separate pipes, so only this
+        // makes "err" the last entry, and "second" come after the tail checks.
+        "echo first; until [ -e /tmp/err ]; do sleep 0.05; done; echo err >&2; \
+         until [ -e /tmp/go ]; do sleep 0.05; done; sleep 1; echo second; \
+         while true; do sleep 0.2; done",
     ]));
-    // Both streams are in the log before the tail checks (stderr arrives on its own pipe).
-    assert!(eventually(Duration::from_secs(5), || {
-        let out = d.docker(&["logs", "lg"]);
-        stdout(&out).contains("first") && stderr(&out).contains("err")
-    }));
+    let logged = |out: std::process::Output| format!("{}{}", stdout(&out), stderr(&out));
+    assert!(eventually(Duration::from_secs(20), || logged(
+        d.docker(&["logs", "lg"])
+    )
+    .contains("first")));
+    expect_success(d.docker(&["exec", "lg", "touch", "/tmp/err"]));
+    assert!(eventually(Duration::from_secs(20), || logged(
+        d.docker(&["logs", "lg"])
+    )
+    .contains("err")));
     for which in ["docker", "berth"] {
         let out = cli(&d, which, &["logs", "--tail", "1", "lg"]);
         // stdout and stderr count together: the last entry is "err" on stderr.
@@ -50,7 +59,8 @@ fn follow_ends_at_stop_and_tail_since_timestamps() {
             "{which}: RFC 3339 nanos: {ts}"
         );
     }
-    assert!(eventually(Duration::from_secs(5), || expect_success(
+    expect_success(d.docker(&["exec", "lg", "touch", "/tmp/go"]));
+    assert!(eventually(Duration::from_secs(20), || expect_success(
         d.docker(&["logs", "lg"])
     )
     .contains("second")));
